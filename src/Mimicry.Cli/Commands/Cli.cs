@@ -1,0 +1,54 @@
+using System.Text.Json;
+
+namespace Mimicry.Cli.Commands;
+
+/// <summary>Helpers shared by the commands: locating the bundled data, parsing ranges, JSON output.</summary>
+internal static class Cli
+{
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+
+    /// <summary>The Push-T demonstrations committed with the project (low-dimensional arrays only).</summary>
+    public const string BundledPushT = "data/pusht/pusht_cchi_v7_replay.zarr";
+
+    /// <summary>Resolves a path given by the user, or the bundled Push-T data when none was given:
+    /// relative to the working directory first, then to the folders above the executable.</summary>
+    public static string ResolveData(string? given)
+    {
+        if (!string.IsNullOrEmpty(given)) return given;
+        if (Directory.Exists(BundledPushT)) return BundledPushT;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, BundledPushT);
+            if (Directory.Exists(candidate)) return candidate;
+        }
+        throw new DirectoryNotFoundException($"no dataset given and the bundled {BundledPushT} was not found; pass a path");
+    }
+
+    /// <summary>Parses "a-b", "a" or "a,b,c" into a sorted list of indices within [0, count).</summary>
+    public static List<int> ParseRange(string? text, int count)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return Enumerable.Range(0, count).ToList();
+        var result = new SortedSet<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var bounds = part.Split('-');
+            if (bounds.Length > 2 || !int.TryParse(bounds[0], out int a) || (bounds.Length == 2 && !int.TryParse(bounds[1], out _)))
+                throw new ArgumentException($"--episodes: '{part}' is not an index or a range a-b");
+            int b = bounds.Length == 2 ? int.Parse(bounds[1]) : a;
+            if (a < 0 || b >= count || a > b) throw new ArgumentException($"--episodes: '{part}' is outside 0-{count - 1}");
+            for (int i = a; i <= b; i++) result.Add(i);
+        }
+        return result.ToList();
+    }
+
+    /// <summary>Runs a command body, turning expected failures into one clear line on stderr and exit code 1.</summary>
+    public static int Run(Func<int> body)
+    {
+        try { return body(); }
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException or FormatException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+}
