@@ -12,12 +12,17 @@ public sealed unsafe class CpSpace : SafeHandle
     private readonly List<IntPtr> _bodies = new(4);
     private readonly List<IntPtr> _shapes = new(8);
     private long* _contactCounter;
+    private static long _live;
+
+    /// <summary>Chipmunk objects (spaces, bodies, shapes) currently allocated through this class, process-wide.</summary>
+    public static long LiveNativeObjects => Interlocked.Read(ref _live);
 
     public CpSpace() : base(IntPtr.Zero, ownsHandle: true)
     {
         Native.SilenceBanner();
         SetHandle(Native.cpSpaceNew());
         if (handle == IntPtr.Zero) throw new InvalidOperationException("cpSpaceNew returned null");
+        Interlocked.Increment(ref _live);
     }
 
     public override bool IsInvalid => handle == IntPtr.Zero;
@@ -32,6 +37,7 @@ public sealed unsafe class CpSpace : SafeHandle
     {
         if (body == IntPtr.Zero) throw new InvalidOperationException("null body");
         _bodies.Add(body);
+        Interlocked.Increment(ref _live);
         return Native.cpSpaceAddBody(handle, body);
     }
 
@@ -40,6 +46,7 @@ public sealed unsafe class CpSpace : SafeHandle
     {
         if (shape == IntPtr.Zero) throw new InvalidOperationException("null shape");
         _shapes.Add(shape);
+        Interlocked.Increment(ref _live);
         return Native.cpSpaceAddShape(handle, shape);
     }
 
@@ -63,6 +70,7 @@ public sealed unsafe class CpSpace : SafeHandle
         Native.cpSpaceFree(handle);
         foreach (var s in _shapes) Native.cpShapeFree(s);
         foreach (var b in _bodies) Native.cpBodyFree(b);
+        Interlocked.Add(ref _live, -(1 + _shapes.Count + _bodies.Count));
         _shapes.Clear();
         _bodies.Clear();
         if (_contactCounter != null) { NativeMemory.Free(_contactCounter); _contactCounter = null; }
