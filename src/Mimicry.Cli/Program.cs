@@ -1,10 +1,18 @@
 using System.CommandLine;
 using Mimicry.Cli.Commands;
 
-var root = new RootCommand("Mimicry: teach robots from demonstrations with generative action models.")
+namespace Mimicry.Cli;
+
+public static class Program
 {
-    ReplayCommand.Create(),
-    EnvCommand.Create(),
-    RenderCommand.Create(),
-};
-return await root.Parse(args).InvokeAsync();
+    /// <summary>The command tree; tests parse and invoke it in-process.</summary>
+    public static RootCommand BuildRoot() => new("Mimicry: teach robots from demonstrations with generative action models.")
+    {
+        QuickstartCommand.Create(),
+        ReplayCommand.Create(),
+        EnvCommand.Create(),
+        RenderCommand.Create(),
+    };
+
+    public static int Main(string[] args) => BuildRoot().Parse(args).Invoke();
+}

@@ -127,6 +127,14 @@ public sealed class PushTEnv : IEnv
     {
         Validate(x, "x");
         Validate(y, "y");
+        StepPhysics(x, y);
+        Coverage = PushTCoverage.Compute(BlockPose);
+        return new StepResult(Math.Clamp(Coverage / SuccessThreshold, 0, 1), Coverage > SuccessThreshold);
+    }
+
+    /// <summary>The physics of one control step without validation or reward (for benchmarks).</summary>
+    internal void StepPhysics(double x, double y)
+    {
         var space = Space;
         space.ResetContacts();
         for (int i = 0; i < Substeps; i++)
@@ -141,8 +149,6 @@ public sealed class PushTEnv : IEnv
         }
         LastAction = (x, y);
         NContacts = (int)Math.Ceiling(space.Contacts / (double)Substeps);
-        Coverage = PushTCoverage.Compute(BlockPose);
-        return new StepResult(Math.Clamp(Coverage / SuccessThreshold, 0, 1), Coverage > SuccessThreshold);
     }
 
     private static void Validate(double value, string name)
