@@ -4,7 +4,7 @@
 # With --bench also libchipmunk-dev and a C compiler, for the C baseline of `bench pusht-env`.
 set -euo pipefail
 need=()
-ldconfig -p 2>/dev/null | grep -q 'libchipmunk.so.7 ' || need+=(libchipmunk7)
+ldconfig -p 2>/dev/null | grep 'libchipmunk.so.7 ' >/dev/null || need+=(libchipmunk7)
 if [[ "${1:-}" == "--bench" ]]; then
   [[ -f /usr/include/chipmunk/chipmunk.h ]] || need+=(libchipmunk-dev)
   command -v cc >/dev/null || need+=(gcc libc6-dev)
