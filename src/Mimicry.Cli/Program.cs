@@ -12,6 +12,7 @@ public static class Program
         ReplayCommand.Create(),
         EnvCommand.Create(),
         RenderCommand.Create(),
+        DatasetCommand.Create(),
     };
 
     public static int Main(string[] args) => BuildRoot().Parse(args).Invoke();

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using Mimicry.Data;
+using Mimicry.Data.LeRobot;
+using Spectre.Console;
+
+namespace Mimicry.Cli.Commands;
+
+/// <summary><c>mimicry dataset import|info</c>.</summary>
+internal static class DatasetCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("dataset", "Import and inspect datasets (LeRobot v2.1 layout)");
+        cmd.Add(Import());
+        cmd.Add(Info());
+        return cmd;
+    }
+
+    private static Command Import()
+    {
+        var zarr = new Argument<string>("zarr") { Description = "Diffusion Policy Push-T replay buffer (zarr v2)" };
+        var output = new Argument<string>("out") { Description = "dataset folder to create" };
+        var images = new Option<bool>("--images") { Description = "include observation.image (needs data/img in the zarr)" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "replace an existing dataset folder" };
+        var cmd = new Command("import", "Convert the DP Push-T replay buffer into a LeRobot v2.1 dataset (keypoints, state, rewards; optionally images)")
+        { zarr, output, images, overwrite };
+        cmd.SetAction(r => Cli.Run(() =>
+        {
+            string src = r.GetValue(zarr)!, dst = r.GetValue(output)!;
+            if (Directory.Exists(dst) && !r.GetValue(overwrite)) throw new IOException($"{dst} already exists (use --overwrite to replace it)");
+            var probe = PushTReplayBuffer.Load(src);
+            var dataset = Progress.Run("replaying episodes", probe.Episodes, p => PushTImport.FromZarr(src, r.GetValue(images), p));
+            Progress.Run("writing parquet", dataset.Episodes, p => { LeRobotDataset.Save(dataset, dst, "2d pointer", r.GetValue(overwrite), p); return 0; });
+            Console.WriteLine($"wrote {dst}: {dataset.Episodes} episodes, {dataset.Frames} frames, features {string.Join(", ", dataset.Features.Select(f => f.Name))}");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Command Info()
+    {
+        var dir = new Argument<string>("dir") { Description = "dataset folder" };
+        var cmd = new Command("info", "Print episodes, frames, fps, features and statistics") { dir };
+        cmd.SetAction(r => Cli.Run(() =>
+        {
+            var d = LeRobotDataset.Load(r.GetValue(dir)!);
+            var lengths = Enumerable.Range(0, d.Episodes).Select(d.EpisodeLength).ToArray();
+            Console.WriteLine($"dataset   {r.GetValue(dir)}");
+            Console.WriteLine($"task      {d.Task}");
+            Console.WriteLine($"episodes  {d.Episodes} (length min {lengths.Min()}, median {lengths.Order().ElementAt(lengths.Length / 2)}, max {lengths.Max()})");
+            Console.WriteLine($"frames    {d.Frames}");
+            Console.WriteLine($"fps       {d.Fps}");
+            if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160;
+            var table = new Table().AddColumns("feature", "dtype", "shape", "min", "max", "mean", "std");
+            foreach (var f in d.Features)
+            {
+                var s = f.IsImage ? null : d.Stats?.Features.GetValueOrDefault(f.Name);
+                string Fmt(float[]? v) => v == null ? "" : string.Join(" ", v.Take(3).Select(x => x.ToString("G4"))) + (v.Length > 3 ? " …" : "");
+                table.AddRow(new[] { f.Name, LeRobotLayout.DType(f.DType), $"[{string.Join(",", f.Shape)}]", Fmt(s?.Min), Fmt(s?.Max), Fmt(s?.Mean), Fmt(s?.Std) }
+                    .Select(c => (Spectre.Console.Rendering.IRenderable)new Text(c)).ToArray());
+            }
+            AnsiConsole.Write(table);
+            return 0;
+        }));
+        return cmd;
+    }
+}

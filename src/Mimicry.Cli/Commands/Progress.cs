@@ -1,0 +1,38 @@
+using Spectre.Console;
+
+namespace Mimicry.Cli.Commands;
+
+/// <summary>Progress for long work: a Spectre.Console bar on a terminal, plain log lines (every 10%) otherwise.</summary>
+internal static class Progress
+{
+    public static T Run<T>(string description, int total, Func<IProgress<int>, T> work)
+    {
+        if (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            return AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask(description, maxValue: total);
+                    return work(new Progress<int>(done => task.Value = done));
+                });
+        }
+        int lastDecile = -1;
+        var gate = new object();
+        Console.WriteLine($"{description}: 0/{total}");
+        return work(new SyncProgress(done =>
+        {
+            lock (gate)
+            {
+                int decile = (int)(10L * done / Math.Max(1, total));
+                if (decile > lastDecile && decile > 0) { lastDecile = decile; Console.WriteLine($"{description}: {done}/{total}"); }
+            }
+        }));
+    }
+
+    /// <summary>Reports on the calling thread (System.Progress posts to the thread pool, out of order).</summary>
+    private sealed class SyncProgress(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
+    }
+}

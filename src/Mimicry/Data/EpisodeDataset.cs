@@ -1,0 +1,100 @@
+namespace Mimicry.Data;
+
+/// <summary>
+/// Demonstrations as named per-frame features over episodes, each feature one contiguous array of
+/// frames x size (float32, bools as 0/1, images as uint8 HWC). Episode e covers frames
+/// [<see cref="EpisodeStart"/>(e), <see cref="EpisodeEnds"/>[e]). No per-step objects.
+/// </summary>
+public sealed class EpisodeDataset
+{
+    private readonly Dictionary<string, FeatureInfo> _features;
+    private readonly Dictionary<string, float[]> _values;
+    private readonly Dictionary<string, byte[]> _images;
+
+    /// <summary>Exclusive end frame of each episode.</summary>
+    public long[] EpisodeEnds { get; }
+    public int Fps { get; }
+    /// <summary>Natural-language task of the episodes (LeRobot's tasks.jsonl).</summary>
+    public string Task { get; }
+    /// <summary>Where it was loaded from (for error messages), if anywhere.</summary>
+    public string? Source { get; init; }
+    public DatasetStats? Stats { get; set; }
+
+    public EpisodeDataset(IEnumerable<FeatureInfo> features, long[] episodeEnds, IReadOnlyDictionary<string, float[]> values,
+        IReadOnlyDictionary<string, byte[]>? images = null, int fps = 10, string task = "", string? source = null)
+    {
+        Source = source;
+        _features = features.ToDictionary(f => f.Name);
+        EpisodeEnds = episodeEnds;
+        Fps = fps;
+        Task = task;
+        _values = new(values);
+        _images = images == null ? new() : new(images);
+        Validate();
+    }
+
+    public IReadOnlyCollection<FeatureInfo> Features => _features.Values;
+    public int Episodes => EpisodeEnds.Length;
+    public long Frames => EpisodeEnds.Length == 0 ? 0 : EpisodeEnds[^1];
+    public long EpisodeStart(int e) => e == 0 ? 0 : EpisodeEnds[e - 1];
+    public int EpisodeLength(int e) => (int)(EpisodeEnds[e] - EpisodeStart(e));
+    public bool Has(string name) => _features.ContainsKey(name);
+
+    public FeatureInfo Feature(string name) =>
+        _features.TryGetValue(name, out var f) ? f : throw new KeyNotFoundException($"{Where}has no feature '{name}' (it has {string.Join(", ", _features.Keys)})");
+
+    /// <summary>All frames of a numeric feature, frames x size.</summary>
+    public float[] Values(string name)
+    {
+        var f = Feature(name);
+        if (f.IsImage) throw new InvalidOperationException($"feature '{name}' is an image: use {nameof(Image)}");
+        return _values[name];
+    }
+
+    /// <summary>All frames of an image feature, frames x H x W x C bytes.</summary>
+    public byte[] Image(string name)
+    {
+        var f = Feature(name);
+        if (!f.IsImage) throw new InvalidOperationException($"feature '{name}' is not an image");
+        return _images[name];
+    }
+
+    /// <summary>Episode index of every frame (bookkeeping, derived from the episode ends).</summary>
+    public int EpisodeOf(long frame)
+    {
+        int i = Array.BinarySearch(EpisodeEnds, frame);
+        return i >= 0 ? i + 1 : ~i;
+    }
+
+    private string Where => Source == null ? "dataset " : $"dataset {Source} ";
+
+    private void Validate()
+    {
+        long prev = 0;
+        for (int e = 0; e < EpisodeEnds.Length; e++)
+        {
+            if (EpisodeEnds[e] <= prev) throw new InvalidDataException($"{Where}episode {e}: end {EpisodeEnds[e]} is not after {prev} (empty or unordered episodes)");
+            prev = EpisodeEnds[e];
+        }
+        foreach (var f in _features.Values)
+        {
+            if (f.Shape.Length == 0 || f.Shape.Any(d => d <= 0)) throw new InvalidDataException($"{Where}feature '{f.Name}': bad shape [{string.Join(",", f.Shape)}]");
+            long expected = Frames * f.Size;
+            if (f.IsImage)
+            {
+                if (!_images.TryGetValue(f.Name, out var img)) throw new InvalidDataException($"{Where}feature '{f.Name}': no image data");
+                if (img.LongLength != expected) throw new InvalidDataException($"{Where}feature '{f.Name}': {img.LongLength} bytes, expected {Frames} frames x {f.Size}");
+                continue;
+            }
+            if (!_values.TryGetValue(f.Name, out var v)) throw new InvalidDataException($"{Where}feature '{f.Name}': no data");
+            if (v.LongLength != expected) throw new InvalidDataException($"{Where}feature '{f.Name}': {v.LongLength} values, expected {Frames} frames x {f.Size} ([{string.Join(",", f.Shape)}])");
+            for (long i = 0; i < v.LongLength; i++)
+            {
+                if (float.IsFinite(v[i])) continue;
+                long frame = i / f.Size;
+                int e = EpisodeOf(frame);
+                throw new InvalidDataException($"{Where}episode {e}, frame {frame - EpisodeStart(e)}, feature '{f.Name}'[{i % f.Size}]: {v[i]} is not finite");
+            }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Parquet;
+using Parquet.Schema;
+using SkiaSharp;
+
+namespace Mimicry.Data.LeRobot;
+
+/// <summary>
+/// Writes and reads <see cref="EpisodeDataset"/>s in the LeRobot v2.1 layout with Parquet.Net.
+/// Files are written the way pyarrow writes them (every column nullable; list columns
+/// <c>optional group (LIST) { repeated group list { optional element } }</c>, definition level 3;
+/// images as HF datasets' struct &lt;bytes: PNG, path: string&gt;), and read back from any such file,
+/// nullable or not. A dataset is written to a temporary folder and renamed into place, so an
+/// interrupted write leaves nothing that loads.
+/// </summary>
+public static class LeRobotDataset
+{
+    /// <summary>Writes <paramref name="dataset"/> (and its statistics, computed if missing) to folder <paramref name="root"/>.</summary>
+    public static void Save(EpisodeDataset dataset, string root, string robotType = "", bool overwrite = false, IProgress<int>? progress = null)
+    {
+        root = Path.GetFullPath(root);
+        if (Directory.Exists(root) && !overwrite) throw new IOException($"{root} already exists (pass overwrite to replace it)");
+        string tmp = root.TrimEnd('/') + $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        Directory.CreateDirectory(Path.Combine(tmp, "meta"));
+        try
+        {
+            for (int e = 0; e < dataset.Episodes; e++)
+            {
+                WriteEpisode(dataset, e, Path.Combine(tmp, LeRobotLayout.EpisodeFile(e))).GetAwaiter().GetResult();
+                progress?.Report(e + 1);
+            }
+            dataset.Stats ??= DatasetStats.Compute(dataset);
+            dataset.Stats.Save(Path.Combine(tmp, LeRobotLayout.StatsPath));
+            var json = new JsonSerializerOptions { WriteIndented = false };
+            File.WriteAllLines(Path.Combine(tmp, LeRobotLayout.EpisodesPath), Enumerable.Range(0, dataset.Episodes).Select(e =>
+                new JsonObject { ["episode_index"] = e, ["tasks"] = new JsonArray(dataset.Task), ["length"] = dataset.EpisodeLength(e) }.ToJsonString(json)));
+            File.WriteAllText(Path.Combine(tmp, LeRobotLayout.TasksPath), new JsonObject { ["task_index"] = 0, ["task"] = dataset.Task }.ToJsonString(json) + "\n");
+            // info.json last: a folder without it is not a dataset.
+            File.WriteAllText(Path.Combine(tmp, LeRobotLayout.InfoPath), LeRobotLayout.Info(dataset, robotType).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            if (Directory.Exists(root))
+            {
+                string old = tmp + ".old";
+                Directory.Move(root, old);
+                Directory.Move(tmp, root);
+                Directory.Delete(old, true);
+            }
+            else Directory.Move(tmp, root);
+        }
+        catch
+        {
+            if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+            throw;
+        }
+    }
+
+    private static async Task WriteEpisode(EpisodeDataset d, int episode, string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        long start = d.EpisodeStart(episode);
+        int n = d.EpisodeLength(episode);
+        var fields = new List<Field>();
+        foreach (var f in d.Features)
+        {
+            if (f.IsImage) fields.Add(new StructField(f.Name, new DataField<byte[]>("bytes", true), new DataField<string>("path", true)));
+            else if (f.Shape is [1]) fields.Add(f.DType == FeatureDType.Bool ? new DataField<bool?>(f.Name, true) : new DataField<float?>(f.Name, true));
+            else fields.Add(new ListField(f.Name, f.DType == FeatureDType.Bool ? new DataField<bool?>("element", true) : new DataField<float?>("element", true)));
+        }
+        fields.Add(new DataField<float?>("timestamp", true));
+        foreach (var k in new[] { "frame_index", "episode_index", "index", "task_index" }) fields.Add(new DataField<long?>(k, true));
+        var schema = new ParquetSchema(fields);
+        var leaves = schema.GetDataFields();
+
+        string tmp = path + ".tmp";
+        await using (var stream = File.Create(tmp))
+        await using (var writer = await ParquetWriter.CreateAsync(schema, stream))
+        using (var group = writer.CreateRowGroup())
+        {
+            int leaf = 0;
+            foreach (var f in d.Features)
+            {
+                if (f.IsImage)
+                {
+                    var bytes = EncodePngs(d.Image(f.Name), start, n, f.Shape);
+                    await group.WriteAsync(leaves[leaf++], bytes, null);
+                    await group.WriteAsync(leaves[leaf++], Enumerable.Repeat<string>(null!, n).ToArray(), null);
+                    continue;
+                }
+                var values = d.Values(f.Name).AsMemory((int)(start * f.Size), n * f.Size);
+                int[]? rep = f.Shape is [1] ? null : ListRepetition(n, f.Size);
+                if (f.DType == FeatureDType.Bool)
+                    await group.WriteAsync<bool>(leaves[leaf++], values.ToArray().Select(v => (bool?)(v != 0)).ToArray(), rep);
+                else
+                    await group.WriteAsync<float>(leaves[leaf++], values.ToArray().Select(v => (float?)v).ToArray(), rep);
+            }
+            await group.WriteAsync<float>(leaves[leaf++], Enumerable.Range(0, n).Select(t => (float?)((float)t / d.Fps)).ToArray());
+            await group.WriteAsync<long>(leaves[leaf++], Enumerable.Range(0, n).Select(t => (long?)t).ToArray());
+            await group.WriteAsync<long>(leaves[leaf++], Enumerable.Repeat((long?)episode, n).ToArray());
+            await group.WriteAsync<long>(leaves[leaf++], Enumerable.Range(0, n).Select(t => (long?)(start + t)).ToArray());
+            await group.WriteAsync<long>(leaves[leaf++], Enumerable.Repeat((long?)0, n).ToArray());
+        }
+        File.Move(tmp, path, true);
+    }
+
+    private static int[] ListRepetition(int rows, int size)
+    {
+        var rep = new int[rows * size];
+        for (int i = 0; i < rep.Length; i++) rep[i] = i % size == 0 ? 0 : 1;
+        return rep;
+    }
+
+    private static byte[][] EncodePngs(byte[] images, long start, int n, int[] shape)
+    {
+        int h = shape[0], w = shape[1], size = h * w * 3;
+        var result = new byte[n][];
+        Parallel.For(0, n, t =>
+        {
+            using var bmp = new SKBitmap(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Opaque));
+            var px = bmp.GetPixelSpan();
+            var src = images.AsSpan((int)((start + t) * size), size);
+            for (int i = 0; i < h * w; i++) { px[4 * i] = src[3 * i]; px[4 * i + 1] = src[3 * i + 1]; px[4 * i + 2] = src[3 * i + 2]; px[4 * i + 3] = 255; }
+            using var img = SKImage.FromBitmap(bmp);
+            using var data = img.Encode(SKEncodedImageFormat.Png, 100);
+            result[t] = data.ToArray();
+        });
+        return result;
+    }
+
+    /// <summary>Loads a LeRobot v2.x dataset folder. Errors name the file, episode and feature.</summary>
+    public static EpisodeDataset Load(string root, IProgress<int>? progress = null)
+    {
+        if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"dataset folder not found: {root}");
+        var (features, fps, episodes, frames) = LeRobotLayout.ReadInfo(root);
+        var lengths = LeRobotLayout.ReadEpisodes(root);
+        string info = Path.Combine(root, LeRobotLayout.InfoPath);
+        if (lengths.Count != episodes) throw new InvalidDataException($"{info}: total_episodes is {episodes}, {LeRobotLayout.EpisodesPath} lists {lengths.Count}");
+        var ends = new long[episodes];
+        long total = 0;
+        for (int e = 0; e < episodes; e++)
+        {
+            if (lengths[e] <= 0) throw new InvalidDataException($"{Path.Combine(root, LeRobotLayout.EpisodesPath)}: episode {e} has length {lengths[e]}");
+            ends[e] = total += lengths[e];
+        }
+        if (total != frames) throw new InvalidDataException($"{info}: total_frames is {frames}, the episodes add up to {total}");
+        var values = features.Where(f => !f.IsImage).ToDictionary(f => f.Name, f => new float[total * f.Size]);
+        var images = features.Where(f => f.IsImage).ToDictionary(f => f.Name, f => new byte[total * f.Size]);
+        int done = 0;
+        Parallel.For(0, episodes, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, e =>
+        {
+            ReadEpisode(root, e, e == 0 ? 0 : ends[e - 1], lengths[e], features, values, images).GetAwaiter().GetResult();
+            progress?.Report(Interlocked.Increment(ref done));
+        });
+        var dataset = new EpisodeDataset(features, ends, values, images, fps, LeRobotLayout.ReadTask(root), root);
+        string stats = Path.Combine(root, LeRobotLayout.StatsPath);
+        dataset.Stats = File.Exists(stats) ? DatasetStats.Load(stats) : DatasetStats.Compute(dataset);
+        return dataset;
+    }
+
+    private static async Task ReadEpisode(string root, int episode, long start, int length, List<FeatureInfo> features,
+        Dictionary<string, float[]> values, Dictionary<string, byte[]> images)
+    {
+        string path = Path.Combine(root, LeRobotLayout.EpisodeFile(episode));
+        if (!File.Exists(path)) throw new FileNotFoundException($"episode {episode}: {path} is missing", path);
+        string where = $"{path} (episode {episode})";
+        try
+        {
+            await using var stream = File.OpenRead(path);
+            await using var reader = await ParquetReader.CreateAsync(stream);
+            long rows = Enumerable.Range(0, reader.RowGroupCount).Sum(g => { using var r = reader.OpenRowGroupReader(g); return r.RowCount; });
+            if (rows != length) throw new InvalidDataException($"{where}: {rows} rows, meta/episodes.jsonl says {length}");
+            var top = reader.Schema.Fields.ToDictionary(f => f.Name);
+            foreach (var f in features)
+            {
+                if (!top.TryGetValue(f.Name, out var field)) throw new InvalidDataException($"{where}: no column '{f.Name}' (a feature in meta/info.json)");
+                if (f.IsImage)
+                {
+                    var leaf = reader.Schema.GetDataFields().FirstOrDefault(l => l.Path.ToString().StartsWith(f.Name) && l.ClrType == typeof(byte[]))
+                        ?? throw new InvalidDataException($"{where}: image column '{f.Name}' has no binary 'bytes' field");
+                    var column = await ColumnReader.ReadBinary(reader, leaf, where, f.Name);
+                    if (column.Count != length) throw new InvalidDataException($"{where}, feature '{f.Name}': {column.Count} images for {length} rows");
+                    for (int t = 0; t < length; t++) DecodePng(column[t], f, images[f.Name].AsSpan((int)((start + t) * f.Size), f.Size), $"{where}, frame {t}, feature '{f.Name}'");
+                    continue;
+                }
+                var dataLeaf = field switch
+                {
+                    DataField d => d,
+                    ListField { Item: DataField item } => item,
+                    _ => throw new InvalidDataException($"{where}: column '{f.Name}' is a {field.SchemaType}, expected a number or a list of numbers"),
+                };
+                var dest = values[f.Name].AsSpan((int)(start * f.Size), length * f.Size);
+                await ColumnReader.ReadNumeric(reader, dataLeaf, f, length, where, dest.Length, values[f.Name], (int)(start * f.Size));
+            }
+        }
+        catch (Exception e) when (e is not InvalidDataException and not FileNotFoundException and not NotSupportedException)
+        {
+            throw new InvalidDataException($"{where}: cannot read parquet ({e.Message})", e);
+        }
+    }
+
+    private static void DecodePng(byte[]? png, FeatureInfo f, Span<byte> dest, string where)
+    {
+        if (png == null) throw new InvalidDataException($"{where}: image is null");
+        using var bmp = SKBitmap.Decode(png) ?? throw new InvalidDataException($"{where}: not a decodable image");
+        if (bmp.Height != f.Shape[0] || bmp.Width != f.Shape[1])
+            throw new InvalidDataException($"{where}: image is {bmp.Width}x{bmp.Height}, expected {f.Shape[1]}x{f.Shape[0]}");
+        using var rgba = bmp.ColorType == SKColorType.Rgba8888 ? null : bmp.Copy(SKColorType.Rgba8888);
+        var px = (rgba ?? bmp).GetPixelSpan();
+        for (int i = 0; i < bmp.Width * bmp.Height; i++) { dest[3 * i] = px[4 * i]; dest[3 * i + 1] = px[4 * i + 1]; dest[3 * i + 2] = px[4 * i + 2]; }
+    }
+}

@@ -1,0 +1,149 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Mimicry.Data.LeRobot;
+
+/// <summary>
+/// The LeRobot v2.1 layout: <c>meta/info.json</c>, <c>meta/episodes.jsonl</c>, <c>meta/tasks.jsonl</c>,
+/// <c>meta/stats.json</c> and one parquet file per episode under
+/// <c>data/chunk-{chunk:03d}/episode_{index:06d}.parquet</c> (huggingface/lerobot,
+/// lerobot/common/datasets/lerobot_dataset.py and utils.py, CODEBASE_VERSION "v2.1").
+/// </summary>
+public static class LeRobotLayout
+{
+    public const string CodebaseVersion = "v2.1";
+    public const int ChunksSize = 1000;
+    public const string DataPath = "data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet";
+    public const string InfoPath = "meta/info.json";
+    public const string EpisodesPath = "meta/episodes.jsonl";
+    public const string TasksPath = "meta/tasks.jsonl";
+    public const string StatsPath = "meta/stats.json";
+
+    /// <summary>Per-frame bookkeeping columns LeRobot adds to every dataset.</summary>
+    public static readonly string[] Bookkeeping = ["timestamp", "frame_index", "episode_index", "index", "task_index"];
+
+    public static string EpisodeFile(int episode) =>
+        Path.Combine("data", $"chunk-{episode / ChunksSize:000}", $"episode_{episode:000000}.parquet");
+
+    public static string DType(FeatureDType t) => t switch
+    {
+        FeatureDType.Float32 => "float32",
+        FeatureDType.Bool => "bool",
+        FeatureDType.UInt8Image => "image",
+        _ => throw new ArgumentOutOfRangeException(nameof(t)),
+    };
+
+    public static JsonObject Info(EpisodeDataset d, string robotType)
+    {
+        var features = new JsonObject();
+        foreach (var f in d.Features)
+        {
+            JsonNode? names = f.IsImage ? new JsonArray("height", "width", "channel")
+                : f.Names != null ? new JsonObject { ["motors"] = new JsonArray(f.Names.Select(n => (JsonNode)n!).ToArray()) } : null;
+            features[f.Name] = new JsonObject
+            {
+                ["dtype"] = DType(f.DType),
+                ["shape"] = new JsonArray(f.Shape.Select(s => (JsonNode)s).ToArray()),
+                ["names"] = names,
+            };
+        }
+        features["timestamp"] = Scalar("float32");
+        foreach (var k in new[] { "frame_index", "episode_index", "index", "task_index" }) features[k] = Scalar("int64");
+        return new JsonObject
+        {
+            ["codebase_version"] = CodebaseVersion,
+            ["robot_type"] = robotType,
+            ["total_episodes"] = d.Episodes,
+            ["total_frames"] = d.Frames,
+            ["total_tasks"] = 1,
+            ["total_videos"] = 0,
+            ["total_chunks"] = (d.Episodes + ChunksSize - 1) / ChunksSize,
+            ["chunks_size"] = ChunksSize,
+            ["fps"] = d.Fps,
+            ["splits"] = new JsonObject { ["train"] = $"0:{d.Episodes}" },
+            ["data_path"] = DataPath,
+            ["video_path"] = null,
+            ["features"] = features,
+        };
+    }
+
+    private static JsonObject Scalar(string dtype) => new() { ["dtype"] = dtype, ["shape"] = new JsonArray(1), ["names"] = null };
+
+    /// <summary>Reads and checks <c>meta/info.json</c>; errors name the file and field.</summary>
+    public static (List<FeatureInfo> Features, int Fps, int Episodes, long Frames) ReadInfo(string root)
+    {
+        string path = Path.Combine(root, InfoPath);
+        if (!File.Exists(path)) throw new FileNotFoundException($"not a LeRobot dataset: {path} is missing", path);
+        JsonNode? info;
+        try { info = JsonNode.Parse(File.ReadAllText(path)); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: invalid JSON ({e.Message})", e); }
+        T Get<T>(JsonNode? node, string field)
+        {
+            try { return node![field] is { } v ? v.GetValue<T>() : throw new InvalidDataException($"{path}: field '{field}' is missing"); }
+            catch (Exception e) when (e is InvalidOperationException or FormatException)
+            { throw new InvalidDataException($"{path}: field '{field}' is not a {typeof(T).Name}", e); }
+        }
+        string version = Get<string>(info, "codebase_version");
+        if (!version.StartsWith("v2.")) throw new InvalidDataException($"{path}: codebase_version '{version}' is not supported (v2.0/v2.1)");
+        int fps = Get<int>(info, "fps");
+        int episodes = Get<int>(info, "total_episodes");
+        long frames = Get<long>(info, "total_frames");
+        if (info!["features"] is not JsonObject fs) throw new InvalidDataException($"{path}: field 'features' is missing");
+        var result = new List<FeatureInfo>();
+        foreach (var (name, node) in fs)
+        {
+            if (LeRobotLayout.Bookkeeping.Contains(name)) continue;
+            string dtype = Get<string>(node, "dtype");
+            int[] shape;
+            try { shape = node!["shape"]!.AsArray().Select(s => s!.GetValue<int>()).ToArray(); }
+            catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException)
+            { throw new InvalidDataException($"{path}: features.{name}.shape is not a list of integers", e); }
+            var type = dtype switch
+            {
+                "float32" or "float64" or "int64" or "int32" => FeatureDType.Float32,
+                "bool" => FeatureDType.Bool,
+                "image" => FeatureDType.UInt8Image,
+                "video" => throw new NotSupportedException($"{path}: feature '{name}' is stored as video; decode it to images first"),
+                "string" => (FeatureDType?)null,
+                _ => throw new InvalidDataException($"{path}: features.{name}.dtype '{dtype}' is not supported"),
+            };
+            if (type == null) continue; // language annotations etc.
+            string[]? names = node!["names"] is JsonObject o && o["motors"] is JsonArray m ? m.Select(x => x!.GetValue<string>()).ToArray() : null;
+            result.Add(new FeatureInfo(name, type.Value, shape, names));
+        }
+        return (result, fps, episodes, frames);
+    }
+
+    /// <summary>Episode lengths in order from <c>meta/episodes.jsonl</c>.</summary>
+    public static List<int> ReadEpisodes(string root)
+    {
+        string path = Path.Combine(root, EpisodesPath);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path} is missing", path);
+        var lengths = new SortedDictionary<int, int>();
+        int lineNo = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            lineNo++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            try
+            {
+                var j = JsonNode.Parse(line)!;
+                lengths[j["episode_index"]!.GetValue<int>()] = j["length"]!.GetValue<int>();
+            }
+            catch (Exception e) when (e is JsonException or NullReferenceException or InvalidOperationException or FormatException)
+            { throw new InvalidDataException($"{path}:{lineNo}: expected {{\"episode_index\": int, \"length\": int, ...}}", e); }
+        }
+        var keys = lengths.Keys.ToList();
+        for (int i = 0; i < keys.Count; i++)
+            if (keys[i] != i) throw new InvalidDataException($"{path}: episode indices are not 0..{keys.Count - 1} (missing {i})");
+        return lengths.Values.ToList();
+    }
+
+    public static string ReadTask(string root)
+    {
+        string path = Path.Combine(root, TasksPath);
+        if (!File.Exists(path)) return "";
+        var first = File.ReadLines(path).FirstOrDefault(l => !string.IsNullOrWhiteSpace(l));
+        return first == null ? "" : JsonNode.Parse(first)?["task"]?.GetValue<string>() ?? "";
+    }
+}

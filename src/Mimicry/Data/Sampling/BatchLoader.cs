@@ -1,0 +1,122 @@
+using System.Runtime.InteropServices;
+using Mimicry.Envs;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mimicry.Data.Sampling;
+
+/// <summary>
+/// Assembles shuffled batches of windows straight into TorchSharp tensors. The features it uses are
+/// normalized once, up front; a batch is then one <c>torch.empty</c> per tensor and row copies into
+/// its memory, with no per-sample managed allocation. Shuffling is seeded and reshuffles every epoch.
+/// </summary>
+public sealed class BatchLoader
+{
+    private readonly SequenceSampler _sampler;
+    private readonly (string Name, float[] Values, int Dim)[] _obs;
+    private readonly float[] _action;
+    private readonly int _actionDim;
+    private readonly int[] _order;
+    private readonly NumpyRandomState _rng;
+    private int _cursor;
+
+    public int BatchSize { get; }
+    public SequenceSampler Sampler => _sampler;
+    public Device Device { get; }
+    public int Epoch { get; private set; }
+
+    /// <param name="dataset">The episodes.</param>
+    /// <param name="episodes">Which episodes to draw windows from (e.g. the training split).</param>
+    /// <param name="window">To, H, Ta.</param>
+    /// <param name="observationKeys">Numeric observation features to return (e.g. observation.keypoints).</param>
+    /// <param name="normalizers">Feature name → normalizer; the action and every observation key need one.</param>
+    /// <param name="batchSize">Windows per batch.</param>
+    /// <param name="seed">Shuffle seed.</param>
+    /// <param name="device">Where the tensors go (CPU by default).</param>
+    public BatchLoader(EpisodeDataset dataset, IReadOnlyList<int> episodes, WindowConfig window, IReadOnlyList<string> observationKeys,
+        IReadOnlyDictionary<string, Normalizer> normalizers, int batchSize, int seed, Device? device = null)
+    {
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "must be >= 1");
+        _sampler = new SequenceSampler(dataset, episodes, window);
+        if (_sampler.Count == 0) throw new ArgumentException($"the chosen {episodes.Count} episodes are all shorter than one window (horizon {window.Horizon})");
+        _obs = observationKeys.Select(k => (k, NormalizedCopy(dataset, k, normalizers), dataset.Feature(k).Size)).ToArray();
+        _action = NormalizedCopy(dataset, FeatureKeys.Action, normalizers);
+        _actionDim = dataset.Feature(FeatureKeys.Action).Size;
+        BatchSize = batchSize;
+        Device = device ?? CPU;
+        _order = Enumerable.Range(0, _sampler.Count).ToArray();
+        _rng = new NumpyRandomState(seed);
+        Shuffle();
+    }
+
+    private static float[] NormalizedCopy(EpisodeDataset d, string key, IReadOnlyDictionary<string, Normalizer> normalizers)
+    {
+        var f = d.Feature(key);
+        if (f.IsImage) throw new NotSupportedException($"image feature '{key}' is not supported by this loader yet");
+        if (!normalizers.TryGetValue(key, out var n)) throw new ArgumentException($"no normalizer for feature '{key}'");
+        if (n.Dim != f.Size) throw new ArgumentException($"normalizer for '{key}' has {n.Dim} components, the feature {f.Size}");
+        var copy = (float[])d.Values(key).Clone();
+        n.Normalize(copy);
+        return copy;
+    }
+
+    private void Shuffle()
+    {
+        for (int i = _order.Length - 1; i > 0; i--)
+        {
+            int j = (int)_rng.RandInt(0, i + 1);
+            (_order[i], _order[j]) = (_order[j], _order[i]);
+        }
+        _cursor = 0;
+    }
+
+    /// <summary>The next shuffled batch (always full size; a new epoch starts, reshuffled, when too few windows remain).</summary>
+    public Batch Next()
+    {
+        int n = Math.Min(BatchSize, _order.Length);
+        if (_cursor + n > _order.Length) { Shuffle(); Epoch++; }
+        var batch = Assemble(_order.AsSpan(_cursor, n));
+        _cursor += n;
+        return batch;
+    }
+
+    /// <summary>Every window once, in order (for validation); the last batch may be smaller.</summary>
+    public IEnumerable<Batch> All()
+    {
+        var indices = Enumerable.Range(0, _sampler.Count).ToArray();
+        for (int i = 0; i < indices.Length; i += BatchSize)
+            yield return Assemble(indices.AsSpan(i, Math.Min(BatchSize, indices.Length - i)));
+    }
+
+    /// <summary>Builds the batch for the given window indices.</summary>
+    public Batch Assemble(ReadOnlySpan<int> windows)
+    {
+        int b = windows.Length, to = _sampler.Window.NObsSteps, h = _sampler.Window.Horizon;
+        var observations = new Dictionary<string, Tensor>(_obs.Length);
+        foreach (var (name, values, dim) in _obs)
+        {
+            var t = torch.empty([b, to, dim], ScalarType.Float32);
+            var dest = MemoryMarshal.Cast<byte, float>(t.bytes);
+            for (int i = 0; i < b; i++) _sampler.Copy(windows[i], values, dim, 0, to, dest.Slice(i * to * dim, to * dim));
+            observations[name] = ToDevice(t);
+        }
+        var action = torch.empty([b, h, _actionDim], ScalarType.Float32);
+        var isPad = torch.empty([b, h], ScalarType.Bool);
+        var a = MemoryMarshal.Cast<byte, float>(action.bytes);
+        var p = isPad.bytes;
+        for (int i = 0; i < b; i++)
+        {
+            _sampler.Copy(windows[i], _action, _actionDim, 0, h, a.Slice(i * h * _actionDim, h * _actionDim));
+            for (int k = 0; k < h; k++) p[i * h + k] = _sampler.FrameAt(windows[i], k).IsPad ? (byte)1 : (byte)0;
+        }
+        return new Batch(observations, ToDevice(action), ToDevice(isPad));
+    }
+
+    private Tensor ToDevice(Tensor t)
+    {
+        if (Device.type == DeviceType.CPU) return t;
+        var moved = t.to(Device);
+        t.Dispose();
+        return moved;
+    }
+}
