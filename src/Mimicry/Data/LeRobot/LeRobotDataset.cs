@@ -113,7 +113,7 @@ public static class LeRobotDataset
     {
         int h = shape[0], w = shape[1], size = h * w * 3;
         var result = new byte[n][];
-        Parallel.For(0, n, t =>
+        Parallelism.For(0, n, t =>
         {
             using var bmp = new SKBitmap(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Opaque));
             var px = bmp.GetPixelSpan();
@@ -145,7 +145,7 @@ public static class LeRobotDataset
         var values = features.Where(f => !f.IsImage).ToDictionary(f => f.Name, f => new float[total * f.Size]);
         var images = features.Where(f => f.IsImage).ToDictionary(f => f.Name, f => new byte[total * f.Size]);
         int done = 0;
-        Parallel.For(0, episodes, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, e =>
+        Parallelism.For(0, episodes, e =>
         {
             ReadEpisode(root, e, e == 0 ? 0 : ends[e - 1], lengths[e], features, values, images).GetAwaiter().GetResult();
             progress?.Report(Interlocked.Increment(ref done));

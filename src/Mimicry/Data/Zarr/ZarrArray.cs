@@ -107,11 +107,7 @@ public sealed class ZarrArray
                 for (int d = nd - 1; d >= 1; d--) { idx[d] = rem % grid[d]; rem /= grid[d]; }
                 work.Add(idx);
             }
-        try { Parallel.ForEach(work, idx => CopyChunk(idx, start, count, result)); }
-        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
-        }
+        Parallelism.ForEach(work, idx => CopyChunk(idx, start, count, result));
         return result;
     }
 

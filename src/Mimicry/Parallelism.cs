@@ -1,0 +1,31 @@
+using System.Runtime.ExceptionServices;
+
+namespace Mimicry;
+
+/// <summary>Parallel loops that surface the first failure as itself, not wrapped in an AggregateException,
+/// so a user sees the message that names the file or episode.</summary>
+internal static class Parallelism
+{
+    public static void For(int fromInclusive, int toExclusive, Action<int> body, int? maxThreads = null)
+    {
+        try
+        {
+            Parallel.For(fromInclusive, toExclusive, new ParallelOptions { MaxDegreeOfParallelism = maxThreads ?? Environment.ProcessorCount }, body);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
+            throw; // unreachable
+        }
+    }
+
+    public static void ForEach<T>(IEnumerable<T> items, Action<T> body)
+    {
+        try { Parallel.ForEach(items, body); }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,216 @@
+using Mimicry.Data;
+using Mimicry.Data.LeRobot;
+using Parquet;
+
+namespace Mimicry.Tests.Data;
+
+public class LeRobotTests
+{
+    private static string PyarrowFixture => Path.Combine(AppContext.BaseDirectory, "Fixtures", "lerobot-pyarrow");
+
+    [Fact]
+    public void Round_trip_keeps_every_value_episode_and_statistic()
+    {
+        var d = DatasetFactory.Make(7, 3, 12);
+        string dir = DatasetFactory.TempDir();
+        try
+        {
+            LeRobotDataset.Save(d, dir, "test");
+            var back = LeRobotDataset.Load(dir);
+            Assert.Equal(d.EpisodeEnds, back.EpisodeEnds);
+            Assert.Equal(d.Fps, back.Fps);
+            Assert.Equal("count", back.Task);
+            foreach (var f in d.Features)
+            {
+                Assert.Equal(f.Shape, back.Feature(f.Name).Shape);
+                Assert.Equal(f.DType, back.Feature(f.Name).DType);
+                Assert.Equal(d.Values(f.Name), back.Values(f.Name));
+            }
+            Assert.Equal(d.Stats!.ToJson(), back.Stats!.ToJson());
+            Assert.True(File.Exists(Path.Combine(dir, "data", "chunk-000", "episode_000002.parquet")));
+            Assert.True(File.Exists(Path.Combine(dir, "meta", "stats.json")));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public async Task Written_files_have_pyarrow_shape()
+    {
+        var d = DatasetFactory.Make(3);
+        string dir = DatasetFactory.TempDir();
+        try
+        {
+            LeRobotDataset.Save(d, dir);
+            await using var r = await ParquetReader.CreateAsync(Path.Combine(dir, "data", "chunk-000", "episode_000000.parquet"));
+            var leaves = r.Schema.GetDataFields().ToDictionary(f => f.Path.ToString());
+            Assert.Equal(3, leaves["action/list/element"].MaxDefinitionLevel);
+            Assert.True(leaves["episode_index"].IsNullable);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public async Task Reads_pyarrow_shaped_files()
+    {
+        // The fixture's schema is pyarrow's: nullable list elements at definition level 3, float64 numbers, an extra pandas column.
+        await using (var r = await ParquetReader.CreateAsync(Path.Combine(PyarrowFixture, "data", "chunk-000", "episode_000001.parquet")))
+        {
+            var state = r.Schema.GetDataFields().Single(f => f.Path.ToString() == "observation.state/list/element");
+            Assert.Equal(3, state.MaxDefinitionLevel);
+            Assert.Equal(typeof(double), state.ClrType);
+            Assert.Contains(r.Schema.Fields, f => f.Name == "__index_level_0__");
+        }
+        var d = LeRobotDataset.Load(PyarrowFixture);
+        Assert.Equal(new long[] { 4, 7 }, d.EpisodeEnds);
+        var state2 = d.Values(FeatureKeys.State);
+        var action = d.Values(FeatureKeys.Action);
+        for (int e = 0, frame = 0; e < 2; e++)
+            for (int t = 0; t < d.EpisodeLength(e); t++, frame++)
+            {
+                Assert.Equal(e + 0.5f * t, state2[frame * 2]);
+                Assert.Equal(-t, state2[frame * 2 + 1]);
+                Assert.Equal(10 * e + t, action[frame * 2]);
+                Assert.Equal(t / 10f, d.Values(FeatureKeys.Reward)[frame]);
+                Assert.Equal(t == d.EpisodeLength(e) - 1 ? 1f : 0f, d.Values(FeatureKeys.Done)[frame]);
+            }
+        Assert.NotNull(d.Stats); // computed when stats.json is absent
+    }
+
+    private static string CopyOfFixture()
+    {
+        string dir = DatasetFactory.TempDir();
+        foreach (var f in Directory.GetFiles(PyarrowFixture, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(dir, Path.GetRelativePath(PyarrowFixture, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(f, target);
+        }
+        return dir;
+    }
+
+    [Fact]
+    public void Missing_episode_file_is_named()
+    {
+        string dir = CopyOfFixture();
+        try
+        {
+            File.Delete(Path.Combine(dir, "data", "chunk-000", "episode_000001.parquet"));
+            var e = Assert.ThrowsAny<IOException>(() => LeRobotDataset.Load(dir));
+            Assert.Contains("episode_000001.parquet", e.Message);
+            Assert.Contains("episode 1", e.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void Corrupt_parquet_names_the_file()
+    {
+        string dir = CopyOfFixture();
+        try
+        {
+            string file = Path.Combine(dir, "data", "chunk-000", "episode_000000.parquet");
+            var bytes = File.ReadAllBytes(file);
+            File.WriteAllBytes(file, bytes[..(bytes.Length / 3)]);
+            var e = Assert.Throws<InvalidDataException>(() => LeRobotDataset.Load(dir));
+            Assert.Contains("episode_000000.parquet", e.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void Shape_mismatch_names_file_frame_and_feature()
+    {
+        string dir = CopyOfFixture();
+        try
+        {
+            string info = Path.Combine(dir, "meta", "info.json");
+            File.WriteAllText(info, File.ReadAllText(info).Replace("\"action\": {\"dtype\": \"float32\", \"shape\": [2]", "\"action\": {\"dtype\": \"float32\", \"shape\": [3]"));
+            var e = Assert.Throws<InvalidDataException>(() => LeRobotDataset.Load(dir));
+            Assert.Contains("feature 'action'", e.Message);
+            Assert.Contains("episode_00000", e.Message);
+            Assert.Contains("expected 3", e.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void Missing_column_and_bad_json_are_named()
+    {
+        string dir = CopyOfFixture();
+        try
+        {
+            string info = Path.Combine(dir, "meta", "info.json");
+            string original = File.ReadAllText(info);
+            File.WriteAllText(info, original.Replace("\"next.done\": {", "\"observation.velocity\": {\"dtype\": \"float32\", \"shape\": [2], \"names\": null},\n\"next.done\": {"));
+            var e = Assert.Throws<InvalidDataException>(() => LeRobotDataset.Load(dir));
+            Assert.Contains("'observation.velocity'", e.Message);
+
+            File.WriteAllText(info, original.Replace("\"fps\": 10,", "\"fps\": \"ten\","));
+            var e2 = Assert.Throws<InvalidDataException>(() => LeRobotDataset.Load(dir));
+            Assert.Contains("info.json", e2.Message);
+            Assert.Contains("'fps'", e2.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void NaN_in_a_feature_names_episode_frame_and_feature()
+    {
+        var d = DatasetFactory.Make(5, 5);
+        string dir = DatasetFactory.TempDir();
+        try
+        {
+            LeRobotDataset.Save(d, dir);
+            // Rewrite episode 1 with a NaN action through a dataset that skips validation: poke the parquet values.
+            var values = d.Values(FeatureKeys.Action);
+            values[(5 + 3) * 2 + 1] = float.NaN;
+            var e = Assert.Throws<InvalidDataException>(() => new EpisodeDataset(d.Features, d.EpisodeEnds,
+                d.Features.ToDictionary(f => f.Name, f => d.Values(f.Name))));
+            Assert.Contains("episode 1, frame 3, feature 'action'[1]", e.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void An_interrupted_write_leaves_nothing_that_loads()
+    {
+        var d = DatasetFactory.Make(4, 4, 4, 4);
+        string dir = DatasetFactory.TempDir();
+        var failAfterTwo = new FailingProgress(2);
+        Assert.Throws<InvalidOperationException>(() => LeRobotDataset.Save(d, dir, progress: failAfterTwo));
+        Assert.False(Directory.Exists(dir));
+        var parent = Path.GetDirectoryName(dir)!;
+        Assert.Empty(Directory.GetDirectories(parent, Path.GetFileName(dir) + "*"));
+
+        // An existing dataset survives a failed overwrite untouched.
+        LeRobotDataset.Save(d, dir);
+        Assert.Throws<InvalidOperationException>(() => LeRobotDataset.Save(DatasetFactory.Make(9), dir, overwrite: true, progress: new FailingProgress(0)));
+        Assert.Equal(d.EpisodeEnds, LeRobotDataset.Load(dir).EpisodeEnds);
+        Directory.Delete(dir, true);
+    }
+
+    private sealed class FailingProgress(int after) : IProgress<int>
+    {
+        public void Report(int value) { if (value > after) throw new InvalidOperationException("interrupted"); }
+    }
+
+    [Fact]
+    public void Pusht_import_has_keypoints_state_and_replayed_rewards()
+    {
+        var d = PushTImport.FromZarr(TestData.BundledPushT);
+        Assert.Equal(206, d.Episodes);
+        Assert.Equal(25650, d.Frames);
+        Assert.Equal(20, d.Feature(FeatureKeys.Keypoints).Size);
+        var kp = d.Values(FeatureKeys.Keypoints);
+        var state = d.Values(FeatureKeys.State);
+        Assert.Equal(state[0], kp[18]);
+        Assert.Equal(state[1], kp[19]);
+        var reward = d.Values(FeatureKeys.Reward);
+        Assert.All(reward, r => Assert.InRange(r, 0, 1));
+        // 7 of 206 demonstrations end above 0.95 coverage.
+        var success = d.Values(FeatureKeys.Success);
+        int episodesWithSuccess = Enumerable.Range(0, 206).Count(e => Enumerable.Range((int)d.EpisodeStart(e), d.EpisodeLength(e)).Any(t => success[t] > 0));
+        Assert.InRange(episodesWithSuccess, 5, 20);
+        Assert.Equal(206, d.Values(FeatureKeys.Done).Sum());
+    }
+}
