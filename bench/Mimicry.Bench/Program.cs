@@ -5,6 +5,7 @@ using Mimicry.Bench;
 var benches = new Dictionary<string, Func<BenchArgs, int>>
 {
     ["pusht-env"] = PushTEnvBench.Run,
+    ["sampler"] = SamplerBench.Run,
     ["make-pyarrow-fixture"] = Mimicry.Bench.Tools.PyarrowFixture.Run,
 };
 if (args.Length == 0 || !benches.ContainsKey(args[0]))

@@ -13,7 +13,13 @@ public static class Program
         EnvCommand.Create(),
         RenderCommand.Create(),
         DatasetCommand.Create(),
+        TrainCommand.Create(),
+        EvalCommand.Create(),
     };
 
-    public static int Main(string[] args) => BuildRoot().Parse(args).Invoke();
+    public static int Main(string[] args)
+    {
+        Commands.Cli.CommandLine = "mimicry " + string.Join(' ', args.Select(a => a.Contains(' ') || a.Length == 0 ? $"'{a}'" : a));
+        return BuildRoot().Parse(args).Invoke();
+    }
 }

@@ -80,6 +80,18 @@ public sealed class NumpyRandomState
         _pos = 0;
     }
 
+    /// <summary>The full generator state (to save with a checkpoint and restore exactly).</summary>
+    public sealed record Snapshot(uint[] Key, int Pos, bool HasGauss, double Gauss);
+
+    public Snapshot Save() => new((uint[])_key.Clone(), _pos, _hasGauss, _gauss);
+
+    public void Restore(Snapshot s)
+    {
+        if (s.Key.Length != N || s.Pos < 0 || s.Pos > N) throw new ArgumentException("not an MT19937 state");
+        s.Key.CopyTo(_key, 0);
+        _pos = s.Pos; _hasGauss = s.HasGauss; _gauss = s.Gauss;
+    }
+
     /// <summary>The next raw 32-bit output (<c>genrand_int32</c>).</summary>
     public uint NextUInt32()
     {

@@ -1,11 +1,9 @@
-using System.Text.Json.Serialization;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Mimicry.Data;
 
 /// <summary>How a feature is mapped to the network's range.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<NormalizationMode>))]
 public enum NormalizationMode
 {
     /// <summary>Unchanged.</summary>

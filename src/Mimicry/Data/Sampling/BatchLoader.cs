@@ -70,6 +70,20 @@ public sealed class BatchLoader
         _cursor = 0;
     }
 
+    /// <summary>Shuffle state, saved with a checkpoint so a resumed run draws the same batches.</summary>
+    public sealed record State(int[] Order, int Cursor, int Epoch, NumpyRandomState.Snapshot Rng);
+
+    public State SaveState() => new((int[])_order.Clone(), _cursor, Epoch, _rng.Save());
+
+    public void RestoreState(State s)
+    {
+        if (s.Order.Length != _order.Length) throw new InvalidDataException($"saved sampler state has {s.Order.Length} windows, this dataset split has {_order.Length}");
+        s.Order.CopyTo(_order, 0);
+        _cursor = s.Cursor;
+        Epoch = s.Epoch;
+        _rng.Restore(s.Rng);
+    }
+
     /// <summary>The next shuffled batch (always full size; a new epoch starts, reshuffled, when too few windows remain).</summary>
     public Batch Next()
     {

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace Mimicry.Configuration;
+
+/// <summary>
+/// JSON for configs and reports: snake_case names (as in the reference Python code), enums as
+/// snake_case strings, unknown fields rejected. Errors name the file and the field.
+/// </summary>
+public static class ConfigJson
+{
+    public static readonly JsonSerializerOptions Options = Create(indented: true);
+    public static readonly JsonSerializerOptions Compact = Create(indented: false);
+
+    private static JsonSerializerOptions Create(bool indented) => new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = indented,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
+
+    /// <summary>Parses <paramref name="json"/>; <paramref name="source"/> names the file in errors.</summary>
+    public static T Deserialize<T>(string json, string source)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json, Options) ?? throw new InvalidDataException($"{source}: empty JSON");
+        }
+        catch (JsonException e)
+        {
+            string where = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "" : $" at field '{e.Path.TrimStart('$', '.')}'";
+            throw new InvalidDataException($"{source}: invalid config{where}: {e.Message}", e);
+        }
+    }
+
+    public static T Load<T>(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"config file not found: {path}", path);
+        return Deserialize<T>(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Writes JSON to a temp file and renames it into place.</summary>
+    public static void Save<T>(T value, string path)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        File.WriteAllText(path + ".tmp", Serialize(value));
+        File.Move(path + ".tmp", path, true);
+    }
+
+    /// <summary>
+    /// Applies "a.b.c=value" overrides (value parsed as JSON, else taken as a string) to an object's
+    /// JSON form, then reads it back, so every override is type-checked by the same rules as a file.
+    /// </summary>
+    public static T WithOverrides<T>(T value, IEnumerable<string> overrides)
+    {
+        var node = JsonSerializer.SerializeToNode(value, Options)!.AsObject();
+        foreach (var o in overrides)
+        {
+            int eq = o.IndexOf('=');
+            if (eq <= 0) throw new ArgumentException($"--set '{o}': expected key=value");
+            string key = o[..eq].Trim(), text = o[(eq + 1)..].Trim();
+            var path = key.Split('.');
+            JsonObject parent = node;
+            for (int i = 0; i < path.Length - 1; i++)
+                parent = parent[path[i]] as JsonObject ?? throw new ArgumentException($"--set '{o}': '{string.Join('.', path[..(i + 1)])}' is not a section (known: {string.Join(", ", parent.Select(p => p.Key))})");
+            if (!parent.ContainsKey(path[^1])) throw new ArgumentException($"--set '{o}': unknown field '{key}' (known: {string.Join(", ", parent.Select(p => p.Key))})");
+            JsonNode? parsed;
+            try { parsed = JsonNode.Parse(text); }
+            catch (JsonException) { parsed = JsonValue.Create(text); }
+            parent[path[^1]] = parsed;
+        }
+        return Deserialize<T>(node.ToJsonString(Options), "--set");
+    }
+}

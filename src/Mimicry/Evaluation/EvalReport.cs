@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Mimicry.Configuration;
+
+namespace Mimicry.Evaluation;
+
+/// <summary>One policy's row in a report: what was evaluated, how it was trained, and the results.</summary>
+public sealed record ReportEntry(string Name, string Checkpoint, string PolicyType, long Parameters, int? TrainSteps, double? TrainSeconds, EvalResult Result);
+
+/// <summary>
+/// <c>report.json</c> + <c>report.md</c>: the evaluation of one or more policies on the same seeds, the
+/// exact commands that produced them, and the git revision.
+/// </summary>
+public sealed record EvalReport(string Task, string GitRevision, string Date, IReadOnlyList<string> Commands, IReadOnlyList<ReportEntry> Policies, string? Gif)
+{
+    public static string CurrentGitRevision(string? dir = null)
+    {
+        try
+        {
+            var psi = new ProcessStartInfo("git", ["rev-parse", "HEAD"]) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir ?? Directory.GetCurrentDirectory() };
+            using var p = Process.Start(psi)!;
+            string rev = p.StandardOutput.ReadToEnd().Trim();
+            p.WaitForExit();
+            if (p.ExitCode != 0 || rev.Length == 0) return "unknown";
+            psi.ArgumentList.Clear();
+            psi.ArgumentList.Add("status");
+            psi.ArgumentList.Add("--porcelain");
+            psi.ArgumentList.Add("--untracked-files=no");
+            using var s = Process.Start(psi)!;
+            bool dirty = s.StandardOutput.ReadToEnd().Trim().Length > 0;
+            s.WaitForExit();
+            return dirty ? rev + "-dirty" : rev;
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException) { return "unknown"; }
+    }
+
+    private static readonly JsonSerializerOptions Json = new(ConfigJson.Options) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip };
+
+    public void Save(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        Write(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(this, Json));
+        Write(Path.Combine(dir, "report.md"), Markdown());
+    }
+
+    public static EvalReport Load(string path) => ConfigJson.Deserialize<EvalReport>(File.ReadAllText(path), path);
+
+    private static void Write(string path, string text)
+    {
+        File.WriteAllText(path + ".tmp", text);
+        File.Move(path + ".tmp", path, true);
+    }
+
+    public string Markdown()
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine($"# Evaluation: {Task}");
+        sb.AppendLine();
+        var first = Policies.FirstOrDefault()?.Result;
+        if (first != null)
+            sb.AppendLine($"{first.Episodes} episodes, seeds {first.FirstSeed}-{first.FirstSeed + first.Episodes - 1}, {first.MaxSteps} steps each. " +
+                          "Score: mean over episodes of the max reward (the Diffusion Policy paper's metric); success: coverage > 0.95 (LeRobot's).");
+        sb.AppendLine();
+        sb.AppendLine("| policy | type | params | train steps | train time | avg max reward | success rate | latency p50 / p95 (ms per call) | envs per call |");
+        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var p in Policies)
+        {
+            var r = p.Result;
+            string time = p.TrainSeconds is { } s ? TimeSpan.FromSeconds(s).ToString(@"h\:mm\:ss", ci) : "";
+            sb.AppendLine(string.Create(ci, $"| {p.Name} | {p.PolicyType} | {p.Parameters:N0} | {p.TrainSteps} | {time} | **{r.AvgMaxReward:F3}** | {r.SuccessRate:P0} | {r.LatencyP50Ms:F1} / {r.LatencyP95Ms:F1} | {r.MeanBatchPerCall:F1} |"));
+        }
+        sb.AppendLine();
+        if (Gif != null) { sb.AppendLine($"Rollouts: `{Gif}`"); sb.AppendLine(); }
+        sb.AppendLine("## Per episode (max reward)");
+        sb.AppendLine();
+        sb.AppendLine("| seed | " + string.Join(" | ", Policies.Select(p => p.Name)) + " |");
+        sb.AppendLine("|---|" + string.Concat(Policies.Select(_ => "---:|")));
+        for (int i = 0; i < (first?.Episodes ?? 0); i++)
+            sb.AppendLine($"| {first!.PerEpisode[i].Seed} | " + string.Join(" | ", Policies.Select(p => i < p.Result.PerEpisode.Count
+                ? string.Create(ci, $"{p.Result.PerEpisode[i].MaxReward:F3}{(p.Result.PerEpisode[i].Success ? " ✓" : "")}") : "")) + " |");
+        sb.AppendLine();
+        sb.AppendLine("## Reproduce");
+        sb.AppendLine();
+        sb.AppendLine($"git revision `{GitRevision}`, {Date}");
+        sb.AppendLine();
+        sb.AppendLine("```bash");
+        foreach (var c in Commands) sb.AppendLine(c);
+        sb.AppendLine("```");
+        return sb.ToString();
+    }
+}

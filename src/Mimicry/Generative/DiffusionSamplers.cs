@@ -1,0 +1,114 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mimicry.Generative;
+
+public enum SamplerKind
+{
+    /// <summary>DDPM ancestral sampling (Ho et al. 2020, Algorithm 2).</summary>
+    Ddpm,
+    /// <summary>DDIM (Song et al. 2021, eq. 12) with any number of steps and eta.</summary>
+    Ddim,
+}
+
+/// <summary>One reverse step x_t → x_prev of a diffusion sampler, shared by every diffusion-style policy.</summary>
+public interface IDiffusionSampler
+{
+    /// <summary>The steps visited, from noisiest to clean (e.g. 99..0, or 90, 80, ..., 0).</summary>
+    int[] Timesteps { get; }
+
+    /// <summary>The previous step of <paramref name="t"/> (-1 after the last).</summary>
+    int Previous(int t);
+
+    /// <summary>x_prev from x_t and the model output at step t. <paramref name="generator"/> null: no noise (the mean path).</summary>
+    Tensor Step(Tensor modelOutput, int t, Tensor sample, Generator? generator);
+}
+
+/// <summary>Shared pieces: x0 from the model output, clipping.</summary>
+public abstract class DiffusionSamplerBase(NoiseSchedule schedule, int inferenceSteps, PredictionType prediction, bool clipSample, double clipRange) : IDiffusionSampler
+{
+    public NoiseSchedule Schedule { get; } = schedule;
+    protected readonly PredictionType Prediction = prediction;
+    protected readonly bool ClipSample = clipSample;
+    protected readonly double ClipRange = clipRange;
+
+    /// <summary>Evenly spaced ("leading") steps: (0..n-1) * (T / n), reversed (diffusers' set_timesteps).</summary>
+    public int[] Timesteps { get; } = LeadingTimesteps(schedule.TrainTimesteps, inferenceSteps);
+
+    private readonly int _stride = schedule.TrainTimesteps / Math.Max(1, inferenceSteps);
+
+    private static int[] LeadingTimesteps(int train, int steps)
+    {
+        if (steps < 1 || steps > train) throw new ArgumentOutOfRangeException(nameof(steps), steps, $"inference steps must be in 1..{train}");
+        int ratio = train / steps;
+        return Enumerable.Range(0, steps).Select(i => i * ratio).Reverse().ToArray();
+    }
+
+    public int Previous(int t) => t - _stride;
+
+    /// <summary>x0 predicted from x_t (DDPM eq. 15 for epsilon), clipped to ±clip_range when enabled.</summary>
+    protected Tensor PredictX0(Tensor modelOutput, Tensor sample, double abarT)
+    {
+        var x0 = Prediction == PredictionType.Epsilon
+            ? (sample - Math.Sqrt(1 - abarT) * modelOutput) / Math.Sqrt(abarT)
+            : modelOutput.alias();
+        return ClipSample ? x0.clamp(-ClipRange, ClipRange) : x0;
+    }
+
+    public abstract Tensor Step(Tensor modelOutput, int t, Tensor sample, Generator? generator);
+}
+
+/// <summary>
+/// DDPM ancestral sampling with the posterior q(x_prev | x_t, x0) (DDPM eq. 7): mean
+/// sqrt(ᾱ_prev) β_t / (1-ᾱ_t) x0 + sqrt(α_t) (1-ᾱ_prev) / (1-ᾱ_t) x_t and variance
+/// "fixed_small" β̃ = (1-ᾱ_prev) / (1-ᾱ_t) β_t (diffusers' DDPMScheduler.step, as DP uses it).
+/// With fewer inference steps than training steps, α_t and β_t are those of the strided step.
+/// </summary>
+public sealed class DdpmSampler(NoiseSchedule schedule, int inferenceSteps, PredictionType prediction = PredictionType.Epsilon, bool clipSample = true, double clipRange = 1.0)
+    : DiffusionSamplerBase(schedule, inferenceSteps, prediction, clipSample, clipRange)
+{
+    public override Tensor Step(Tensor modelOutput, int t, Tensor sample, Generator? generator)
+    {
+        using var scope = torch.NewDisposeScope();
+        int prev = Previous(t);
+        double abarT = Schedule.AlphaBarAt(t), abarPrev = Schedule.AlphaBarAt(prev);
+        double alphaT = abarT / abarPrev, betaT = 1 - alphaT;
+        var x0 = PredictX0(modelOutput, sample, abarT);
+        double cX0 = Math.Sqrt(abarPrev) * betaT / (1 - abarT);
+        double cXt = Math.Sqrt(alphaT) * (1 - abarPrev) / (1 - abarT);
+        var mean = cX0 * x0 + cXt * sample;
+        if (t > 0 && generator != null)
+        {
+            double variance = Math.Max((1 - abarPrev) / (1 - abarT) * betaT, 1e-20);
+            mean = mean + Math.Sqrt(variance) * torch.randn(sample.shape, dtype: sample.dtype, device: sample.device, generator: generator);
+        }
+        return mean.MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// DDIM (Song et al. 2021, eq. 12): x_prev = sqrt(ᾱ_prev) x0 + sqrt(1 - ᾱ_prev - σ²) ε + σ z with
+/// σ = eta sqrt((1-ᾱ_prev)/(1-ᾱ_t)) sqrt(1 - ᾱ_t/ᾱ_prev) (diffusers' DDIMScheduler.step). ε is taken
+/// from the (clipped) x0, i.e. diffusers' use_clipped_model_output=True, which keeps x0 and ε consistent;
+/// then eta = 1 gives exactly DDPM's posterior mean and variance (Song et al. 2021, §4.1).
+/// </summary>
+public sealed class DdimSampler(NoiseSchedule schedule, int inferenceSteps, double eta = 0.0, PredictionType prediction = PredictionType.Epsilon, bool clipSample = true, double clipRange = 1.0)
+    : DiffusionSamplerBase(schedule, inferenceSteps, prediction, clipSample, clipRange)
+{
+    public double Eta { get; } = eta >= 0 ? eta : throw new ArgumentOutOfRangeException(nameof(eta), eta, "eta must be >= 0");
+
+    public override Tensor Step(Tensor modelOutput, int t, Tensor sample, Generator? generator)
+    {
+        using var scope = torch.NewDisposeScope();
+        int prev = Previous(t);
+        double abarT = Schedule.AlphaBarAt(t), abarPrev = Schedule.AlphaBarAt(prev);
+        var x0 = PredictX0(modelOutput, sample, abarT);
+        var eps = (sample - Math.Sqrt(abarT) * x0) / Math.Sqrt(1 - abarT);
+        double variance = (1 - abarPrev) / (1 - abarT) * (1 - abarT / abarPrev);
+        double sigma = Eta * Math.Sqrt(Math.Max(variance, 0));
+        var result = Math.Sqrt(abarPrev) * x0 + Math.Sqrt(Math.Max(1 - abarPrev - sigma * sigma, 0)) * eps;
+        if (sigma > 0 && generator != null)
+            result = result + sigma * torch.randn(sample.shape, dtype: sample.dtype, device: sample.device, generator: generator);
+        return result.MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,119 @@
+using Mimicry.Nn;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Mimicry.Policies.Diffusion;
+
+/// <summary>
+/// The Diffusion Policy's 1-D temporal U-Net (Chi et al. 2023, Fig. 2; follows
+/// diffusion_policy/model/diffusion/conditional_unet1d.py, ConditionalUnet1D, without local conditioning).
+/// The diffusion step goes through a sinusoidal embedding and an MLP; concatenated with the flattened
+/// observation window it conditions every residual block by FiLM. Time is halved at each level but
+/// the last on the way down, and doubled at each level on the way up, with skip connections:
+/// <code>
+///  (B, H, Da) ─T→ (B, Da, H) ─down[0]→ d0 (H) ─↓→ down[1] → d1 (H/2) ─↓→ down[2] → d2 (H/4)
+///                                                   mid × 2 (H/4)
+///  up[0]: cat d2 → (H/4) ─↑→ (H/2);  up[1]: cat d1 → (H/2) ─↑→ (H);  final conv → (B, Da, H) ─T→ (B, H, Da)
+/// </code>
+/// Module and parameter names match the reference (diffusion_step_encoder, down_modules, mid_modules,
+/// up_modules, final_conv), so a DP state dict maps across by name.
+/// </summary>
+public sealed class ConditionalUnet1d : nn.Module<Tensor, Tensor, Tensor, Tensor>
+{
+    private readonly Sequential diffusion_step_encoder;
+    private readonly ModuleList<ModuleList<nn.Module>> down_modules;
+    private readonly ModuleList<ConditionalResidualBlock1d> mid_modules;
+    private readonly ModuleList<ModuleList<nn.Module>> up_modules;
+    private readonly Sequential final_conv;
+
+    private readonly List<(ConditionalResidualBlock1d A, ConditionalResidualBlock1d B, nn.Module<Tensor, Tensor> Resample)> _down = new(), _up = new();
+
+    /// <param name="inputDim">Action dimension Da.</param>
+    /// <param name="globalCondDim">Flattened observation window (To x Do).</param>
+    /// <param name="downDims">Channels per level (DP low-dim: 256, 512, 1024).</param>
+    /// <param name="stepEmbedDim">Diffusion step embedding size (DP: 256).</param>
+    /// <param name="kernelSize">Temporal convolution kernel (DP low-dim Push-T: 5).</param>
+    /// <param name="groups">GroupNorm groups (DP: 8).</param>
+    /// <param name="predictScale">FiLM with scale and bias (DP Push-T: true) or bias only.</param>
+    public ConditionalUnet1d(int inputDim, int globalCondDim, int[] downDims, int stepEmbedDim = 256, int kernelSize = 5, int groups = 8, bool predictScale = true)
+        : base(nameof(ConditionalUnet1d))
+    {
+        if (downDims.Length < 1) throw new ArgumentException("down_dims needs at least one level");
+        int dsed = stepEmbedDim;
+        diffusion_step_encoder = nn.Sequential(
+            new SinusoidalPosEmb(dsed),
+            nn.Linear(dsed, dsed * 4),
+            nn.Mish(),
+            nn.Linear(dsed * 4, dsed));
+        int condDim = dsed + globalCondDim;
+
+        int[] all = [inputDim, .. downDims];
+        var inOut = all.Zip(all.Skip(1)).ToArray();
+        int mid = all[^1];
+
+        var down = new List<ModuleList<nn.Module>>();
+        for (int i = 0; i < inOut.Length; i++)
+        {
+            var (din, dout) = inOut[i];
+            bool isLast = i >= inOut.Length - 1;
+            var a = new ConditionalResidualBlock1d(din, dout, condDim, kernelSize, groups, predictScale);
+            var b = new ConditionalResidualBlock1d(dout, dout, condDim, kernelSize, groups, predictScale);
+            nn.Module<Tensor, Tensor> resample = isLast ? nn.Identity() : new Downsample1d(dout);
+            down.Add(nn.ModuleList<nn.Module>(a, b, resample));
+            _down.Add((a, b, resample));
+        }
+        down_modules = nn.ModuleList(down.ToArray());
+
+        mid_modules = nn.ModuleList(
+            new ConditionalResidualBlock1d(mid, mid, condDim, kernelSize, groups, predictScale),
+            new ConditionalResidualBlock1d(mid, mid, condDim, kernelSize, groups, predictScale));
+
+        var up = new List<ModuleList<nn.Module>>();
+        var reversed = inOut.Skip(1).Reverse().ToArray();
+        for (int i = 0; i < reversed.Length; i++)
+        {
+            var (din, dout) = reversed[i];
+            // As in the reference, is_last compares with len(in_out) - 1, so every up level upsamples.
+            bool isLast = i >= inOut.Length - 1;
+            var a = new ConditionalResidualBlock1d(dout * 2, din, condDim, kernelSize, groups, predictScale);
+            var b = new ConditionalResidualBlock1d(din, din, condDim, kernelSize, groups, predictScale);
+            nn.Module<Tensor, Tensor> resample = isLast ? nn.Identity() : new Upsample1d(din);
+            up.Add(nn.ModuleList<nn.Module>(a, b, resample));
+            _up.Add((a, b, resample));
+        }
+        up_modules = nn.ModuleList(up.ToArray());
+
+        final_conv = nn.Sequential(
+            new Conv1dBlock(downDims[0], downDims[0], kernelSize, groups),
+            nn.Conv1d(downDims[0], inputDim, 1));
+        RegisterComponents();
+    }
+
+    /// <param name="sample">(B, H, Da) noisy action sequence.</param>
+    /// <param name="timestep">(B,) diffusion steps.</param>
+    /// <param name="globalCond">(B, To x Do) flattened observations.</param>
+    /// <returns>(B, H, Da): predicted noise (or sample).</returns>
+    public override Tensor forward(Tensor sample, Tensor timestep, Tensor globalCond)
+    {
+        using var scope = torch.NewDisposeScope();
+        var x = sample.transpose(1, 2); // (B, Da, H)
+        var cond = torch.cat([diffusion_step_encoder.forward(timestep), globalCond], dim: -1);
+        var skips = new Stack<Tensor>();
+        foreach (var (a, b, down) in _down)
+        {
+            x = b.forward(a.forward(x, cond), cond);
+            skips.Push(x);
+            x = down.forward(x);
+        }
+        foreach (var m in mid_modules) x = m.forward(x, cond);
+        foreach (var (a, b, upsample) in _up)
+        {
+            x = torch.cat([x, skips.Pop()], dim: 1);
+            x = b.forward(a.forward(x, cond), cond);
+            x = upsample.forward(x);
+        }
+        x = final_conv.forward(x);
+        return x.transpose(1, 2).MoveToOuterDisposeScope(); // (B, H, Da)
+    }
+}

@@ -1,0 +1,49 @@
+using Mimicry.Generative;
+
+namespace Mimicry.Policies.Diffusion;
+
+/// <summary>
+/// Diffusion Policy (Chi et al. 2023), CNN variant with observations as global conditioning.
+/// Defaults are the paper's low-dim Push-T configuration
+/// (diffusion_policy/config/task/pusht_lowdim.yaml + train_diffusion_unet_lowdim_workspace.yaml):
+/// To = 2, H = 16, Ta = 8, keypoint observations, U-Net [256, 512, 1024], kernel 5, 8 groups, FiLM
+/// scale and bias, 100 DDPM steps with the squared-cosine schedule, epsilon prediction, clipping to [-1, 1].
+/// </summary>
+public sealed record DiffusionConfig : PolicyConfig
+{
+    [System.Text.Json.Serialization.JsonIgnore] public override string Name => "diffusion";
+
+    /// <summary>U-Net channels per level.</summary>
+    public int[] DownDims { get; init; } = [256, 512, 1024];
+    public int KernelSize { get; init; } = 5;
+    public int NGroups { get; init; } = 8;
+    public int DiffusionStepEmbedDim { get; init; } = 256;
+    /// <summary>FiLM predicts a scale as well as a bias.</summary>
+    public bool CondPredictScale { get; init; } = true;
+
+    public int NumTrainTimesteps { get; init; } = 100;
+    public BetaSchedule BetaSchedule { get; init; } = BetaSchedule.SquaredCosCapV2;
+    public double BetaStart { get; init; } = 1e-4;
+    public double BetaEnd { get; init; } = 0.02;
+    public PredictionType PredictionType { get; init; } = PredictionType.Epsilon;
+    public bool ClipSample { get; init; } = true;
+    public double ClipSampleRange { get; init; } = 1.0;
+
+    /// <summary>Sampler at inference: DDPM (the paper's, 100 steps) or DDIM (any number of steps).</summary>
+    public SamplerKind Sampler { get; init; } = SamplerKind.Ddpm;
+    public int NumInferenceSteps { get; init; } = 100;
+    /// <summary>DDIM's eta (0: deterministic).</summary>
+    public double DdimEta { get; init; } = 0.0;
+
+    public override void Validate()
+    {
+        base.Validate();
+        if (DownDims.Length == 0 || DownDims.Any(d => d <= 0 || d % NGroups != 0))
+            throw new ArgumentException($"down_dims [{string.Join(",", DownDims)}] must be positive multiples of n_groups ({NGroups})");
+        int factor = 1 << (DownDims.Length - 1);
+        if (Horizon % factor != 0) throw new ArgumentException($"horizon ({Horizon}) must be divisible by 2^(levels-1) = {factor} for the U-Net");
+        if (NumInferenceSteps < 1 || NumInferenceSteps > NumTrainTimesteps)
+            throw new ArgumentException($"num_inference_steps ({NumInferenceSteps}) must be in 1..num_train_timesteps ({NumTrainTimesteps})");
+        if (KernelSize % 2 == 0) throw new ArgumentException($"kernel_size ({KernelSize}) must be odd");
+    }
+}

@@ -1,0 +1,25 @@
+using Mimicry.Configuration;
+using Mimicry.Policies;
+using Mimicry.Policies.Diffusion;
+
+namespace Mimicry.Training;
+
+/// <summary>Everything a training run needs, saved as <c>config.json</c> in the run folder and in every checkpoint.</summary>
+public sealed record RunConfig
+{
+    /// <summary>Dataset: a LeRobot v2.1 folder, or a Diffusion Policy Push-T zarr (imported on the fly).</summary>
+    public string Dataset { get; init; } = "";
+    public PolicyConfig Policy { get; init; } = new DiffusionConfig();
+    public TrainConfig Train { get; init; } = new();
+    /// <summary>Torch device: "cpu", "cuda", "cuda:1".</summary>
+    public string Device { get; init; } = "cpu";
+
+    public void Validate()
+    {
+        Policy.Validate();
+        Train.Validate();
+    }
+
+    /// <summary>The policy section as canonical JSON (to compare architectures).</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public string PolicyJson => ConfigJson.Serialize(Policy);
+}

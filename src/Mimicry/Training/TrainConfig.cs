@@ -1,0 +1,48 @@
+namespace Mimicry.Training;
+
+/// <summary>
+/// Optimization settings shared by every policy. Defaults are the Diffusion Policy's
+/// (train_diffusion_unet_lowdim_workspace.yaml): AdamW lr 1e-4, betas (0.95, 0.999), weight decay 1e-6,
+/// cosine schedule with 500 warm-up steps, batch 256, EMA with power 0.75 up to 0.9999; plus gradient
+/// clipping at norm 10 (LeRobot's default; DP does not clip).
+/// </summary>
+public sealed record TrainConfig
+{
+    public int Steps { get; init; } = 5000;
+    public int BatchSize { get; init; } = 256;
+    public double Lr { get; init; } = 1e-4;
+    public double Beta1 { get; init; } = 0.95;
+    public double Beta2 { get; init; } = 0.999;
+    public double AdamEps { get; init; } = 1e-8;
+    public double WeightDecay { get; init; } = 1e-6;
+    public int WarmupSteps { get; init; } = 500;
+    /// <summary>Clip the global gradient norm to this (0: off).</summary>
+    public double GradClipNorm { get; init; } = 10;
+
+    public bool UseEma { get; init; } = true;
+    public double EmaPower { get; init; } = 0.75;
+    public double EmaInvGamma { get; init; } = 1.0;
+    public double EmaMinValue { get; init; } = 0.0;
+    public double EmaMaxValue { get; init; } = 0.9999;
+    public int EmaUpdateAfterStep { get; init; } = 0;
+
+    public int Seed { get; init; } = 42;
+    /// <summary>Fraction of episodes held out for validation loss (DP: 0.02).</summary>
+    public double ValFraction { get; init; } = 0.02;
+    public int LogEvery { get; init; } = 50;
+    public int CheckpointEvery { get; init; } = 1000;
+    /// <summary>Evaluate in simulation every this many steps (0: only when asked).</summary>
+    public int EvalEvery { get; init; } = 0;
+    public int EvalEpisodes { get; init; } = 50;
+    /// <summary>Torch intra-op threads (0: torch's default).</summary>
+    public int Threads { get; init; } = 0;
+
+    public void Validate()
+    {
+        if (Steps < 1) throw new ArgumentException($"train.steps must be >= 1, got {Steps}");
+        if (BatchSize < 1) throw new ArgumentException($"train.batch_size must be >= 1, got {BatchSize}");
+        if (Lr <= 0) throw new ArgumentException($"train.lr must be > 0, got {Lr}");
+        if (ValFraction < 0 || ValFraction >= 1) throw new ArgumentException($"train.val_fraction must be in [0, 1), got {ValFraction}");
+        if (LogEvery < 1 || CheckpointEvery < 1) throw new ArgumentException("train.log_every and train.checkpoint_every must be >= 1");
+    }
+}

@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Mimicry.Configuration;
+using Mimicry.Data;
+using Mimicry.Data.Sampling;
+using Mimicry.Policies;
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace Mimicry.Training;
+
+/// <summary>What the trainer reports after each step.</summary>
+public sealed record TrainProgress(int Step, int TotalSteps, double Loss, double Lr, double StepsPerSecond, TimeSpan Elapsed, TimeSpan Eta);
+
+/// <summary>One line of <c>metrics.jsonl</c>.</summary>
+public sealed record TrainMetrics(int Step, double Loss, double Lr, double EmaDecay, double StepsPerSecond, double ElapsedSeconds, double? ValLoss = null,
+    double? EvalAvgMaxReward = null, double? EvalSuccessRate = null);
+
+/// <summary>
+/// Trains any <see cref="IPolicy"/>: AdamW, cosine schedule with warm-up, gradient clipping, EMA, seeded
+/// batches and noise. Every step runs in its own dispose scope, so native memory stays flat. Writes
+/// <c>metrics.jsonl</c>, a training-curve PNG, and an atomic checkpoint every <c>checkpoint_every</c>
+/// steps; <see cref="Run"/> with resume continues from the last checkpoint to the same weights an
+/// uninterrupted run reaches (same batches, noise and optimizer state).
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    private readonly RunConfig _config;
+    private readonly string _runDir;
+    private readonly BatchLoader _train;
+    private readonly BatchLoader? _val;
+    private readonly IPolicy _policy;
+    private readonly nn.Module? _emaNet;
+    private readonly Ema? _ema;
+    private readonly OptimizerHelper _optimizer;
+    private readonly AdamW _adamw;
+    private readonly Generator _generator;
+    private readonly Device _device;
+
+    public IPolicy Policy => _policy;
+    /// <summary>The weights to act with: the EMA copy when EMA is on.</summary>
+    public nn.Module ActingNetwork => _emaNet ?? _policy.Network;
+    public int Step { get; private set; }
+    public double ElapsedSeconds { get; private set; }
+    public string CheckpointDir => Path.Combine(_runDir, "checkpoint");
+    public string MetricsPath => Path.Combine(_runDir, "metrics.jsonl");
+
+    public Trainer(RunConfig config, EpisodeDataset dataset, string runDir)
+    {
+        config.Validate();
+        _config = config;
+        _runDir = runDir;
+        _device = torch.device(config.Device);
+        if (config.Train.Threads > 0) torch.set_num_threads(config.Train.Threads);
+        torch.manual_seed(config.Train.Seed);
+        var stats = dataset.Stats ?? DatasetStats.Compute(dataset);
+        var normalizers = PolicyNormalizers.From(stats, config.Policy);
+        var split = EpisodeSplit.Create(dataset.Episodes, config.Train.ValFraction, config.Train.Seed);
+        var keys = new[] { config.Policy.ObservationKey };
+        _train = new BatchLoader(dataset, split.Train, config.Policy.Window, keys, normalizers.All(), config.Train.BatchSize, config.Train.Seed, _device);
+        if (split.Validation.Length > 0)
+            _val = new BatchLoader(dataset, split.Validation, config.Policy.Window, keys, normalizers.All(), config.Train.BatchSize, config.Train.Seed + 1, _device);
+        _policy = Checkpoint.CreatePolicy(config.Policy, normalizers, _device);
+        if (config.Train.UseEma)
+        {
+            _emaNet = _policy.CreateNetwork();
+            _ema = new Ema(_emaNet, _policy.Network, config.Train);
+        }
+        _adamw = optim.AdamW(_policy.Network.parameters(), config.Train.Lr, config.Train.Beta1, config.Train.Beta2, config.Train.AdamEps, config.Train.WeightDecay);
+        _optimizer = _adamw;
+        _generator = new Generator((ulong)config.Train.Seed, _device);
+    }
+
+    /// <summary>Parameters of the policy network.</summary>
+    public long ParameterCount => _policy.Network.parameters().Sum(p => p.numel());
+
+    /// <summary>
+    /// Trains up to <c>train.steps</c>. <paramref name="evaluate"/>, when given, is called every
+    /// <c>train.eval_every</c> steps with the acting weights loaded into a policy and returns
+    /// (avg max reward, success rate).
+    /// </summary>
+    public void Run(bool resume = false, Action<TrainProgress>? progress = null, Func<IPolicy, (double AvgMaxReward, double SuccessRate)>? evaluate = null,
+        CancellationToken cancel = default)
+    {
+        Directory.CreateDirectory(_runDir);
+        ConfigJson.Save(_config, Path.Combine(_runDir, Checkpoint.ConfigFile));
+        if (resume && Directory.Exists(CheckpointDir)) Restore();
+        else if (File.Exists(MetricsPath)) File.Delete(MetricsPath);
+        TrimMetrics();
+
+        var tc = _config.Train;
+        var clock = Stopwatch.StartNew();
+        double startElapsed = ElapsedSeconds, lossSum = 0, evalSeconds = 0;
+        int lossCount = 0, windowStart = Step;
+        var windowClock = Stopwatch.StartNew();
+        while (Step < tc.Steps && !cancel.IsCancellationRequested)
+        {
+            double lr = tc.Lr * LrSchedule.Factor(Step, tc.WarmupSteps, tc.Steps);
+            foreach (var g in _adamw.ParamGroups) g.LearningRate = lr;
+            double loss;
+            using (var scope = torch.NewDisposeScope())
+            {
+                using var batch = _train.Next();
+                _optimizer.zero_grad();
+                var l = _policy.ComputeLoss(batch, _generator);
+                l.backward();
+                if (tc.GradClipNorm > 0) nn.utils.clip_grad_norm_(_policy.Network.parameters(), tc.GradClipNorm);
+                _optimizer.step();
+                _ema?.Step();
+                loss = l.item<float>();
+            }
+            if (!double.IsFinite(loss)) throw new InvalidOperationException($"training diverged: loss is {loss} at step {Step}");
+            Step++;
+            lossSum += loss;
+            lossCount++;
+            ElapsedSeconds = startElapsed + clock.Elapsed.TotalSeconds - evalSeconds; // training time only
+            double sps = (Step - windowStart) / Math.Max(1e-9, windowClock.Elapsed.TotalSeconds);
+            progress?.Invoke(new TrainProgress(Step, tc.Steps, loss, lr, sps, TimeSpan.FromSeconds(ElapsedSeconds),
+                TimeSpan.FromSeconds((tc.Steps - Step) / Math.Max(1e-9, sps))));
+
+            bool log = Step % tc.LogEvery == 0 || Step == tc.Steps;
+            bool checkpoint = Step % tc.CheckpointEvery == 0 || Step == tc.Steps;
+            bool eval = evaluate != null && ((tc.EvalEvery > 0 && Step % tc.EvalEvery == 0) || Step == tc.Steps);
+            if (log || checkpoint || eval)
+            {
+                double? valLoss = checkpoint || eval ? ValidationLoss() : null;
+                (double, double)? result = null;
+                if (eval)
+                {
+                    var evalClock = Stopwatch.StartNew();
+                    result = EvaluateActing(evaluate!);
+                    evalSeconds += evalClock.Elapsed.TotalSeconds;
+                    windowClock.Restart();
+                    windowStart = Step;
+                }
+                AppendMetrics(new TrainMetrics(Step, lossSum / Math.Max(1, lossCount), lr, _ema?.Decay ?? 0, Math.Round(sps, 3), Math.Round(ElapsedSeconds, 2),
+                    valLoss, result?.Item1, result?.Item2));
+                lossSum = 0;
+                lossCount = 0;
+            }
+            if (checkpoint) Save();
+        }
+        TrainingCurve.TryWrite(MetricsPath, Path.Combine(_runDir, "training_curve.png"));
+    }
+
+    private (double, double) EvaluateActing(Func<IPolicy, (double, double)> evaluate)
+    {
+        if (_emaNet == null) return evaluate(_policy);
+        // Act with the EMA weights: load them into a second policy object that shares nothing with training.
+        var acting = Checkpoint.CreatePolicy(_config.Policy, _policy.Normalizers, _device);
+        try
+        {
+            var source = _emaNet.state_dict();
+            acting.Network.load_state_dict(source);
+            return evaluate(acting);
+        }
+        finally { acting.Dispose(); }
+    }
+
+    /// <summary>Mean loss over the validation windows with a fixed noise seed (comparable across steps).</summary>
+    public double? ValidationLoss()
+    {
+        if (_val == null) return null;
+        var net = _policy.Network;
+        using var noGrad = torch.no_grad();
+        using var gen = new Generator((ulong)_config.Train.Seed + 7, _device);
+        double sum = 0;
+        long count = 0;
+        foreach (var batch in _val.All())
+        {
+            using var scope = torch.NewDisposeScope();
+            sum += _policy.ComputeLoss(batch, gen).item<float>() * batch.Size;
+            count += batch.Size;
+            batch.Dispose();
+        }
+        return sum / Math.Max(1, count);
+    }
+
+    private sealed record TrainerState(int Step, long EmaStep, double ElapsedSeconds, BatchLoader.State Sampler);
+
+    /// <summary>Writes the acting checkpoint and the training state, atomically.</summary>
+    public void Save()
+    {
+        Checkpoint.WriteAtomically(CheckpointDir, dir =>
+        {
+            Checkpoint.SavePolicyFiles(dir, _config, ActingNetwork, _policy.Normalizers);
+            string training = Path.Combine(dir, Checkpoint.TrainingDir);
+            Directory.CreateDirectory(training);
+            _policy.Network.save_safetensors(Path.Combine(training, Checkpoint.RawModelFile));
+            _optimizer.save_state_dict(Path.Combine(training, Checkpoint.OptimizerFile));
+            using (var state = _generator.get_state()) File.WriteAllBytes(Path.Combine(training, Checkpoint.GeneratorFile), state.bytes.ToArray());
+            File.WriteAllText(Path.Combine(training, Checkpoint.StateFile),
+                JsonSerializer.Serialize(new TrainerState(Step, _ema?.OptimizationStep ?? 0, ElapsedSeconds, _train.SaveState()), ConfigJson.Options));
+        });
+    }
+
+    private void Restore()
+    {
+        string dir = CheckpointDir, training = Path.Combine(dir, Checkpoint.TrainingDir);
+        var saved = ConfigJson.Load<RunConfig>(Path.Combine(dir, Checkpoint.ConfigFile));
+        Checkpoint.EnsureSamePolicy(_config, saved, dir);
+        Checkpoint.LoadWeights(_policy.Network, Path.Combine(training, Checkpoint.RawModelFile), saved);
+        if (_emaNet != null) Checkpoint.LoadWeights(_emaNet, Path.Combine(dir, Checkpoint.ModelFile), saved);
+        _optimizer.load_state_dict(Path.Combine(training, Checkpoint.OptimizerFile));
+        var bytes = File.ReadAllBytes(Path.Combine(training, Checkpoint.GeneratorFile));
+        using (var state = torch.tensor(bytes, dtype: ScalarType.Byte)) _generator.set_state(state);
+        var s = ConfigJson.Load<TrainerState>(Path.Combine(training, Checkpoint.StateFile));
+        Step = s.Step;
+        ElapsedSeconds = s.ElapsedSeconds;
+        if (_ema != null) _ema.OptimizationStep = s.EmaStep;
+        _train.RestoreState(s.Sampler);
+    }
+
+    private void AppendMetrics(TrainMetrics m) =>
+        File.AppendAllText(MetricsPath, JsonSerializer.Serialize(m, ConfigJson.Compact) + "\n");
+
+    /// <summary>On resume, drops metric lines written after the checkpoint, so the file reads as one run.</summary>
+    private void TrimMetrics()
+    {
+        if (!File.Exists(MetricsPath)) return;
+        var kept = File.ReadAllLines(MetricsPath).Where(l =>
+        {
+            try { return JsonSerializer.Deserialize<TrainMetrics>(l, ConfigJson.Compact)!.Step <= Step; }
+            catch (JsonException) { return false; }
+        }).ToArray();
+        File.WriteAllLines(MetricsPath, kept);
+    }
+
+    public void Dispose()
+    {
+        _policy.Dispose();
+        _emaNet?.Dispose();
+        _optimizer.Dispose();
+        _generator.Dispose();
+    }
+}

@@ -1,0 +1,55 @@
+using System.Text.Json;
+using Mimicry.Configuration;
+
+namespace Mimicry.Training;
+
+/// <summary>Plots <c>metrics.jsonl</c> with ScottPlot: training and validation loss against step, and
+/// evaluation reward against training wall-clock time when the run was evaluated.</summary>
+public static class TrainingCurve
+{
+    public static void TryWrite(string metricsPath, string pngPath)
+    {
+        if (!File.Exists(metricsPath)) return;
+        var rows = File.ReadAllLines(metricsPath).Select(l => JsonSerializer.Deserialize<TrainMetrics>(l, ConfigJson.Compact)!).ToList();
+        if (rows.Count < 2) return;
+
+        var plt = new ScottPlot.Plot();
+        var train = plt.Add.Scatter(rows.Select(r => (double)r.Step).ToArray(), rows.Select(r => Math.Log10(Math.Max(r.Loss, 1e-12))).ToArray());
+        train.LegendText = "train loss";
+        train.MarkerSize = 0;
+        var val = rows.Where(r => r.ValLoss.HasValue).ToList();
+        if (val.Count > 0)
+        {
+            var v = plt.Add.Scatter(val.Select(r => (double)r.Step).ToArray(), val.Select(r => Math.Log10(Math.Max(r.ValLoss!.Value, 1e-12))).ToArray());
+            v.LegendText = "validation loss";
+        }
+        plt.Title("Training loss");
+        plt.XLabel("step");
+        plt.YLabel("log10 loss");
+        plt.ShowLegend();
+        Save(plt, pngPath);
+
+        var evals = rows.Where(r => r.EvalAvgMaxReward.HasValue).ToList();
+        if (evals.Count > 0)
+        {
+            var e = new ScottPlot.Plot();
+            var s = e.Add.Scatter(evals.Select(r => r.ElapsedSeconds / 60).ToArray(), evals.Select(r => r.EvalAvgMaxReward!.Value).ToArray());
+            s.LegendText = "avg max coverage reward";
+            var sr = e.Add.Scatter(evals.Select(r => r.ElapsedSeconds / 60).ToArray(), evals.Select(r => r.EvalSuccessRate ?? 0).ToArray());
+            sr.LegendText = "success rate";
+            e.Axes.SetLimitsY(0, 1);
+            e.Title("Evaluation vs training time");
+            e.XLabel("training wall-clock (minutes)");
+            e.YLabel("score");
+            e.ShowLegend();
+            Save(e, Path.Combine(Path.GetDirectoryName(pngPath) ?? ".", "eval_curve.png"));
+        }
+    }
+
+    private static void Save(ScottPlot.Plot plot, string path)
+    {
+        string tmp = path + ".tmp.png";
+        plot.SavePng(tmp, 900, 500);
+        File.Move(tmp, path, true);
+    }
+}
