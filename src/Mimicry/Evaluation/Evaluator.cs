@@ -71,6 +71,10 @@ public static class Evaluator
         var latencies = new List<double>();
         long batched = 0;
         using var generator = new Generator((ulong)options.SamplingSeed);
+        // One untimed call first (lazy initialisation, JIT), with its own generator so sampling is unchanged.
+        using (var warmScope = torch.NewDisposeScope())
+        using (var warmGen = new Generator(0))
+            policy.PredictActionChunk(torch.tensor(history[..(to * obsDim)]).reshape(1, to, obsDim), warmGen);
         using var gif = options.GifPath != null && render != null ? new GifGrid(Math.Min(options.GifEpisodes, n), render, envs) : null;
         gif?.AddFrame();
 

@@ -1,0 +1,37 @@
+using Mimicry.Data;
+using Mimicry.Policies.Diffusion;
+using Mimicry.Training;
+
+namespace Mimicry.Tests.Training;
+
+/// <summary>Tiny configurations and data for training tests (seconds on a CPU).</summary>
+internal static class TinyRuns
+{
+    private static EpisodeDataset? _pusht;
+    private static readonly object Gate = new();
+
+    /// <summary>The first episodes of the bundled Push-T demonstrations.</summary>
+    public static EpisodeDataset PushT(int episodes = 6)
+    {
+        lock (Gate) _pusht ??= PushTImport.FromZarr(TestData.BundledPushT);
+        var d = _pusht;
+        long frames = d.EpisodeEnds[episodes - 1];
+        var values = d.Features.ToDictionary(f => f.Name, f => d.Values(f.Name)[..(int)(frames * f.Size)]);
+        var small = new EpisodeDataset(d.Features, d.EpisodeEnds[..episodes], values, fps: d.Fps, task: d.Task);
+        small.Stats = DatasetStats.Compute(small);
+        return small;
+    }
+
+    public static RunConfig Diffusion(int steps, int batch = 32, double lr = 1e-3) => new()
+    {
+        Dataset = "(in memory)",
+        Policy = new DiffusionConfig { DownDims = [16, 32], DiffusionStepEmbedDim = 32, Horizon = 16 },
+        Train = new TrainConfig
+        {
+            Steps = steps, BatchSize = batch, Lr = lr, WarmupSteps = 10, LogEvery = 10, CheckpointEvery = 1000, ValFraction = 0,
+            Seed = 1, Threads = 1,
+        },
+    };
+
+    public static string TempRun() => Path.Combine(Path.GetTempPath(), "mimicry-run-" + Guid.NewGuid().ToString("N"));
+}
