@@ -15,6 +15,7 @@ public static class Program
         DatasetCommand.Create(),
         TrainCommand.Create(),
         EvalCommand.Create(),
+        MultimodalCommand.Create(),
     };
 
     public static int Main(string[] args)

@@ -13,6 +13,7 @@ internal static class DatasetCommand
         var cmd = new Command("dataset", "Import and inspect datasets (LeRobot v2.1 layout)");
         cmd.Add(Import());
         cmd.Add(Info());
+        cmd.Add(Generate());
         return cmd;
     }
 
@@ -32,6 +33,26 @@ internal static class DatasetCommand
             var dataset = Progress.Run("replaying episodes", probe.Episodes, p => PushTImport.FromZarr(src, r.GetValue(images), p));
             Progress.Run("writing parquet", dataset.Episodes, p => { LeRobotDataset.Save(dataset, dst, "2d pointer", r.GetValue(overwrite), p); return 0; });
             Console.WriteLine($"wrote {dst}: {dataset.Episodes} episodes, {dataset.Frames} frames, features {string.Join(", ", dataset.Features.Select(f => f.Name))}");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Command Generate()
+    {
+        var output = new Argument<string>("out") { Description = "dataset folder to create" };
+        var task = new Option<string>("--task") { Description = "task with a scripted expert", DefaultValueFactory = _ => "fork" };
+        var episodes = new Option<int>("--episodes") { Description = "demonstrations", DefaultValueFactory = _ => 200 };
+        var seed = new Option<int>("--seed") { Description = "seed of starts and side choices", DefaultValueFactory = _ => 0 };
+        var overwrite = new Option<bool>("--overwrite") { Description = "replace an existing dataset folder" };
+        var cmd = new Command("generate", "Generate demonstrations with a scripted expert (fork: picks left or right at random)")
+        { output, task, episodes, seed, overwrite };
+        cmd.SetAction(r => Cli.Run(() =>
+        {
+            if (r.GetValue(task) != Mimicry.Envs.Tasks.Fork) throw new ArgumentException($"--task {r.GetValue(task)}: only 'fork' has a scripted expert");
+            var d = Mimicry.Envs.Fork.ForkExpert.Demonstrations(r.GetValue(episodes), r.GetValue(seed));
+            LeRobotDataset.Save(d, r.GetValue(output)!, "point", r.GetValue(overwrite));
+            Console.WriteLine($"wrote {r.GetValue(output)}: {d.Episodes} episodes, {d.Frames} frames");
             return 0;
         }));
         return cmd;

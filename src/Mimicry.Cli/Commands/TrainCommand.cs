@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Mimicry.Configuration;
 using Mimicry.Data;
-using Mimicry.Envs.PushT;
+using Mimicry.Envs;
 using Mimicry.Evaluation;
 using Mimicry.Policies;
 using Mimicry.Policies.Diffusion;
@@ -16,6 +16,7 @@ internal static class TrainCommand
     {
         var cmd = new Command("train", "Train a policy on a dataset; metrics, curves and checkpoints go to the run folder");
         cmd.Add(ForPolicy("diffusion", "Diffusion Policy (1-D conditional U-Net, DDPM)", () => new DiffusionConfig()));
+        cmd.Add(ForPolicy("bc", "Behaviour cloning (MLP regression of the action chunk, MSE)", () => new Mimicry.Policies.Bc.BcConfig()));
         return cmd;
     }
 
@@ -29,7 +30,8 @@ internal static class TrainCommand
         var device = new Option<string?>("--device") { Description = "torch device: cpu, cuda, cuda:1" };
         var resume = new Option<bool>("--resume") { Description = "continue from the run folder's last checkpoint" };
         var evalEvery = new Option<int?>("--eval-every") { Description = "evaluate in simulation every N steps (train.eval_every)" };
-        var cmd = new Command(name, description) { dataset, output, steps, configFile, set, device, resume, evalEvery };
+        var task = new Option<string?>("--task") { Description = "task to evaluate in: pusht (default) or fork" };
+        var cmd = new Command(name, description) { dataset, output, steps, configFile, set, device, resume, evalEvery, task };
         cmd.SetAction(r => Cli.Run(() =>
         {
             string run = r.GetValue(output)!;
@@ -45,6 +47,8 @@ internal static class TrainCommand
             if (r.GetValue(steps) is { } s) config = config with { Train = config.Train with { Steps = s } };
             if (r.GetValue(evalEvery) is { } ee) config = config with { Train = config.Train with { EvalEvery = ee } };
             if (r.GetValue(device) is { } dev) config = config with { Device = dev };
+            if (r.GetValue(task) is { } tk) config = config with { Task = tk };
+            if (!Tasks.Names.Contains(config.Task)) throw new ArgumentException($"--task '{config.Task}': known tasks are {string.Join(", ", Tasks.Names)}");
             config.Validate();
             Train(config, run, r.GetValue(resume));
             return 0;
@@ -65,7 +69,7 @@ internal static class TrainCommand
         Func<IPolicy, (double, double)>? evaluate = config.Train.EvalEvery > 0
             ? policy =>
             {
-                var result = Evaluator.Run(policy, () => new PushTEnv(), new EvalOptions(Episodes: config.Train.EvalEpisodes));
+                var result = Evaluator.Run(policy, () => Tasks.Create(config.Task), new EvalOptions(Episodes: config.Train.EvalEpisodes, MaxSteps: Tasks.MaxSteps(config.Task)));
                 Console.WriteLine($"  eval: avg max reward {result.AvgMaxReward:F3}, success {result.SuccessRate:P0}");
                 return (result.AvgMaxReward, result.SuccessRate);
             }

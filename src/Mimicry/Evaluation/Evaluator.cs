@@ -44,8 +44,9 @@ public static class Evaluator
         _ => throw new NotSupportedException($"no environment observation for feature '{feature}'"),
     };
 
+    /// <param name="onStep">Called after the reset (step 0) and after every step with (episode index, environment).</param>
     public static EvalResult Run(IPolicy policy, Func<IEnv> makeEnv, EvalOptions options, Func<IEnv, int, SKBitmap>? render = null,
-        IProgress<int>? progress = null)
+        IProgress<int>? progress = null, Action<int, IEnv>? onStep = null)
     {
         var config = policy.Config;
         int n = options.Episodes, to = config.NObsSteps;
@@ -77,6 +78,7 @@ public static class Evaluator
             policy.PredictActionChunk(torch.tensor(history[..(to * obsDim)]).reshape(1, to, obsDim), warmGen);
         using var gif = options.GifPath != null && render != null ? new GifGrid(Math.Min(options.GifEpisodes, n), render, envs) : null;
         gif?.AddFrame();
+        if (onStep != null) for (int i = 0; i < n; i++) onStep(i, envs[i]);
 
         while (active.Any(a => a))
         {
@@ -118,6 +120,7 @@ public static class Evaluator
                     // shift the window and append the newest observation
                     Array.Copy(history, (i * to + 1) * obsDim, history, i * to * obsDim, (to - 1) * obsDim);
                     Array.Copy(current, i * obsDim, history, (i * to + to - 1) * obsDim, obsDim);
+                    onStep?.Invoke(i, envs[i]);
                     if (results[i].Success || steps[i] >= options.MaxSteps) active[i] = false;
                 }
                 gif?.AddFrame();

@@ -11,6 +11,7 @@ namespace Mimicry.Policies;
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
 [JsonDerivedType(typeof(DiffusionConfig), "diffusion")]
+[JsonDerivedType(typeof(Bc.BcConfig), "bc")]
 public abstract record PolicyConfig
 {
     /// <summary>Observation feature the policy conditions on (observation.keypoints, 20, by default; observation.state, 5, as an option).</summary>

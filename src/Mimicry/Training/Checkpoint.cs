@@ -31,6 +31,7 @@ public static class Checkpoint
         return config switch
         {
             DiffusionConfig d => new DiffusionPolicy(d, obsDim, actionDim, normalizers, device),
+            Policies.Bc.BcConfig b => new Policies.Bc.BcPolicy(b, obsDim, actionDim, normalizers, device),
             _ => throw new NotSupportedException($"policy type {config.GetType().Name} is not supported"),
         };
     }

@@ -7,6 +7,8 @@ namespace Mimicry.Training;
 /// <summary>Everything a training run needs, saved as <c>config.json</c> in the run folder and in every checkpoint.</summary>
 public sealed record RunConfig
 {
+    /// <summary>Task the policy acts in, for evaluation: "pusht" or "fork".</summary>
+    public string Task { get; init; } = "pusht";
     /// <summary>Dataset: a LeRobot v2.1 folder, or a Diffusion Policy Push-T zarr (imported on the fly).</summary>
     public string Dataset { get; init; } = "";
     public PolicyConfig Policy { get; init; } = new DiffusionConfig();

@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using Mimicry.Data;
+using Mimicry.Data.Sampling;
+using Mimicry.Generative;
+using Mimicry.Policies;
+using Mimicry.Policies.Diffusion;
+using Mimicry.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mimicry.Bench;
+
+/// <summary>
+/// Diffusion Policy speed and memory on this machine, for comparison with the reference PyTorch figures
+/// (../shared/notes/pytorch-reference.md: same UNet, float32, 2 threads, synthetic batches):
+/// train step (forward, backward, AdamW, LR, EMA) at batch 256 and 64; UNet forward, DDIM-10 and DDPM-100
+/// action chunks at batch 1; for the paper's U-Net [256,512,1024] and the CPU-budget one [64,128,256].
+/// Then native memory over many training steps (live tensors and RSS) and the sampler/train-step ratio.
+/// </summary>
+public static class DiffusionBench
+{
+    public static int Run(BenchArgs args)
+    {
+        int threads = (int)args.Long("threads", 2), repeats = (int)args.Long("repeats", 5);
+        long memorySteps = args.Long("memory-steps", 10_000);
+        string output = args.String("out", Path.Combine(BenchArgs.RepoRoot, "bench", "results", "diffusion.json"));
+        torch.set_num_threads(threads);
+        torch.manual_seed(0);
+        var results = new Dictionary<string, object>
+        {
+            ["bench"] = "diffusion",
+            ["date"] = DateTime.UtcNow.ToString("u"),
+            ["torch_threads"] = threads,
+            ["repeats_best_of"] = repeats,
+        };
+        var stats = Stats();
+        foreach (var (name, dims) in new[] { ("dp_paper_unet_256_512_1024", new[] { 256, 512, 1024 }), ("cpu_budget_unet_64_128_256", new[] { 64, 128, 256 }) })
+        {
+            var config = new DiffusionConfig { DownDims = dims };
+            var normalizers = PolicyNormalizers.From(stats, config);
+            using var policy = new DiffusionPolicy(config, 20, 2, normalizers);
+            var ema = policy.CreateNetwork();
+            var train = new TrainConfig();
+            var emaUpdater = new Ema(ema, policy.Network, train);
+            using var opt = optim.AdamW(policy.Network.parameters(), 1e-4, 0.95, 0.999, 1e-8, 1e-6);
+            using var gen = new Generator(0);
+            var r = new Dictionary<string, object> { ["parameters"] = policy.Network.parameters().Sum(p => p.numel()) };
+            foreach (int batch in new[] { 256, 64 })
+            {
+                using var b = SyntheticBatch(batch);
+                double best = BestOf(repeats, 1, () =>
+                {
+                    using var scope = torch.NewDisposeScope();
+                    foreach (var g in opt.ParamGroups) g.LearningRate = 1e-4;
+                    opt.zero_grad();
+                    var loss = policy.ComputeLoss(b, gen);
+                    loss.backward();
+                    opt.step();
+                    emaUpdater.Step();
+                    loss.item<float>();
+                });
+                r[$"train_step_batch_{batch}_s"] = Math.Round(best, 4);
+                r[$"train_samples_per_s_batch_{batch}"] = Math.Round(batch / best, 1);
+            }
+            var net = (ConditionalUnet1d)policy.Network;
+            using (var noGrad = torch.no_grad())
+            {
+                var x = torch.randn(1, 16, 2);
+                var t = torch.tensor(new long[] { 10 });
+                var c = torch.randn(1, 40);
+                r["unet_forward_batch_1_ms"] = Math.Round(1000 * BestOf(repeats * 4, 3, () => { using var s = torch.NewDisposeScope(); net.forward(x, t, c); }), 2);
+            }
+            var obs = torch.randn(1, 2, 20) * 50 + 250;
+            policy.UseSampler(SamplerKind.Ddim, 10);
+            r["ddim_10_chunk_batch_1_ms"] = Math.Round(1000 * BestOf(repeats * 2, 2, () => { using var s = torch.NewDisposeScope(); policy.PredictActionChunk(obs, gen); }), 1);
+            policy.UseSampler(SamplerKind.Ddpm, 100);
+            r["ddpm_100_chunk_batch_1_ms"] = Math.Round(1000 * BestOf(repeats, 1, () => { using var s = torch.NewDisposeScope(); policy.PredictActionChunk(obs, gen); }), 1);
+            results[name] = r;
+            Console.WriteLine($"{name}: {string.Join(", ", r.Select(kv => $"{kv.Key}={kv.Value}"))}");
+            ema.Dispose();
+        }
+        results["pytorch_reference_dp_paper_unet"] = new Dictionary<string, object>
+        {
+            ["source"] = "../shared/notes/pytorch-reference.md (DP @5ba07ac6, Debian torch 1.13.1 + OpenBLAS, 2 threads, fast state)",
+            ["train_step_batch_256_s"] = 3.9, ["train_step_batch_64_s"] = 1.29, ["unet_forward_batch_1_ms"] = "26-29",
+            ["ddim_10_chunk_batch_1_ms"] = 280, ["ddpm_100_chunk_batch_1_ms"] = "2700-3100",
+        };
+        results["memory"] = Memory(memorySteps);
+        results["sampler_vs_train_step"] = SamplerRatio(stats);
+        BenchArgs.Write(output, results);
+        return 0;
+    }
+
+    private static DatasetStats Stats()
+    {
+        var d = PushTImport.FromZarr(Path.Combine(BenchArgs.RepoRoot, "data", "pusht", "pusht_cchi_v7_replay.zarr"));
+        return d.Stats!;
+    }
+
+    private static Batch SyntheticBatch(int b) => new(
+        new Dictionary<string, Tensor> { [FeatureKeys.Keypoints] = torch.rand(b, 2, 20) * 2 - 1 },
+        torch.rand(b, 16, 2) * 2 - 1, torch.zeros(b, 16, dtype: ScalarType.Bool));
+
+    /// <summary>Best wall time of one call over <paramref name="repeats"/> timed calls after <paramref name="warmup"/> untimed ones.</summary>
+    private static double BestOf(int repeats, int warmup, Action body)
+    {
+        for (int i = 0; i < warmup; i++) body();
+        double best = double.MaxValue;
+        for (int i = 0; i < repeats; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            body();
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+        return best;
+    }
+
+    /// <summary>Trains a small U-Net through the real Trainer for many steps and reads live tensors and RSS along the way.</summary>
+    private static object Memory(long steps)
+    {
+        var data = PushTImport.FromZarr(Path.Combine(BenchArgs.RepoRoot, "data", "pusht", "pusht_cchi_v7_replay.zarr"));
+        var config = new RunConfig
+        {
+            Dataset = "bundled", Policy = new DiffusionConfig { DownDims = [16, 32, 64], DiffusionStepEmbedDim = 32 },
+            Train = new TrainConfig { Steps = (int)steps, BatchSize = 32, LogEvery = 1000, CheckpointEvery = (int)steps, ValFraction = 0 },
+        };
+        string run = Path.Combine(Path.GetTempPath(), "mimicry-bench-memory");
+        if (Directory.Exists(run)) Directory.Delete(run, true);
+        using var trainer = new Trainer(config, data, run);
+        var samples = new List<object>();
+        var sw = Stopwatch.StartNew();
+        trainer.Run(progress: p =>
+        {
+            if (p.Step % (steps / 10) == 0 || p.Step == 100)
+            {
+                using var proc = Process.GetCurrentProcess();
+                samples.Add(new { step = p.Step, live_tensors = DisposeScopeManager.Statistics.ThreadTotalLiveCount, rss_mb = Math.Round(proc.WorkingSet64 / 1048576.0, 1) });
+            }
+        });
+        Directory.Delete(run, true);
+        return new { steps, seconds = Math.Round(sw.Elapsed.TotalSeconds, 1), samples };
+    }
+
+    private static object SamplerRatio(DatasetStats stats)
+    {
+        var d = PushTImport.FromZarr(Path.Combine(BenchArgs.RepoRoot, "data", "pusht", "pusht_cchi_v7_replay.zarr"));
+        var config = new DiffusionConfig { DownDims = [64, 128, 256] };
+        var normalizers = PolicyNormalizers.From(d.Stats!, config);
+        var loader = new BatchLoader(d, Enumerable.Range(0, d.Episodes).ToArray(), config.Window, [FeatureKeys.Keypoints], normalizers.All(), 256, 0);
+        double batchS = BestOf(200, 20, () => { using var s = torch.NewDisposeScope(); loader.Next().Dispose(); });
+        using var policy = new DiffusionPolicy(config, 20, 2, normalizers);
+        using var opt = optim.AdamW(policy.Network.parameters(), 1e-4);
+        using var gen = new Generator(0);
+        double stepS = BestOf(5, 1, () =>
+        {
+            using var s = torch.NewDisposeScope();
+            using var b = loader.Next();
+            opt.zero_grad();
+            var loss = policy.ComputeLoss(b, gen);
+            loss.backward();
+            opt.step();
+        });
+        return new { sampler_batch_256_ms = Math.Round(batchS * 1000, 4), train_step_batch_256_unet_64_128_256_ms = Math.Round(stepS * 1000, 1), ratio = Math.Round(stepS / batchS) };
+    }
+}
