@@ -168,7 +168,7 @@ public static class MultimodalExperiment
         start.Color = Colors.Black;
         start.MarkerSize = 8;
         start.LegendText = "start (observation)";
-        plt.Title($"Action {results[0].Samples.StepIndex + 1} of {SamplePoints.First().Value.Length} sampled chunks at the fork");
+        plt.Title($"Action {results[0].Samples.StepIndex + 1} of each of {SamplePoints.First().Value.Length} chunks sampled at the start");
         plt.ShowLegend(Alignment.UpperRight);
         plt.SavePng(path + ".tmp.png", 700, 700);
         File.Move(path + ".tmp.png", path, true);

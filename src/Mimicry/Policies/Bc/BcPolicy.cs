@@ -1,4 +1,3 @@
-using Mimicry.Data;
 using Mimicry.Data.Sampling;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -35,60 +34,31 @@ public sealed class BcMlp : nn.Module<Tensor, Tensor>
 /// observation seen with two different actions it learns their mean, the mode averaging that generative
 /// policies avoid.
 /// </summary>
-public sealed class BcPolicy : IPolicy
+public sealed class BcPolicy : PolicyBase<BcConfig>
 {
-    private readonly BcConfig _config;
-    private readonly int _obsDim, _actionDim;
     private readonly BcMlp _net;
 
-    public PolicyConfig Config => _config;
-    public nn.Module Network => _net;
-    public PolicyNormalizers Normalizers { get; }
-    public Device Device { get; }
+    public override nn.Module Network => _net;
 
     public BcPolicy(BcConfig config, int obsDim, int actionDim, PolicyNormalizers normalizers, Device? device = null)
-    {
-        config.Validate();
-        _config = config;
-        _obsDim = obsDim;
-        _actionDim = actionDim;
-        Normalizers = normalizers;
-        Device = device ?? CPU;
-        _net = (BcMlp)CreateNetwork();
-    }
+        : base(config, obsDim, actionDim, normalizers, device) => _net = (BcMlp)CreateNetwork();
 
-    public nn.Module CreateNetwork()
+    public override nn.Module CreateNetwork()
     {
-        var net = new BcMlp(_config.NObsSteps * _obsDim, _config.Horizon * _actionDim, _config.HiddenDims, _config.Dropout);
+        var net = new BcMlp(Cfg.NObsSteps * ObsDim, Cfg.Horizon * ActionDim, Cfg.HiddenDims, Cfg.Dropout);
         net.to(Device);
         return net;
     }
 
-    private Tensor Forward(Tensor normalizedObs)
-    {
-        long b = normalizedObs.shape[0];
-        var flat = normalizedObs[.., ..(int)_config.NObsSteps].reshape(b, -1);
-        return _net.forward(flat).reshape(b, _config.Horizon, _actionDim);
-    }
+    private Tensor Forward(Tensor normalizedObs) =>
+        _net.forward(FlattenWindow(normalizedObs)).reshape(normalizedObs.shape[0], Cfg.Horizon, ActionDim);
 
-    public Tensor ComputeLoss(Batch batch, Generator generator)
+    public override Tensor ComputeLoss(Batch batch, Generator generator)
     {
         using var scope = torch.NewDisposeScope();
-        var prediction = Forward(batch.Observations[_config.ObservationKey]);
+        var prediction = Forward(batch.Observations[Cfg.ObservationKey]);
         return nn.functional.mse_loss(prediction, batch.Action).MoveToOuterDisposeScope();
     }
 
-    public Tensor PredictActionChunk(Tensor observations, Generator? generator)
-    {
-        using var scope = torch.NewDisposeScope();
-        using var noGrad = torch.no_grad();
-        _net.eval();
-        var obs = Normalizers[_config.ObservationKey].Normalize(observations.to(Device));
-        var actions = Normalizers[FeatureKeys.Action].Unnormalize(Forward(obs));
-        _net.train();
-        int start = _config.NObsSteps - 1;
-        return actions[.., start..(start + _config.NActionSteps)].cpu().MoveToOuterDisposeScope();
-    }
-
-    public void Dispose() => _net.Dispose();
+    protected override Tensor PredictNormalizedWindow(Tensor normalizedObservations, Generator? generator) => Forward(normalizedObservations);
 }
