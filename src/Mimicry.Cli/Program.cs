@@ -18,9 +18,13 @@ public static class Program
         MultimodalCommand.Create(),
     };
 
+    /// <summary>Quotes an argument for a POSIX shell when it holds anything but plain word characters.</summary>
+    private static string ShellQuote(string a) =>
+        a.Length > 0 && a.All(c => char.IsLetterOrDigit(c) || "-_./:=,+@%".Contains(c)) ? a : "'" + a.Replace("'", "'\\''") + "'";
+
     public static int Main(string[] args)
     {
-        Commands.Cli.CommandLine = "mimicry " + string.Join(' ', args.Select(a => a.Contains(' ') || a.Length == 0 ? $"'{a}'" : a));
+        Commands.Cli.CommandLine = "./mimicry " + string.Join(' ', args.Select(ShellQuote));
         return BuildRoot().Parse(args).Invoke();
     }
 }

@@ -34,6 +34,31 @@ public class LeRobotTests
     }
 
     [Fact]
+    public void Images_round_trip_as_png_structs()
+    {
+        // Two episodes of 8x8 RGB frames whose pixels encode (frame, row, column, channel).
+        var d = DatasetFactory.Make(3, 2);
+        int n = (int)d.Frames, size = 8 * 8 * 3;
+        var pixels = new byte[n * size];
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)(i * 7 % 251);
+        var withImages = new EpisodeDataset(
+            d.Features.Append(new FeatureInfo(FeatureKeys.Image, FeatureDType.UInt8Image, [8, 8, 3])), d.EpisodeEnds,
+            d.Features.ToDictionary(f => f.Name, f => d.Values(f.Name)), new Dictionary<string, byte[]> { [FeatureKeys.Image] = pixels },
+            fps: 10, task: "count");
+        string dir = DatasetFactory.TempDir();
+        try
+        {
+            LeRobotDataset.Save(withImages, dir);
+            var info = File.ReadAllText(Path.Combine(dir, "meta", "info.json"));
+            Assert.Contains("\"dtype\": \"image\"", info);
+            var back = LeRobotDataset.Load(dir);
+            Assert.Equal(pixels, back.Image(FeatureKeys.Image));
+            Assert.Equal(d.Values(FeatureKeys.Action), back.Values(FeatureKeys.Action));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public async Task Written_files_have_pyarrow_shape()
     {
         var d = DatasetFactory.Make(3);
