@@ -174,8 +174,8 @@ public static class LeRobotDataset
                 if (!top.TryGetValue(f.Name, out var field)) throw new InvalidDataException($"{where}: no column '{f.Name}' (a feature in meta/info.json)");
                 if (f.IsImage)
                 {
-                    var leaf = reader.Schema.GetDataFields().FirstOrDefault(l => l.Path.ToString().StartsWith(f.Name) && l.ClrType == typeof(byte[]))
-                        ?? throw new InvalidDataException($"{where}: image column '{f.Name}' has no binary 'bytes' field");
+                    var leaf = (field as StructField)?.Fields.OfType<DataField>().FirstOrDefault(l => l.Name == "bytes")
+                        ?? throw new InvalidDataException($"{where}: image column '{f.Name}' is not a struct with a binary 'bytes' field");
                     var column = await ColumnReader.ReadBinary(reader, leaf, where, f.Name);
                     if (column.Count != length) throw new InvalidDataException($"{where}, feature '{f.Name}': {column.Count} images for {length} rows");
                     for (int t = 0; t < length; t++) DecodePng(column[t], f, images[f.Name].AsSpan((int)((start + t) * f.Size), f.Size), $"{where}, frame {t}, feature '{f.Name}'");
