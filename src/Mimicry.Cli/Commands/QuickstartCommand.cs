@@ -25,7 +25,7 @@ internal static class QuickstartCommand
     {
         var data = new Option<string?>("--data") { Description = "Push-T replay buffer (zarr v2); default: the bundled data/pusht" };
         var output = new Option<string>("--out") { Description = "folder for dataset, run, report and GIFs", DefaultValueFactory = _ => "runs/quickstart" };
-        var steps = new Option<int>("--steps") { Description = "training steps", DefaultValueFactory = _ => 1500 };
+        var steps = new Option<int>("--steps") { Description = "training steps", DefaultValueFactory = _ => 3000 };
         var episodes = new Option<int>("--episodes") { Description = "evaluation episodes (seeds from 100000)", DefaultValueFactory = _ => 50 };
         var cmd = new Command("quickstart", "Main job: replay check, import, train a small diffusion policy, evaluate, report (Push-T)")
         { data, output, steps, episodes };
