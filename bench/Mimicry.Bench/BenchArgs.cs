@@ -33,10 +33,8 @@ public sealed class BenchArgs(Dictionary<string, string> values)
     /// <summary>Writes the result as indented JSON (temp file + rename) and echoes it.</summary>
     public static void Write(string path, object result)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var json = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true });
-        File.WriteAllText(path + ".tmp", json);
-        File.Move(path + ".tmp", path, true);
+        Mimicry.IO.AtomicFile.WriteAllText(path, json);
         Console.WriteLine(json);
         Console.WriteLine($"wrote {path}");
     }

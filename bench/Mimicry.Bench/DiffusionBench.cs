@@ -33,7 +33,8 @@ public static class DiffusionBench
             ["torch_threads"] = threads,
             ["repeats_best_of"] = repeats,
         };
-        var stats = Stats();
+        var data = PushTImport.FromZarr(Path.Combine(BenchArgs.RepoRoot, "data", "pusht", "pusht_cchi_v7_replay.zarr"));
+        var stats = data.Stats!;
         foreach (var (name, dims) in new[] { ("dp_paper_unet_256_512_1024", new[] { 256, 512, 1024 }), ("cpu_budget_unet_64_128_256", new[] { 64, 128, 256 }) })
         {
             var config = new DiffusionConfig { DownDims = dims };
@@ -85,16 +86,10 @@ public static class DiffusionBench
             ["train_step_batch_256_s"] = 3.9, ["train_step_batch_64_s"] = 1.29, ["unet_forward_batch_1_ms"] = "26-29",
             ["ddim_10_chunk_batch_1_ms"] = 280, ["ddpm_100_chunk_batch_1_ms"] = "2700-3100",
         };
-        results["memory"] = Memory(memorySteps);
-        results["sampler_vs_train_step"] = SamplerRatio(stats);
+        results["memory"] = Memory(data, memorySteps);
+        results["sampler_vs_train_step"] = SamplerRatio(data);
         BenchArgs.Write(output, results);
         return 0;
-    }
-
-    private static DatasetStats Stats()
-    {
-        var d = PushTImport.FromZarr(Path.Combine(BenchArgs.RepoRoot, "data", "pusht", "pusht_cchi_v7_replay.zarr"));
-        return d.Stats!;
     }
 
     private static Batch SyntheticBatch(int b) => new(
@@ -116,9 +111,8 @@ public static class DiffusionBench
     }
 
     /// <summary>Trains a small U-Net through the real Trainer for many steps and reads live tensors and RSS along the way.</summary>
-    private static object Memory(long steps)
+    private static object Memory(EpisodeDataset data, long steps)
     {
-        var data = PushTImport.FromZarr(Path.Combine(BenchArgs.RepoRoot, "data", "pusht", "pusht_cchi_v7_replay.zarr"));
         var config = new RunConfig
         {
             Dataset = "bundled", Policy = new DiffusionConfig { DownDims = [16, 32, 64], DiffusionStepEmbedDim = 32 },
@@ -141,9 +135,8 @@ public static class DiffusionBench
         return new { steps, seconds = Math.Round(sw.Elapsed.TotalSeconds, 1), samples };
     }
 
-    private static object SamplerRatio(DatasetStats stats)
+    private static object SamplerRatio(EpisodeDataset d)
     {
-        var d = PushTImport.FromZarr(Path.Combine(BenchArgs.RepoRoot, "data", "pusht", "pusht_cchi_v7_replay.zarr"));
         var config = new DiffusionConfig { DownDims = [64, 128, 256] };
         var normalizers = PolicyNormalizers.From(d.Stats!, config);
         var loader = new BatchLoader(d, Enumerable.Range(0, d.Episodes).ToArray(), config.Window, [FeatureKeys.Keypoints], normalizers.All(), 256, 0);

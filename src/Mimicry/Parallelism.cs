@@ -19,6 +19,20 @@ internal static class Parallelism
         }
     }
 
+    /// <summary>A parallel loop with one <typeparamref name="TLocal"/> per worker (e.g. an environment), disposed at the end.</summary>
+    public static void For<TLocal>(int fromInclusive, int toExclusive, Func<TLocal> create, Action<int, TLocal> body) where TLocal : IDisposable
+    {
+        try
+        {
+            Parallel.For(fromInclusive, toExclusive, create, (i, _, local) => { body(i, local); return local; }, local => local.Dispose());
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
+            throw;
+        }
+    }
+
     public static void ForEach<T>(IEnumerable<T> items, Action<T> body)
     {
         try { Parallel.ForEach(items, body); }

@@ -39,8 +39,7 @@ internal static class QuickstartCommand
 
         Console.WriteLine("== 1/4 environment check: replay the human demonstrations");
         var demos = PushTReplayBuffer.Load(zarr);
-        var replays = new ReplayResult[demos.Episodes];
-        Parallel.For(0, demos.Episodes, () => new PushTEnv(), (e, _, env) => { replays[e] = PushTReplay.Replay(demos, e, env); return env; }, env => env.Dispose());
+        var replays = PushTReplay.ReplayAll(demos, Enumerable.Range(0, demos.Episodes).ToArray());
         double worst = replays.Max(x => x.MaxStateError);
         Console.WriteLine($"replayed {demos.Episodes} episodes ({demos.Steps} steps): max deviation from the recorded states {worst:E2} (acceptance 1e-3)");
         if (worst >= 1e-3) throw new InvalidDataException($"the environment does not reproduce the demonstrations (max state error {worst})");

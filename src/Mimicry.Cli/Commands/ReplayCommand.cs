@@ -28,13 +28,7 @@ internal static class ReplayCommand
     {
         var demos = PushTReplayBuffer.Load(path);
         var selected = Cli.ParseRange(episodeText, demos.Episodes);
-        var results = new ReplayResult[selected.Count];
-        // Episodes are independent: replay them on all cores, one environment per worker.
-        Parallel.For(0, selected.Count, () => new PushTEnv(), (i, _, env) =>
-        {
-            results[i] = PushTReplay.Replay(demos, selected[i], env);
-            return env;
-        }, env => env.Dispose());
+        var results = PushTReplay.ReplayAll(demos, selected);
 
         double worst = 0;
         foreach (var r in results)

@@ -45,13 +45,7 @@ public static class ConfigJson
     }
 
     /// <summary>Writes JSON to a temp file and renames it into place.</summary>
-    public static void Save<T>(T value, string path)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        File.WriteAllText(path + ".tmp", Serialize(value));
-        File.Move(path + ".tmp", path, true);
-    }
+    public static void Save<T>(T value, string path) => IO.AtomicFile.WriteAllText(path, Serialize(value));
 
     /// <summary>
     /// Applies "a.b.c=value" overrides (value parsed as JSON, else taken as a string) to an object's

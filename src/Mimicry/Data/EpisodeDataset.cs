@@ -88,6 +88,20 @@ public sealed class EpisodeDataset
             }
             if (!_values.TryGetValue(f.Name, out var v)) throw new InvalidDataException($"{Where}feature '{f.Name}': no data");
             if (v.LongLength != expected) throw new InvalidDataException($"{Where}feature '{f.Name}': {v.LongLength} values, expected {Frames} frames x {f.Size} ([{string.Join(",", f.Shape)}])");
+        }
+        CheckFinite();
+    }
+
+    /// <summary>
+    /// Throws, naming episode, frame and feature, at the first NaN or infinity. The value arrays are
+    /// shared with callers (<see cref="Values"/>), so writers check again before anything reaches disk.
+    /// </summary>
+    public void CheckFinite()
+    {
+        foreach (var f in _features.Values)
+        {
+            if (f.IsImage) continue;
+            var v = _values[f.Name];
             for (long i = 0; i < v.LongLength; i++)
             {
                 if (float.IsFinite(v[i])) continue;

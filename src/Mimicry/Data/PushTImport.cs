@@ -31,23 +31,14 @@ public static class PushTImport
         var reward = new float[n];
         var success = new float[n];
         var done = new float[n];
-        int finished = 0;
-        Parallel.For(0, demos.Episodes, () => new PushTEnv(), (e, _, env) =>
+        PushTReplay.ReplayAll(demos, Enumerable.Range(0, demos.Episodes).ToArray(), (e, step, s) =>
         {
-            long t = demos.EpisodeStart(e) - 1; // the reset is reported first, then each step
-            PushTReplay.Replay(demos, e, env, s =>
-            {
-                if (t >= demos.EpisodeStart(e))
-                {
-                    reward[t] = (float)s.Reward;
-                    success[t] = s.Success ? 1 : 0;
-                }
-                t++;
-            });
-            done[demos.EpisodeEnds[e] - 1] = 1;
-            progress?.Report(Interlocked.Increment(ref finished));
-            return env;
-        }, env => env.Dispose());
+            if (step == 0) return; // the reset; step k follows recorded action k-1
+            long t = demos.EpisodeStart(e) + step - 1;
+            reward[t] = (float)s.Reward;
+            success[t] = s.Success ? 1 : 0;
+        }, progress);
+        for (int e = 0; e < demos.Episodes; e++) done[demos.EpisodeEnds[e] - 1] = 1;
 
         var features = new List<FeatureInfo>
         {

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Mimicry.Configuration;
+using Mimicry.IO;
 
 namespace Mimicry.Evaluation;
 
@@ -42,17 +43,11 @@ public sealed record EvalReport(string Task, string GitRevision, string Date, IR
     public void Save(string dir)
     {
         Directory.CreateDirectory(dir);
-        Write(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(this, Json));
-        Write(Path.Combine(dir, "report.md"), Markdown());
+        AtomicFile.WriteAllText(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(this, Json));
+        AtomicFile.WriteAllText(Path.Combine(dir, "report.md"), Markdown());
     }
 
     public static EvalReport Load(string path) => ConfigJson.Deserialize<EvalReport>(File.ReadAllText(path), path);
-
-    private static void Write(string path, string text)
-    {
-        File.WriteAllText(path + ".tmp", text);
-        File.Move(path + ".tmp", path, true);
-    }
 
     public string Markdown()
     {

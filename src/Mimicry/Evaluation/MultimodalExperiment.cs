@@ -3,6 +3,7 @@ using Mimicry.Data;
 using Mimicry.Envs;
 using Mimicry.Envs.Fork;
 using Mimicry.Generative;
+using Mimicry.IO;
 using Mimicry.Policies;
 using Mimicry.Policies.Bc;
 using Mimicry.Policies.Diffusion;
@@ -63,6 +64,7 @@ public static class MultimodalExperiment
 
         var results = new List<MultimodalPolicyResult>();
         var rollouts = new Dictionary<string, List<(double X, double Y)>[]>();
+        var samplePoints = new Dictionary<string, (double X, double Y)[]>();
         foreach (var (name, config) in new[] { ("diffusion", diffusion), ("bc", bc) })
         {
             string run = Path.Combine(outDir, name);
@@ -80,15 +82,13 @@ public static class MultimodalExperiment
                 var samples = SampleAtFork(policy, o.ForkSamples, o.Seed, out var points);
                 results.Add(new MultimodalPolicyResult(name, eval, samples));
                 log?.Invoke($"{name}: success {eval.SuccessRate:P0}; samples at the fork left {samples.Left:P0}, middle {samples.Middle:P0}, right {samples.Right:P0}");
-                SamplePoints[name] = points;
+                samplePoints[name] = points;
             }
         }
         DrawRollouts(data, rollouts, results, Path.Combine(outDir, "rollouts.png"));
-        DrawSamples(results, Path.Combine(outDir, "fork_samples.png"));
+        DrawSamples(results, samplePoints, Path.Combine(outDir, "fork_samples.png"));
         return (results[0], results[1]);
     }
-
-    private static readonly Dictionary<string, (double X, double Y)[]> SamplePoints = new();
 
     /// <summary>
     /// Samples action chunks from the start of the task (both observations at (0, -0.9)) and looks at the
@@ -148,17 +148,16 @@ public static class MultimodalExperiment
             multi.AddPlot(plt);
         }
         multi.Layout = new ScottPlot.MultiplotLayouts.Columns();
-        multi.SavePng(path + ".tmp.png", 1500, 520);
-        File.Move(path + ".tmp.png", path, true);
+        AtomicFile.Write(path, tmp => multi.SavePng(tmp, 1500, 520));
     }
 
-    private static void DrawSamples(List<MultimodalPolicyResult> results, string path)
+    private static void DrawSamples(List<MultimodalPolicyResult> results, Dictionary<string, (double X, double Y)[]> samplePoints, string path)
     {
         var plt = new Plot();
         AddTask(plt);
         foreach (var r in results)
         {
-            var pts = SamplePoints[r.Policy];
+            var pts = samplePoints[r.Policy];
             var s = plt.Add.ScatterPoints(pts.Select(p => p.X).ToArray(), pts.Select(p => p.Y).ToArray());
             s.Color = (r.Policy == "bc" ? Colors.Red : Colors.RoyalBlue).WithAlpha(0.6);
             s.MarkerSize = r.Policy == "bc" ? 12 : 5;
@@ -168,9 +167,8 @@ public static class MultimodalExperiment
         start.Color = Colors.Black;
         start.MarkerSize = 8;
         start.LegendText = "start (observation)";
-        plt.Title($"Action {results[0].Samples.StepIndex + 1} of each of {SamplePoints.First().Value.Length} chunks sampled at the start");
+        plt.Title($"Action {results[0].Samples.StepIndex + 1} of each of {samplePoints.First().Value.Length} chunks sampled at the start");
         plt.ShowLegend(Alignment.UpperRight);
-        plt.SavePng(path + ".tmp.png", 700, 700);
-        File.Move(path + ".tmp.png", path, true);
+        AtomicFile.Write(path, tmp => plt.SavePng(tmp, 700, 700));
     }
 }

@@ -13,7 +13,6 @@ public sealed class GifWriter : IDisposable
 {
     private readonly Image<Rgba32> _image;
     private readonly int _delayCentiseconds;
-    private bool _first = true;
 
     public int Width { get; }
     public int Height { get; }
@@ -42,14 +41,8 @@ public sealed class GifWriter : IDisposable
 
     private void Add(Image<Rgba32> frame)
     {
-        frame.Frames.RootFrame.Metadata.GetGifMetadata().FrameDelay = _delayCentiseconds;
-        if (_first)
-        {
-            _image.Frames.AddFrame(frame.Frames.RootFrame);
-            _image.Frames.RemoveFrame(0);
-            _first = false;
-        }
-        else _image.Frames.AddFrame(frame.Frames.RootFrame);
+        _image.Frames.AddFrame(frame.Frames.RootFrame);
+        if (FrameCount == 0) _image.Frames.RemoveFrame(0); // the blank frame the image was created with
         _image.Frames[^1].Metadata.GetGifMetadata().FrameDelay = _delayCentiseconds;
         FrameCount++;
     }
@@ -58,12 +51,11 @@ public sealed class GifWriter : IDisposable
     public void Save(string path)
     {
         if (FrameCount == 0) throw new InvalidOperationException("no frames to write");
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        string tmp = path + ".tmp";
-        using (var stream = File.Create(tmp))
+        IO.AtomicFile.Write(path, tmp =>
+        {
+            using var stream = File.Create(tmp);
             _image.SaveAsGif(stream, new GifEncoder { ColorTableMode = GifColorTableMode.Global });
-        File.Move(tmp, path, overwrite: true);
+        });
     }
 
     public void Dispose() => _image.Dispose();

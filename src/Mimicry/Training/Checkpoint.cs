@@ -36,27 +36,6 @@ public static class Checkpoint
         };
     }
 
-    /// <summary>Writes <paramref name="write"/>'s files into a fresh folder, then swaps it in for <paramref name="dir"/>.</summary>
-    public static void WriteAtomically(string dir, Action<string> write)
-    {
-        dir = Path.GetFullPath(dir);
-        string tmp = dir + $".tmp-{Guid.NewGuid():N}", old = dir + $".old-{Guid.NewGuid():N}";
-        Directory.CreateDirectory(tmp);
-        try
-        {
-            write(tmp);
-            if (Directory.Exists(dir)) Directory.Move(dir, old);
-            Directory.Move(tmp, dir);
-            if (Directory.Exists(old)) Directory.Delete(old, true);
-        }
-        catch
-        {
-            if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
-            if (!Directory.Exists(dir) && Directory.Exists(old)) Directory.Move(old, dir);
-            throw;
-        }
-    }
-
     /// <summary>Saves an acting checkpoint: config, weights, normalization.</summary>
     public static void SavePolicyFiles(string dir, RunConfig config, nn.Module weights, PolicyNormalizers normalizers)
     {

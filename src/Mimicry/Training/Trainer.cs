@@ -34,8 +34,7 @@ public sealed class Trainer : IDisposable
     private readonly IPolicy _policy;
     private readonly nn.Module? _emaNet;
     private readonly Ema? _ema;
-    private readonly OptimizerHelper _optimizer;
-    private readonly AdamW _adamw;
+    private readonly AdamW _optimizer;
     private readonly Generator _generator;
     private readonly Device _device;
 
@@ -68,8 +67,7 @@ public sealed class Trainer : IDisposable
             _emaNet = _policy.CreateNetwork();
             _ema = new Ema(_emaNet, _policy.Network, config.Train);
         }
-        _adamw = optim.AdamW(_policy.Network.parameters(), config.Train.Lr, config.Train.Beta1, config.Train.Beta2, config.Train.AdamEps, config.Train.WeightDecay);
-        _optimizer = _adamw;
+        _optimizer = optim.AdamW(_policy.Network.parameters(), config.Train.Lr, config.Train.Beta1, config.Train.Beta2, config.Train.AdamEps, config.Train.WeightDecay);
         _generator = new Generator((ulong)config.Train.Seed, _device);
     }
 
@@ -98,7 +96,7 @@ public sealed class Trainer : IDisposable
         while (Step < tc.Steps && !cancel.IsCancellationRequested)
         {
             double lr = tc.Lr * LrSchedule.Factor(Step, tc.WarmupSteps, tc.Steps);
-            foreach (var g in _adamw.ParamGroups) g.LearningRate = lr;
+            foreach (var g in _optimizer.ParamGroups) g.LearningRate = lr;
             double loss;
             using (var scope = torch.NewDisposeScope())
             {
@@ -163,7 +161,6 @@ public sealed class Trainer : IDisposable
     public double? ValidationLoss()
     {
         if (_val == null) return null;
-        var net = _policy.Network;
         using var noGrad = torch.no_grad();
         using var gen = new Generator((ulong)_config.Train.Seed + 7, _device);
         double sum = 0;
@@ -183,7 +180,7 @@ public sealed class Trainer : IDisposable
     /// <summary>Writes the acting checkpoint and the training state, atomically.</summary>
     public void Save()
     {
-        Checkpoint.WriteAtomically(CheckpointDir, dir =>
+        IO.AtomicFile.WriteDirectory(CheckpointDir, dir =>
         {
             Checkpoint.SavePolicyFiles(dir, _config, ActingNetwork, _policy.Normalizers);
             string training = Path.Combine(dir, Checkpoint.TrainingDir);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Mimicry.Configuration;
+using Mimicry.IO;
 
 namespace Mimicry.Training;
 
@@ -46,10 +47,5 @@ public static class TrainingCurve
         }
     }
 
-    private static void Save(ScottPlot.Plot plot, string path)
-    {
-        string tmp = path + ".tmp.png";
-        plot.SavePng(tmp, 900, 500);
-        File.Move(tmp, path, true);
-    }
+    private static void Save(ScottPlot.Plot plot, string path) => AtomicFile.Write(path, tmp => plot.SavePng(tmp, 900, 500));
 }

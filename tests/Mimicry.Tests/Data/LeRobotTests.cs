@@ -30,7 +30,7 @@ public class LeRobotTests
             Assert.True(File.Exists(Path.Combine(dir, "data", "chunk-000", "episode_000002.parquet")));
             Assert.True(File.Exists(Path.Combine(dir, "meta", "stats.json")));
         }
-        finally { Directory.Delete(dir, true); }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public class LeRobotTests
             Assert.Equal(pixels, back.Image(FeatureKeys.Image));
             Assert.Equal(d.Values(FeatureKeys.Action), back.Values(FeatureKeys.Action));
         }
-        finally { Directory.Delete(dir, true); }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public class LeRobotTests
             Assert.Equal(3, leaves["action/list/element"].MaxDefinitionLevel);
             Assert.True(leaves["episode_index"].IsNullable);
         }
-        finally { Directory.Delete(dir, true); }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
 
     [Fact]
@@ -124,7 +124,7 @@ public class LeRobotTests
             Assert.Contains("episode_000001.parquet", e.Message);
             Assert.Contains("episode 1", e.Message);
         }
-        finally { Directory.Delete(dir, true); }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public class LeRobotTests
             var e = Assert.Throws<InvalidDataException>(() => LeRobotDataset.Load(dir));
             Assert.Contains("episode_000000.parquet", e.Message);
         }
-        finally { Directory.Delete(dir, true); }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
 
     [Fact]
@@ -155,7 +155,7 @@ public class LeRobotTests
             Assert.Contains("episode_00000", e.Message);
             Assert.Contains("expected 3", e.Message);
         }
-        finally { Directory.Delete(dir, true); }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
 
     [Fact]
@@ -175,25 +175,35 @@ public class LeRobotTests
             Assert.Contains("info.json", e2.Message);
             Assert.Contains("'fps'", e2.Message);
         }
-        finally { Directory.Delete(dir, true); }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
 
     [Fact]
-    public void NaN_in_a_feature_names_episode_frame_and_feature()
+    public async Task NaN_in_a_feature_names_episode_frame_and_feature()
     {
         var d = DatasetFactory.Make(5, 5);
         string dir = DatasetFactory.TempDir();
         try
         {
             LeRobotDataset.Save(d, dir);
-            // Rewrite episode 1 with a NaN action through a dataset that skips validation: poke the parquet values.
+            // Poke a NaN into episode 1's actions after validation: Save refuses it, naming where it is ...
             var values = d.Values(FeatureKeys.Action);
             values[(5 + 3) * 2 + 1] = float.NaN;
+            var onSave = Assert.Throws<InvalidDataException>(() => LeRobotDataset.Save(d, dir, overwrite: true));
+            Assert.Contains("episode 1, frame 3, feature 'action'[1]", onSave.Message);
+            Assert.NotNull(LeRobotDataset.Load(dir)); // ... and the dataset already there is untouched.
+
+            // A file that holds a NaN (as another writer could leave it) is rejected on load.
+            await LeRobotDataset.WriteEpisode(d, 1, Path.Combine(dir, LeRobotLayout.EpisodeFile(1)));
+            var fromFile = Assert.Throws<InvalidDataException>(() => LeRobotDataset.Load(dir));
+            Assert.Contains("episode_000001.parquet (episode 1), frame 3, feature 'action'[1]", fromFile.Message);
+
+            // The same array handed to a new dataset in memory is rejected too.
             var e = Assert.Throws<InvalidDataException>(() => new EpisodeDataset(d.Features, d.EpisodeEnds,
                 d.Features.ToDictionary(f => f.Name, f => d.Values(f.Name))));
             Assert.Contains("episode 1, frame 3, feature 'action'[1]", e.Message);
         }
-        finally { Directory.Delete(dir, true); }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
 
     [Fact]

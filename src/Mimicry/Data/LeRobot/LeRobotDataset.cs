@@ -21,10 +21,10 @@ public static class LeRobotDataset
     {
         root = Path.GetFullPath(root);
         if (Directory.Exists(root) && !overwrite) throw new IOException($"{root} already exists (pass overwrite to replace it)");
-        string tmp = root.TrimEnd('/') + $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
-        Directory.CreateDirectory(Path.Combine(tmp, "meta"));
-        try
+        dataset.CheckFinite(); // nothing non-finite is ever written
+        IO.AtomicFile.WriteDirectory(root, tmp =>
         {
+            Directory.CreateDirectory(Path.Combine(tmp, "meta"));
             for (int e = 0; e < dataset.Episodes; e++)
             {
                 WriteEpisode(dataset, e, Path.Combine(tmp, LeRobotLayout.EpisodeFile(e))).GetAwaiter().GetResult();
@@ -38,23 +38,10 @@ public static class LeRobotDataset
             File.WriteAllText(Path.Combine(tmp, LeRobotLayout.TasksPath), new JsonObject { ["task_index"] = 0, ["task"] = dataset.Task }.ToJsonString(json) + "\n");
             // info.json last: a folder without it is not a dataset.
             File.WriteAllText(Path.Combine(tmp, LeRobotLayout.InfoPath), LeRobotLayout.Info(dataset, robotType).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            if (Directory.Exists(root))
-            {
-                string old = tmp + ".old";
-                Directory.Move(root, old);
-                Directory.Move(tmp, root);
-                Directory.Delete(old, true);
-            }
-            else Directory.Move(tmp, root);
-        }
-        catch
-        {
-            if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
-            throw;
-        }
+        });
     }
 
-    private static async Task WriteEpisode(EpisodeDataset d, int episode, string path)
+    internal static async Task WriteEpisode(EpisodeDataset d, int episode, string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         long start = d.EpisodeStart(episode);
@@ -71,8 +58,7 @@ public static class LeRobotDataset
         var schema = new ParquetSchema(fields);
         var leaves = schema.GetDataFields();
 
-        string tmp = path + ".tmp";
-        await using (var stream = File.Create(tmp))
+        await using (var stream = File.Create(path))
         await using (var writer = await ParquetWriter.CreateAsync(schema, stream))
         using (var group = writer.CreateRowGroup())
         {
@@ -99,7 +85,6 @@ public static class LeRobotDataset
             await group.WriteAsync<long>(leaves[leaf++], Enumerable.Range(0, n).Select(t => (long?)(start + t)).ToArray());
             await group.WriteAsync<long>(leaves[leaf++], Enumerable.Repeat((long?)0, n).ToArray());
         }
-        File.Move(tmp, path, true);
     }
 
     private static int[] ListRepetition(int rows, int size)

@@ -92,12 +92,7 @@ public sealed class DatasetStats
         return stats;
     }
 
-    public void Save(string path)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        File.WriteAllText(path + ".tmp", ToJson());
-        File.Move(path + ".tmp", path, true);
-    }
+    public void Save(string path) => IO.AtomicFile.WriteAllText(path, ToJson());
 
     public static DatasetStats Load(string path)
     {

@@ -37,6 +37,25 @@ public static class PushTReplay
         return new ReplayResult(episode, length, maxError, maxCoverage);
     }
 
+    /// <summary>
+    /// Replays <paramref name="episodes"/> on all cores, one environment per worker. <paramref name="onStep"/>
+    /// sees (episode, step, environment) after the reset (step 0) and after every recorded action (step t+1);
+    /// <paramref name="progress"/> counts finished episodes. Results are in the order of <paramref name="episodes"/>.
+    /// </summary>
+    public static ReplayResult[] ReplayAll(PushTReplayBuffer demos, IReadOnlyList<int> episodes,
+        Action<int, int, PushTEnv>? onStep = null, IProgress<int>? progress = null)
+    {
+        var results = new ReplayResult[episodes.Count];
+        int finished = 0;
+        Parallelism.For(0, episodes.Count, () => new PushTEnv(), (i, env) =>
+        {
+            int episode = episodes[i], step = 0;
+            results[i] = Replay(demos, episode, env, onStep == null ? null : s => onStep(episode, step++, s));
+            progress?.Report(Interlocked.Increment(ref finished));
+        });
+        return results;
+    }
+
     /// <summary>Max absolute difference; the angle (index 4) is compared as the shortest arc.</summary>
     public static double StateError(ReadOnlySpan<double> actual, ReadOnlySpan<float> recorded)
     {
