@@ -12,19 +12,20 @@ internal static class MultimodalCommand
         var output = new Option<string>("--out") { Description = "folder for runs, PNGs and report.json", DefaultValueFactory = _ => "runs/multimodal" };
         var demos = new Option<int>("--demos") { Description = "scripted demonstrations", DefaultValueFactory = _ => 200 };
         var steps = new Option<int>("--steps") { Description = "training steps for each policy", DefaultValueFactory = _ => 1500 };
-        var episodes = new Option<int>("--episodes") { Description = "evaluation episodes (seeds from 100000)", DefaultValueFactory = _ => 50 };
+        var episodes = new Option<int>("--episodes") { Description = "evaluation episodes (seeds seed-start, seed-start+1, ...)", DefaultValueFactory = _ => 50 };
+        var seedStart = new Option<long>("--seed-start") { Description = "first evaluation seed", DefaultValueFactory = _ => 100000 };
         var seed = new Option<int>("--seed") { Description = "seed of demonstrations, training and sampling", DefaultValueFactory = _ => 0 };
         var batch = new Option<int>("--batch") { Description = "batch size", DefaultValueFactory = _ => 128 };
         var lr = new Option<double>("--lr") { Description = "learning rate", DefaultValueFactory = _ => 1e-3 };
         var dims = new Option<string>("--diffusion-dims") { Description = "U-Net channels, comma-separated", DefaultValueFactory = _ => "32,64,128" };
         var cmd = new Command("multimodal", "Train BC and Diffusion Policy on the fork task (two ways round an obstacle), evaluate both, draw rollouts and action samples")
-        { output, demos, steps, episodes, seed, batch, lr, dims };
+        { output, demos, steps, episodes, seedStart, seed, batch, lr, dims };
         cmd.SetAction(r => Cli.Run(() =>
         {
             string outDir = r.GetValue(output)!;
             var options = new MultimodalOptions
             {
-                Demonstrations = r.GetValue(demos), Steps = r.GetValue(steps), EvalEpisodes = r.GetValue(episodes), Seed = r.GetValue(seed),
+                Demonstrations = r.GetValue(demos), Steps = r.GetValue(steps), EvalEpisodes = r.GetValue(episodes), EvalSeedStart = r.GetValue(seedStart), Seed = r.GetValue(seed),
                 BatchSize = r.GetValue(batch), Lr = r.GetValue(lr),
                 DiffusionDownDims = r.GetValue(dims)!.Split(',').Select(int.Parse).ToArray(),
             };
