@@ -39,5 +39,4 @@ internal static class DatasetFactory
         }, fps: 10, task: "count");
     }
 
-    public static string TempDir() => Path.Combine(Path.GetTempPath(), "mimicry-test-" + Guid.NewGuid().ToString("N"));
 }

@@ -12,7 +12,7 @@ public class LeRobotTests
     public void Round_trip_keeps_every_value_episode_and_statistic()
     {
         var d = DatasetFactory.Make(7, 3, 12);
-        string dir = DatasetFactory.TempDir();
+        string dir = TempDirs.New();
         try
         {
             LeRobotDataset.Save(d, dir, "test");
@@ -30,7 +30,7 @@ public class LeRobotTests
             Assert.True(File.Exists(Path.Combine(dir, "data", "chunk-000", "episode_000002.parquet")));
             Assert.True(File.Exists(Path.Combine(dir, "meta", "stats.json")));
         }
-        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+        finally { TempDirs.Delete(dir); }
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public class LeRobotTests
             d.Features.Append(new FeatureInfo(FeatureKeys.Image, FeatureDType.UInt8Image, [8, 8, 3])), d.EpisodeEnds,
             d.Features.ToDictionary(f => f.Name, f => d.Values(f.Name)), new Dictionary<string, byte[]> { [FeatureKeys.Image] = pixels },
             fps: 10, task: "count");
-        string dir = DatasetFactory.TempDir();
+        string dir = TempDirs.New();
         try
         {
             LeRobotDataset.Save(withImages, dir);
@@ -55,14 +55,14 @@ public class LeRobotTests
             Assert.Equal(pixels, back.Image(FeatureKeys.Image));
             Assert.Equal(d.Values(FeatureKeys.Action), back.Values(FeatureKeys.Action));
         }
-        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+        finally { TempDirs.Delete(dir); }
     }
 
     [Fact]
     public async Task Written_files_have_pyarrow_shape()
     {
         var d = DatasetFactory.Make(3);
-        string dir = DatasetFactory.TempDir();
+        string dir = TempDirs.New();
         try
         {
             LeRobotDataset.Save(d, dir);
@@ -71,7 +71,7 @@ public class LeRobotTests
             Assert.Equal(3, leaves["action/list/element"].MaxDefinitionLevel);
             Assert.True(leaves["episode_index"].IsNullable);
         }
-        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+        finally { TempDirs.Delete(dir); }
     }
 
     [Fact]
@@ -103,7 +103,7 @@ public class LeRobotTests
 
     private static string CopyOfFixture()
     {
-        string dir = DatasetFactory.TempDir();
+        string dir = TempDirs.New();
         foreach (var f in Directory.GetFiles(PyarrowFixture, "*", SearchOption.AllDirectories))
         {
             var target = Path.Combine(dir, Path.GetRelativePath(PyarrowFixture, f));
@@ -124,7 +124,7 @@ public class LeRobotTests
             Assert.Contains("episode_000001.parquet", e.Message);
             Assert.Contains("episode 1", e.Message);
         }
-        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+        finally { TempDirs.Delete(dir); }
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public class LeRobotTests
             var e = Assert.Throws<InvalidDataException>(() => LeRobotDataset.Load(dir));
             Assert.Contains("episode_000000.parquet", e.Message);
         }
-        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+        finally { TempDirs.Delete(dir); }
     }
 
     [Fact]
@@ -155,7 +155,7 @@ public class LeRobotTests
             Assert.Contains("episode_00000", e.Message);
             Assert.Contains("expected 3", e.Message);
         }
-        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+        finally { TempDirs.Delete(dir); }
     }
 
     [Fact]
@@ -175,14 +175,14 @@ public class LeRobotTests
             Assert.Contains("info.json", e2.Message);
             Assert.Contains("'fps'", e2.Message);
         }
-        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+        finally { TempDirs.Delete(dir); }
     }
 
     [Fact]
     public async Task NaN_in_a_feature_names_episode_frame_and_feature()
     {
         var d = DatasetFactory.Make(5, 5);
-        string dir = DatasetFactory.TempDir();
+        string dir = TempDirs.New();
         try
         {
             LeRobotDataset.Save(d, dir);
@@ -203,14 +203,14 @@ public class LeRobotTests
                 d.Features.ToDictionary(f => f.Name, f => d.Values(f.Name))));
             Assert.Contains("episode 1, frame 3, feature 'action'[1]", e.Message);
         }
-        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+        finally { TempDirs.Delete(dir); }
     }
 
     [Fact]
     public void An_interrupted_write_leaves_nothing_that_loads()
     {
         var d = DatasetFactory.Make(4, 4, 4, 4);
-        string dir = DatasetFactory.TempDir();
+        string dir = TempDirs.New();
         var failAfterTwo = new FailingProgress(2);
         Assert.Throws<InvalidOperationException>(() => LeRobotDataset.Save(d, dir, progress: failAfterTwo));
         Assert.False(Directory.Exists(dir));
@@ -221,7 +221,7 @@ public class LeRobotTests
         LeRobotDataset.Save(d, dir);
         Assert.Throws<InvalidOperationException>(() => LeRobotDataset.Save(DatasetFactory.Make(9), dir, overwrite: true, progress: new FailingProgress(0)));
         Assert.Equal(d.EpisodeEnds, LeRobotDataset.Load(dir).EpisodeEnds);
-        Directory.Delete(dir, true);
+        TempDirs.Delete(dir);
     }
 
     private sealed class FailingProgress(int after) : IProgress<int>

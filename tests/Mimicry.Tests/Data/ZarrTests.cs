@@ -60,7 +60,7 @@ public class ZarrTests
     [Fact]
     public void Truncated_chunk_names_array_and_chunk()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "mimicry-zarr-" + Guid.NewGuid().ToString("N"));
+        string dir = TempDirs.New("zarr");
         CopyDirectory(Fixture("bitshuffle_zstd_f4"), dir);
         try
         {
@@ -76,7 +76,7 @@ public class ZarrTests
             var e2 = Assert.ThrowsAny<Exception>(() => ZarrArray.Open(dir).ReadFloat32());
             Assert.Contains("chunk '1.0'", e2.Message);
         }
-        finally { Directory.Delete(dir, true); }
+        finally { TempDirs.Delete(dir); }
     }
 
     [Fact]

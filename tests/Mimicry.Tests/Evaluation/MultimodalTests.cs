@@ -41,7 +41,7 @@ public class MultimodalTests
     [Fact]
     public void Diffusion_succeeds_where_BC_averages_modes()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "mimicry-multimodal-" + Guid.NewGuid().ToString("N"));
+        string dir = TempDirs.New("multimodal");
         try
         {
             var options = new MultimodalOptions
@@ -60,6 +60,6 @@ public class MultimodalTests
             Assert.True(File.Exists(Path.Combine(dir, "rollouts.png")));
             Assert.True(File.Exists(Path.Combine(dir, "fork_samples.png")));
         }
-        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+        finally { TempDirs.Delete(dir); }
     }
 }

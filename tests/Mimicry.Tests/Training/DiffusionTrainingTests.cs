@@ -21,7 +21,7 @@ public class DiffusionTrainingTests
     [Fact]
     public void Loss_falls_on_a_tiny_dataset()
     {
-        string run = TinyRuns.TempRun();
+        string run = TempDirs.New("run");
         try
         {
             using var trainer = new Trainer(TinyRuns.Diffusion(steps: 150), TinyRuns.PushT(), run);
@@ -31,7 +31,7 @@ public class DiffusionTrainingTests
             Assert.True(File.Exists(Path.Combine(run, "training_curve.png")));
             Assert.True(File.Exists(Path.Combine(run, "checkpoint", "model.safetensors")));
         }
-        finally { Directory.Delete(run, true); }
+        finally { TempDirs.Delete(run); }
     }
 
     [Fact]
@@ -80,7 +80,7 @@ public class DiffusionTrainingTests
     [Fact]
     public void Checkpoint_round_trip_gives_identical_actions()
     {
-        string run = TinyRuns.TempRun();
+        string run = TempDirs.New("run");
         try
         {
             using var trainer = new Trainer(TinyRuns.Diffusion(steps: 20), TinyRuns.PushT(3), run);
@@ -99,13 +99,13 @@ public class DiffusionTrainingTests
                 direct.Dispose();
             }
         }
-        finally { Directory.Delete(run, true); }
+        finally { TempDirs.Delete(run); }
     }
 
     [Fact]
     public void Resume_reaches_the_same_weights_as_an_uninterrupted_run()
     {
-        string straight = TinyRuns.TempRun(), resumed = TinyRuns.TempRun();
+        string straight = TempDirs.New("run"), resumed = TempDirs.New("run");
         try
         {
             var config = TinyRuns.Diffusion(steps: 8) with { Train = TinyRuns.Diffusion(8).Train with { CheckpointEvery = 4, ValFraction = 0.2 } };
@@ -129,17 +129,13 @@ public class DiffusionTrainingTests
             }
             Assert.Equal(Metrics(straight).Select(m => m.Loss), Metrics(resumed).Select(m => m.Loss));
         }
-        finally
-        {
-            Directory.Delete(straight, true);
-            Directory.Delete(resumed, true);
-        }
+        finally { TempDirs.Delete(straight, resumed); }
     }
 
     [Fact]
     public void Live_tensor_count_stays_flat_while_training()
     {
-        string run = TinyRuns.TempRun();
+        string run = TempDirs.New("run");
         try
         {
             using var trainer = new Trainer(TinyRuns.Diffusion(steps: 400), TinyRuns.PushT(3), run);
@@ -152,13 +148,13 @@ public class DiffusionTrainingTests
             Assert.True(at100 > 0);
             Assert.Equal(at100, at400);
         }
-        finally { Directory.Delete(run, true); }
+        finally { TempDirs.Delete(run); }
     }
 
     [Fact]
     public void Loading_with_a_different_architecture_is_a_clear_error()
     {
-        string run = TinyRuns.TempRun();
+        string run = TempDirs.New("run");
         try
         {
             var config = TinyRuns.Diffusion(steps: 2);
@@ -175,7 +171,7 @@ public class DiffusionTrainingTests
             var e3 = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(run));
             Assert.Contains("model.safetensors", e3.Message);
         }
-        finally { Directory.Delete(run, true); }
+        finally { TempDirs.Delete(run); }
     }
 
     [Fact]

@@ -33,5 +33,4 @@ internal static class TinyRuns
         },
     };
 
-    public static string TempRun() => Path.Combine(Path.GetTempPath(), "mimicry-run-" + Guid.NewGuid().ToString("N"));
 }
