@@ -3,6 +3,7 @@ using Mimicry.Data;
 using Mimicry.Data.Sampling;
 using Mimicry.Generative;
 using Mimicry.Policies;
+using Mimicry.Nn;
 using Mimicry.Policies.Diffusion;
 using Mimicry.Training;
 using TorchSharp;
@@ -39,7 +40,7 @@ public static class DiffusionBench
         {
             var config = new DiffusionConfig { DownDims = dims };
             var normalizers = PolicyNormalizers.From(stats, config);
-            using var policy = new DiffusionPolicy(config, 20, 2, normalizers);
+            using var policy = new DiffusionPolicy(config, normalizers);
             var ema = policy.CreateNetwork();
             var train = new TrainConfig();
             var emaUpdater = new Ema(ema, policy.Network, train);
@@ -54,7 +55,7 @@ public static class DiffusionBench
                     using var scope = torch.NewDisposeScope();
                     foreach (var g in opt.ParamGroups) g.LearningRate = 1e-4;
                     opt.zero_grad();
-                    var loss = policy.ComputeLoss(b, gen);
+                    var loss = policy.ComputeLoss(b, gen).Loss;
                     loss.backward();
                     opt.step();
                     emaUpdater.Step();
@@ -72,10 +73,13 @@ public static class DiffusionBench
                 r["unet_forward_batch_1_ms"] = Math.Round(1000 * BestOf(repeats * 4, 3, () => { using var s = torch.NewDisposeScope(); net.forward(x, t, c); }), 2);
             }
             var obs = torch.randn(1, 2, 20) * 50 + 250;
-            policy.UseSampler(SamplerKind.Ddim, 10);
-            r["ddim_10_chunk_batch_1_ms"] = Math.Round(1000 * BestOf(repeats * 2, 2, () => { using var s = torch.NewDisposeScope(); policy.PredictActionChunk(obs, gen); }), 1);
-            policy.UseSampler(SamplerKind.Ddpm, 100);
-            r["ddpm_100_chunk_batch_1_ms"] = Math.Round(1000 * BestOf(repeats, 1, () => { using var s = torch.NewDisposeScope(); policy.PredictActionChunk(obs, gen); }), 1);
+            // The same weights acting with another sampler: acting-only settings rebuild the policy, not the network.
+            foreach (var (key, kind, stepsN, reps) in new[] { ("ddim_10_chunk_batch_1_ms", SamplerKind.Ddim, 10, repeats * 2), ("ddpm_100_chunk_batch_1_ms", SamplerKind.Ddpm, 100, repeats) })
+            {
+                using var acting = new DiffusionPolicy(config with { Sampler = kind, NumInferenceSteps = stepsN }, normalizers);
+                acting.Network.load_state_dict(policy.Network.state_dict());
+                r[key] = Math.Round(1000 * BestOf(reps, reps == repeats ? 1 : 2, () => { using var s = torch.NewDisposeScope(); acting.PredictActionChunk(obs, gen); }), 1);
+            }
             results[name] = r;
             Console.WriteLine($"{name}: {string.Join(", ", r.Select(kv => $"{kv.Key}={kv.Value}"))}");
             ema.Dispose();
@@ -93,8 +97,8 @@ public static class DiffusionBench
     }
 
     private static Batch SyntheticBatch(int b) => new(
-        new Dictionary<string, Tensor> { [FeatureKeys.Keypoints] = torch.rand(b, 2, 20) * 2 - 1 },
-        torch.rand(b, 16, 2) * 2 - 1, torch.zeros(b, 16, dtype: ScalarType.Bool));
+        new Dictionary<string, Tensor> { [FeatureKeys.Keypoints] = torch.rand(b, 2, 20) * 2 - 1, [FeatureKeys.Action] = torch.rand(b, 16, 2) * 2 - 1 },
+        new Dictionary<string, Tensor> { [FeatureKeys.Keypoints] = torch.zeros(b, 2, dtype: ScalarType.Bool), [FeatureKeys.Action] = torch.zeros(b, 16, dtype: ScalarType.Bool) });
 
     /// <summary>Best wall time of one call over <paramref name="repeats"/> timed calls after <paramref name="warmup"/> untimed ones.</summary>
     private static double BestOf(int repeats, int warmup, Action body)
@@ -139,9 +143,9 @@ public static class DiffusionBench
     {
         var config = new DiffusionConfig { DownDims = [64, 128, 256] };
         var normalizers = PolicyNormalizers.From(d.Stats!, config);
-        var loader = new BatchLoader(d, Enumerable.Range(0, d.Episodes).ToArray(), config.Window, [FeatureKeys.Keypoints], normalizers.All(), 256, 0);
+        var loader = new BatchLoader(d, Enumerable.Range(0, d.Episodes).ToArray(), config.TrainingWindow, normalizers.All(), 256, 0);
         double batchS = BestOf(200, 20, () => { using var s = torch.NewDisposeScope(); loader.Next().Dispose(); });
-        using var policy = new DiffusionPolicy(config, 20, 2, normalizers);
+        using var policy = new DiffusionPolicy(config, normalizers);
         using var opt = optim.AdamW(policy.Network.parameters(), 1e-4);
         using var gen = new Generator(0);
         double stepS = BestOf(5, 1, () =>
@@ -149,7 +153,7 @@ public static class DiffusionBench
             using var s = torch.NewDisposeScope();
             using var b = loader.Next();
             opt.zero_grad();
-            var loss = policy.ComputeLoss(b, gen);
+            var loss = policy.ComputeLoss(b, gen).Loss;
             loss.backward();
             opt.step();
         });

@@ -22,7 +22,8 @@ public static class SamplerBench
             [FeatureKeys.Action] = Normalizer.Create(dataset.Stats[FeatureKeys.Action], NormalizationMode.MinMax),
         };
         var split = EpisodeSplit.Create(dataset.Episodes, 0.02, 42);
-        var loader = new BatchLoader(dataset, split.Train, new WindowConfig(2, 16, 8), [FeatureKeys.Keypoints], norms, batchSize, seed: 0);
+        var loader = new BatchLoader(dataset, split.Train,
+            new WindowConfig(2, 16, 8).Spec(new InputFeature(FeatureKeys.Keypoints, 0, 2), new InputFeature(FeatureKeys.Action, 0, 16)), norms, batchSize, seed: 0);
         for (int i = 0; i < 50; i++) using (torch.NewDisposeScope()) loader.Next().Dispose();
         long allocBefore = GC.GetAllocatedBytesForCurrentThread();
         var sw = Stopwatch.StartNew();

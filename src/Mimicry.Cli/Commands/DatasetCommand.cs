@@ -31,7 +31,7 @@ internal static class DatasetCommand
             if (Directory.Exists(dst) && !r.GetValue(overwrite)) throw new IOException($"{dst} already exists (use --overwrite to replace it)");
             var probe = PushTReplayBuffer.Load(src);
             var dataset = Progress.Run("replaying episodes", probe.Episodes, p => PushTImport.FromZarr(src, r.GetValue(images), p));
-            Progress.Run("writing parquet", dataset.Episodes, p => { LeRobotDataset.Save(dataset, dst, "2d pointer", r.GetValue(overwrite), p); return 0; });
+            Progress.Run("writing parquet", dataset.Episodes, p => { LeRobotDataset.Save(dataset, dst, PushTImport.RobotType, r.GetValue(overwrite), p); return 0; });
             Console.WriteLine($"wrote {dst}: {dataset.Episodes} episodes, {dataset.Frames} frames, features {string.Join(", ", dataset.Features.Select(f => f.Name))}");
             return 0;
         }));
@@ -51,7 +51,7 @@ internal static class DatasetCommand
         {
             if (r.GetValue(task) != Mimicry.Envs.Tasks.Fork) throw new ArgumentException($"--task {r.GetValue(task)}: only 'fork' has a scripted expert");
             var d = Mimicry.Envs.Fork.ForkExpert.Demonstrations(r.GetValue(episodes), r.GetValue(seed));
-            LeRobotDataset.Save(d, r.GetValue(output)!, "point", r.GetValue(overwrite));
+            LeRobotDataset.Save(d, r.GetValue(output)!, Mimicry.Envs.Fork.ForkExpert.RobotType, r.GetValue(overwrite));
             Console.WriteLine($"wrote {r.GetValue(output)}: {d.Episodes} episodes, {d.Frames} frames");
             return 0;
         }));

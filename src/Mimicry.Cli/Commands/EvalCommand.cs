@@ -1,13 +1,12 @@
 using System.CommandLine;
 using Mimicry.Envs;
 using Mimicry.Evaluation;
-using Mimicry.Generative;
-using Mimicry.Policies.Diffusion;
+using Mimicry.Policies;
 using Mimicry.Training;
 
 namespace Mimicry.Cli.Commands;
 
-/// <summary><c>mimicry eval RUN [RUN ...] [--episodes 50] [--seed-start 100000] [--gif] [--out DIR]</c>.</summary>
+/// <summary><c>mimicry eval RUN [RUN ...] [--episodes 50] [--seed-start 100000] [--set policy.X=v] [--gif] [--out DIR]</c>.</summary>
 internal static class EvalCommand
 {
     public static Command Create()
@@ -18,62 +17,69 @@ internal static class EvalCommand
         var maxSteps = new Option<int?>("--max-steps") { Description = "environment steps per episode (default: the task's, 300 for Push-T)" };
         var gif = new Option<bool>("--gif") { Description = "write a GIF grid of the first 8 rollouts of each run" };
         var output = new Option<string?>("--out") { Description = "report folder (default: RUN/eval for one run)" };
-        var sampler = new Option<string?>("--sampler") { Description = "diffusion only: ddpm or ddim (default: the run's)" };
-        var samplerSteps = new Option<int?>("--inference-steps") { Description = "diffusion only: sampler steps (e.g. 10 for DDIM)" };
+        var set = new Option<string[]>("--set") { Description = "change an acting-only setting, e.g. policy.sampler=ddim, policy.num_inference_steps=10, policy.execution=temporal_ensemble" };
+        var sampler = new Option<string?>("--sampler") { Description = "shorthand for --set policy.sampler=X (ddpm or ddim)" };
+        var samplerSteps = new Option<int?>("--inference-steps") { Description = "shorthand for --set policy.num_inference_steps=N" };
         var device = new Option<string>("--device") { Description = "torch device", DefaultValueFactory = _ => "cpu" };
         var seed = new Option<int>("--sampling-seed") { Description = "seed of the policy's sampling noise", DefaultValueFactory = _ => 0 };
         var cmd = new Command("eval", "Evaluate trained policies in simulation; writes report.json, report.md and rollout GIFs")
-        { runs, episodes, seedStart, maxSteps, gif, output, sampler, samplerSteps, device, seed };
+        { runs, episodes, seedStart, maxSteps, gif, output, set, sampler, samplerSteps, device, seed };
         cmd.SetAction(r => Cli.Run(() =>
         {
             var paths = r.GetValue(runs)!;
             string outDir = r.GetValue(output) ?? (paths.Length == 1 ? Path.Combine(paths[0], "eval") : throw new ArgumentException("--out is required when evaluating several runs"));
-            string? task = null;
-            var entries = new List<ReportEntry>();
-            var commands = new List<string>();
-            string? firstGif = null;
-            foreach (var path in paths)
-            {
-                var (config, policy) = Checkpoint.Load(path, TorchSharp.torch.device(r.GetValue(device)));
-                using var _ = policy;
-                if (task != null && task != config.Task) throw new ArgumentException($"{path} is a {config.Task} policy; the other runs are {task}");
-                task = config.Task;
-                var options = new EvalOptions(r.GetValue(episodes), r.GetValue(seedStart), r.GetValue(maxSteps) ?? Tasks.MaxSteps(task), r.GetValue(seed));
-                if (policy is DiffusionPolicy dp && (r.GetValue(sampler) != null || r.GetValue(samplerSteps) != null))
-                {
-                    var kind = r.GetValue(sampler)?.ToLowerInvariant() switch { "ddim" => SamplerKind.Ddim, "ddpm" => SamplerKind.Ddpm, null => ((DiffusionConfig)config.Policy).Sampler, var s => throw new ArgumentException($"--sampler '{s}': use ddpm or ddim") };
-                    dp.UseSampler(kind, r.GetValue(samplerSteps) ?? ((DiffusionConfig)config.Policy).NumInferenceSteps);
-                }
-                string name = Path.GetFileName(Path.GetFullPath(path).TrimEnd('/'));
-                string? gifPath = r.GetValue(gif) ? Path.Combine(outDir, $"rollouts-{name}.gif") : null;
-                firstGif ??= gifPath;
-                var (render, owner) = Tasks.Renderer(task, 128);
-                using var __ = owner;
-                var result = Progress.Run($"evaluating {name}", options.Episodes * options.MaxSteps,
-                    p => Evaluator.Run(policy, () => Tasks.Create(task), options with { GifPath = gifPath }, render, p));
-                Console.WriteLine($"{name}: avg max reward {result.AvgMaxReward:F3}, success rate {result.SuccessRate:P0}, latency p50 {result.LatencyP50Ms:F1} ms / p95 {result.LatencyP95Ms:F1} ms per call ({result.MeanBatchPerCall:F1} envs per call)");
-                var (steps, seconds) = TrainingSummary(path);
-                entries.Add(new ReportEntry(name, Path.GetFullPath(path), config.Policy.Name, policy.Network.parameters().Sum(p => p.numel()), steps, seconds, result));
-                string cmdFile = Path.Combine(Checkpoint.ResolveDir(path), "..", "command.txt");
-                if (File.Exists(cmdFile)) commands.AddRange(File.ReadAllLines(cmdFile));
-            }
-            commands.Add(Cli.CommandLine);
-            var report = new EvalReport(task ?? "pusht", EvalReport.CurrentGitRevision(), DateTime.UtcNow.ToString("u"), commands, entries, firstGif);
-            report.Save(outDir);
+            var acting = (r.GetValue(set) ?? []).ToList();
+            if (r.GetValue(sampler) is { } s) acting.Add($"policy.sampler={s.ToLowerInvariant()}");
+            if (r.GetValue(samplerSteps) is { } n) acting.Add($"policy.num_inference_steps={n}");
+            var options = new EvalOptions(r.GetValue(episodes), r.GetValue(seedStart), r.GetValue(maxSteps), r.GetValue(seed));
+            var report = Evaluate(paths.Select(p => (p, Path.GetFileName(Path.GetFullPath(p).TrimEnd('/')))).ToList(), options, acting,
+                r.GetValue(device)!, r.GetValue(gif), outDir);
             Console.WriteLine($"wrote {Path.Combine(outDir, "report.json")} and report.md");
-            return 0;
+            return report.Policies.Count > 0 ? 0 : 1;
         }));
         return cmd;
     }
 
-    /// <summary>Steps and training seconds from the run's last metrics line, when present.</summary>
-    private static (int?, double?) TrainingSummary(string path)
+    /// <summary>
+    /// Evaluates runs (path, name) on the same seeds with the same acting overrides, and writes one
+    /// report (report.json, report.md, optional rollout GIFs) into <paramref name="outDir"/>.
+    /// </summary>
+    public static EvalReport Evaluate(IReadOnlyList<(string Path, string Name)> runs, EvalOptions options, IReadOnlyList<string> acting, string device, bool gif, string outDir)
+    {
+        string? task = null;
+        var entries = new List<ReportEntry>();
+        var commands = new List<string>();
+        string? firstGif = null;
+        foreach (var (path, name) in runs)
+        {
+            var (config, policy) = Checkpoint.Load(path, TorchSharp.torch.device(device), acting: acting);
+            using var _ = policy;
+            if (task != null && task != config.Task) throw new ArgumentException($"{path} is a {config.Task} policy; the other runs are {task}");
+            task = config.Task;
+            var taskEntry = Tasks.Get(task);
+            string? gifPath = gif ? Path.Combine(outDir, $"rollouts-{name}.gif") : null;
+            firstGif ??= gifPath;
+            using var renderer = taskEntry.Renderer(128);
+            int maxSteps = options.MaxSteps ?? taskEntry.Spec.MaxSteps;
+            var result = Progress.Run($"evaluating {name}", options.Episodes * maxSteps,
+                p => Evaluator.Run(policy, taskEntry.Create, options with { GifPath = gifPath }, renderer.Render, p));
+            Console.WriteLine($"{name}: avg max reward {result.AvgMaxReward:F3}, success rate {result.SuccessRate:P0}, latency p50 {result.LatencyP50Ms:F1} ms / p95 {result.LatencyP95Ms:F1} ms per call ({result.MeanBatchPerCall:F1} envs per call)");
+            var last = LastMetrics(path);
+            entries.Add(new ReportEntry(name, Path.GetFullPath(path), config.Policy.Name, policy.ParameterCount(), last?.Step, last?.ElapsedSeconds, result,
+                acting.Count > 0 ? acting : null));
+            string cmdFile = Path.Combine(Checkpoint.ResolveDir(path), "..", "command.txt");
+            if (File.Exists(cmdFile)) commands.AddRange(File.ReadAllLines(cmdFile));
+        }
+        commands.Add(Cli.CommandLine);
+        var report = new EvalReport(task ?? "", EvalReport.CurrentGitRevision(), DateTime.UtcNow.ToString("u"), commands, entries, firstGif);
+        report.Save(outDir);
+        return report;
+    }
+
+    /// <summary>The run's last metrics line (steps and training seconds), when present.</summary>
+    private static TrainMetrics? LastMetrics(string path)
     {
         string metrics = Path.Combine(Checkpoint.ResolveDir(path), "..", "metrics.jsonl");
-        if (!File.Exists(metrics)) return (null, null);
-        var last = File.ReadLines(metrics).LastOrDefault();
-        if (last == null) return (null, null);
-        var m = System.Text.Json.JsonSerializer.Deserialize<TrainMetrics>(last, Mimicry.Configuration.ConfigJson.Compact)!;
-        return (m.Step, m.ElapsedSeconds);
+        return File.Exists(metrics) ? TrainingCurve.ReadMetrics(metrics).LastOrDefault() : null;
     }
 }

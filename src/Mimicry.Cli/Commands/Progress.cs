@@ -5,13 +5,18 @@ namespace Mimicry.Cli.Commands;
 /// <summary>Progress for long work: a Spectre.Console bar on a terminal, plain log lines (every 10%) otherwise.</summary>
 internal static class Progress
 {
+    /// <summary>Whether a live progress bar can be drawn (an interactive terminal, not a pipe or a log file).</summary>
+    public static bool Interactive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+
+    /// <summary>The progress bar every command uses: description, bar, percentage, time left, spinner.</summary>
+    public static Spectre.Console.Progress Bar() => AnsiConsole.Progress()
+        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn());
+
     public static T Run<T>(string description, int total, Func<IProgress<int>, T> work)
     {
-        if (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
+        if (Interactive)
         {
-            return AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .Start(ctx =>
+            return Bar().Start(ctx =>
                 {
                     var task = ctx.AddTask(description, maxValue: total);
                     return work(new Progress<int>(done => task.Value = done));

@@ -1,15 +1,11 @@
 using System.CommandLine;
-using Mimicry.Configuration;
 using Mimicry.Data;
 using Mimicry.Data.LeRobot;
-using Mimicry.Envs;
 using Mimicry.Envs.PushT;
 using Mimicry.Evaluation;
-using Mimicry.Generative;
 using Mimicry.Policies.Diffusion;
 using Mimicry.Rendering;
 using Mimicry.Training;
-using SkiaSharp;
 
 namespace Mimicry.Cli.Commands;
 
@@ -43,18 +39,12 @@ internal static class QuickstartCommand
         double worst = replays.Max(x => x.MaxStateError);
         Console.WriteLine($"replayed {demos.Episodes} episodes ({demos.Steps} steps): max deviation from the recorded states {worst:E2} (acceptance 1e-3)");
         if (worst >= 1e-3) throw new InvalidDataException($"the environment does not reproduce the demonstrations (max state error {worst})");
-        using (var env = new PushTEnv())
-        using (var renderer = new PushTRenderer(192))
-        using (var writer = new GifWriter(192, 192, PushTGeometry.ControlHz))
-        {
-            for (int e = 0; e < 2; e++) PushTReplay.Replay(demos, e, env, s => writer.Add(renderer.Render(s, drawAction: true)));
-            writer.Save(Path.Combine(outDir, "demonstrations.gif"));
-        }
+        PushTReplay.WriteGif(demos, [0, 1], Path.Combine(outDir, "demonstrations.gif"), 192);
 
         Console.WriteLine("== 2/4 import the demonstrations as a LeRobot v2.1 dataset");
         string datasetDir = Path.Combine(outDir, "dataset");
         var dataset = PushTImport.FromZarr(zarr);
-        LeRobotDataset.Save(dataset, datasetDir, "2d pointer", overwrite: true);
+        LeRobotDataset.Save(dataset, datasetDir, PushTImport.RobotType, overwrite: true);
         Console.WriteLine($"wrote {datasetDir}: {dataset.Episodes} episodes, {dataset.Frames} frames");
 
         Console.WriteLine($"== 3/4 train a small Diffusion Policy ({steps} steps)");
@@ -69,25 +59,15 @@ internal static class QuickstartCommand
         TrainCommand.Train(config, run, resume: false);
 
         Console.WriteLine($"== 4/4 evaluate on {episodes} seeds from 100000 (DDIM, 10 steps)");
-        var (_, policy) = Checkpoint.Load(run);
-        using (policy)
-        {
-            ((DiffusionPolicy)policy).UseSampler(SamplerKind.Ddim, 10);
-            using var renderer = new PushTRenderer(128);
-            Func<IEnv, int, SKBitmap> render = (env, _) => renderer.Render((PushTEnv)env, drawAction: true);
-            string gif = Path.Combine(outDir, "rollouts.gif");
-            var result = Progress.Run("evaluating", episodes * 300, p => Evaluator.Run(policy, () => new PushTEnv(),
-                new EvalOptions(episodes, GifPath: gif), render, p));
-            var metrics = File.ReadLines(Path.Combine(run, "metrics.jsonl")).Last();
-            var last = System.Text.Json.JsonSerializer.Deserialize<TrainMetrics>(metrics, ConfigJson.Compact)!;
-            var report = new EvalReport("pusht", EvalReport.CurrentGitRevision(), DateTime.UtcNow.ToString("u"), [Cli.CommandLine],
-                [new ReportEntry("diffusion (quickstart)", Path.GetFullPath(run), "diffusion", policy.Network.parameters().Sum(p => p.numel()),
-                    last.Step, last.ElapsedSeconds, result)], gif);
-            report.Save(outDir);
-            Console.WriteLine($"avg max coverage reward {result.AvgMaxReward:F3}, success rate {result.SuccessRate:P0} over {episodes} episodes " +
-                              $"(a short run; see bench/results/pusht-diffusion for a full one)");
-            Console.WriteLine($"wrote {Path.Combine(outDir, "report.md")}, report.json, rollouts.gif, demonstrations.gif, {Path.Combine(run, "training_curve.png")}");
-        }
+        var report = EvalCommand.Evaluate([(run, "diffusion (quickstart)")], new EvalOptions(episodes), ["policy.sampler=ddim", "policy.num_inference_steps=10"],
+            "cpu", gif: true, outDir);
+        var result = report.Policies[0].Result;
+        string gif = Path.Combine(outDir, "rollouts.gif");
+        File.Move(report.Gif!, gif, overwrite: true);
+        (report with { Gif = gif }).Save(outDir);
+        Console.WriteLine($"avg max coverage reward {result.AvgMaxReward:F3}, success rate {result.SuccessRate:P0} over {episodes} episodes " +
+                          $"(a short run; see bench/results/pusht-diffusion for a full one)");
+        Console.WriteLine($"wrote {Path.Combine(outDir, "report.md")}, report.json, rollouts.gif, demonstrations.gif, {Path.Combine(run, "training_curve.png")}");
         return 0;
     }
 }

@@ -44,13 +44,8 @@ internal static class ReplayCommand
 
         if (gifPath != null)
         {
-            using var env = new PushTEnv();
-            using var renderer = new PushTRenderer(size);
-            using var writer = new GifWriter(size, size, fps: PushTGeometry.ControlHz);
-            foreach (int e in selected.Take(MaxGifEpisodes))
-                PushTReplay.Replay(demos, e, env, s => writer.Add(renderer.Render(s, drawAction: true)));
-            writer.Save(gifPath);
-            Console.Error.WriteLine($"wrote {gifPath} ({writer.FrameCount} frames)");
+            int frames = PushTReplay.WriteGif(demos, selected.Take(MaxGifEpisodes), gifPath, size);
+            Console.Error.WriteLine($"wrote {gifPath} ({frames} frames)");
         }
         return 0;
     }

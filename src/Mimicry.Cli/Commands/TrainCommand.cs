@@ -4,7 +4,6 @@ using Mimicry.Data;
 using Mimicry.Envs;
 using Mimicry.Evaluation;
 using Mimicry.Policies;
-using Mimicry.Policies.Diffusion;
 using Mimicry.Training;
 
 namespace Mimicry.Cli.Commands;
@@ -15,13 +14,13 @@ internal static class TrainCommand
     public static Command Create()
     {
         var cmd = new Command("train", "Train a policy on a dataset; metrics, curves and checkpoints go to the run folder");
-        cmd.Add(ForPolicy("diffusion", "Diffusion Policy (1-D conditional U-Net, DDPM)", () => new DiffusionConfig()));
-        cmd.Add(ForPolicy("bc", "Behaviour cloning (MLP regression of the action chunk, MSE)", () => new Mimicry.Policies.Bc.BcConfig()));
+        foreach (var entry in PolicyRegistry.All) cmd.Add(ForPolicy(entry));
         return cmd;
     }
 
-    private static Command ForPolicy(string name, string description, Func<PolicyConfig> defaults)
+    private static Command ForPolicy(PolicyEntry entry)
     {
+        string name = entry.Name;
         var dataset = new Option<string?>("--dataset") { Description = "LeRobot dataset folder or DP Push-T zarr (default: the bundled Push-T demonstrations)" };
         var output = new Option<string>("--out") { Description = "run folder", Required = true };
         var steps = new Option<int?>("--steps") { Description = "training steps (train.steps)" };
@@ -31,7 +30,7 @@ internal static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "continue from the run folder's last checkpoint" };
         var evalEvery = new Option<int?>("--eval-every") { Description = "evaluate in simulation every N steps (train.eval_every)" };
         var task = new Option<string?>("--task") { Description = "task to evaluate in: pusht (default) or fork" };
-        var cmd = new Command(name, description) { dataset, output, steps, configFile, set, device, resume, evalEvery, task };
+        var cmd = new Command(name, entry.Description) { dataset, output, steps, configFile, set, device, resume, evalEvery, task };
         cmd.SetAction(r => Cli.Run(() =>
         {
             string run = r.GetValue(output)!;
@@ -39,7 +38,7 @@ internal static class TrainCommand
             string savedConfig = Path.Combine(run, Checkpoint.ConfigFile);
             if (r.GetValue(configFile) is { } file) config = ConfigJson.Load<RunConfig>(file);
             else if (r.GetValue(resume) && File.Exists(savedConfig)) config = ConfigJson.Load<RunConfig>(savedConfig);
-            else config = new RunConfig { Policy = defaults() };
+            else config = new RunConfig { Policy = entry.Defaults(), Train = entry.TrainDefaults() };
             if (config.Policy.Name != name) throw new ArgumentException($"the config describes a {config.Policy.Name} policy, not {name}");
             config = ConfigJson.WithOverrides(config, r.GetValue(set) ?? []);
             if (r.GetValue(dataset) is { } d) config = config with { Dataset = d };
@@ -48,7 +47,7 @@ internal static class TrainCommand
             if (r.GetValue(evalEvery) is { } ee) config = config with { Train = config.Train with { EvalEvery = ee } };
             if (r.GetValue(device) is { } dev) config = config with { Device = dev };
             if (r.GetValue(task) is { } tk) config = config with { Task = tk };
-            if (!Tasks.Names.Contains(config.Task)) throw new ArgumentException($"--task '{config.Task}': known tasks are {string.Join(", ", Tasks.Names)}");
+            Tasks.Get(config.Task);
             config.Validate();
             Train(config, run, r.GetValue(resume));
             return 0;
@@ -66,12 +65,13 @@ internal static class TrainCommand
         Directory.CreateDirectory(run);
         if (!resume || !File.Exists(Path.Combine(run, "command.txt"))) File.WriteAllText(Path.Combine(run, "command.txt"), Cli.CommandLine + "\n");
         Console.WriteLine($"{config.Policy.Name} policy: {trainer.ParameterCount:N0} parameters, device {config.Device}, torch threads {TorchSharp.torch.get_num_threads()}");
-        Func<IPolicy, (double, double)>? evaluate = config.Train.EvalEvery > 0
+        var task = Tasks.Get(config.Task);
+        Func<IPolicy, EvalResult>? evaluate = config.Train.EvalEvery > 0
             ? policy =>
             {
-                var result = Evaluator.Run(policy, () => Tasks.Create(config.Task), new EvalOptions(Episodes: config.Train.EvalEpisodes, MaxSteps: Tasks.MaxSteps(config.Task)));
+                var result = Evaluator.Run(policy, task.Create, new EvalOptions(Episodes: config.Train.EvalEpisodes));
                 Console.WriteLine($"  eval: avg max reward {result.AvgMaxReward:F3}, success {result.SuccessRate:P0}");
-                return (result.AvgMaxReward, result.SuccessRate);
+                return result;
             }
             : null;
         TrainLoop.Run(trainer, resume, evaluate);

@@ -7,13 +7,11 @@ namespace Mimicry.Cli.Commands;
 /// <summary>Runs a trainer with a Spectre progress bar (loss, steps/s, ETA) on a terminal, plain log lines otherwise.</summary>
 internal static class TrainLoop
 {
-    public static void Run(Trainer trainer, bool resume, Func<IPolicy, (double, double)>? evaluate)
+    public static void Run(Trainer trainer, bool resume, Func<IPolicy, Mimicry.Evaluation.EvalResult>? evaluate)
     {
-        if (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
+        if (Progress.Interactive)
         {
-            AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .Start(ctx =>
+            Progress.Bar().Start(ctx =>
                 {
                     var task = ctx.AddTask("training");
                     trainer.Run(resume, p =>

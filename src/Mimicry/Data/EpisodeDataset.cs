@@ -36,7 +36,10 @@ public sealed class EpisodeDataset
     public IReadOnlyCollection<FeatureInfo> Features => _features.Values;
     public int Episodes => EpisodeEnds.Length;
     public long Frames => EpisodeEnds.Length == 0 ? 0 : EpisodeEnds[^1];
-    public long EpisodeStart(int e) => e == 0 ? 0 : EpisodeEnds[e - 1];
+    public long EpisodeStart(int e) => StartOf(EpisodeEnds, e);
+
+    /// <summary>First frame of episode e given every episode's exclusive end.</summary>
+    public static long StartOf(long[] episodeEnds, int e) => e == 0 ? 0 : episodeEnds[e - 1];
     public int EpisodeLength(int e) => (int)(EpisodeEnds[e] - EpisodeStart(e));
     public bool Has(string name) => _features.ContainsKey(name);
 
@@ -57,6 +60,16 @@ public sealed class EpisodeDataset
         var f = Feature(name);
         if (!f.IsImage) throw new InvalidOperationException($"feature '{name}' is not an image");
         return _images[name];
+    }
+
+    /// <summary>Adds a numeric feature (frames x size values), e.g. a derived one; the name must be new.</summary>
+    public void AddFeature(FeatureInfo feature, float[] values)
+    {
+        if (feature.IsImage) throw new ArgumentException($"{Where}feature '{feature.Name}': only numeric features can be added");
+        if (_features.ContainsKey(feature.Name)) throw new ArgumentException($"{Where}already has a feature '{feature.Name}'");
+        if (values.LongLength != Frames * feature.Size) throw new ArgumentException($"{Where}feature '{feature.Name}': {values.LongLength} values, expected {Frames} frames x {feature.Size}");
+        _features[feature.Name] = feature;
+        _values[feature.Name] = values;
     }
 
     /// <summary>Episode index of every frame (bookkeeping, derived from the episode ends).</summary>

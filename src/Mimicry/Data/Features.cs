@@ -13,6 +13,13 @@ public static class FeatureKeys
     public const string Reward = "next.reward";
     public const string Success = "next.success";
     public const string Done = "next.done";
+    /// <summary>Derived: the frame's index within its episode (0, 1, ...), as LeRobot's bookkeeping column.</summary>
+    public const string FrameIndex = "frame_index";
+    /// <summary>Derived: the undiscounted sum of <c>next.reward</c> from this frame to the episode's end (Decision Transformer's return-to-go).</summary>
+    public const string ReturnToGo = "return_to_go";
+
+    /// <summary>Whether a key names something observed at acting time (the <c>observation.</c> features).</summary>
+    public static bool IsObservation(string key) => key.StartsWith("observation.", StringComparison.Ordinal);
 }
 
 /// <summary>How a feature's values are stored.</summary>

@@ -15,6 +15,9 @@ namespace Mimicry.Data;
 /// </summary>
 public static class PushTImport
 {
+    /// <summary>LeRobot's robot_type for Push-T datasets.</summary>
+    public const string RobotType = "2d pointer";
+
     public const string Task = "Push the T-shaped block onto the T-shaped target.";
 
     public static EpisodeDataset FromZarr(string zarrPath, bool includeImages = false, IProgress<int>? progress = null)

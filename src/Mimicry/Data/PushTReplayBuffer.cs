@@ -23,7 +23,7 @@ public sealed class PushTReplayBuffer
 
     public int Steps => Action.Length / 2;
     public int Episodes => EpisodeEnds.Length;
-    public long EpisodeStart(int e) => e == 0 ? 0 : EpisodeEnds[e - 1];
+    public long EpisodeStart(int e) => EpisodeDataset.StartOf(EpisodeEnds, e);
     public int EpisodeLength(int e) => (int)(EpisodeEnds[e] - EpisodeStart(e));
 
     /// <summary>Loads every array but <c>data/img</c>, checking shapes, ordering and finiteness.</summary>

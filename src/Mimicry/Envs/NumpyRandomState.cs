@@ -130,6 +130,19 @@ public sealed class NumpyRandomState
         return low + (long)v;
     }
 
+    /// <summary>
+    /// A seeded Fisher–Yates shuffle in place, drawing j = randint(0, i + 1) for i from the end (the
+    /// one shuffle Mimicry uses, for episode splits and batch order; not numpy's own <c>shuffle</c>).
+    /// </summary>
+    public void Shuffle(Span<int> items)
+    {
+        for (int i = items.Length - 1; i > 0; i--)
+        {
+            int j = (int)RandInt(0, i + 1);
+            (items[i], items[j]) = (items[j], items[i]);
+        }
+    }
+
     /// <summary><c>randn()</c>: a standard normal by the polar method; every second call returns the cached value.</summary>
     public double Randn()
     {

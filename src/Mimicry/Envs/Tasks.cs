@@ -1,42 +1,51 @@
+using Mimicry.Data;
 using Mimicry.Envs.Fork;
 using Mimicry.Envs.PushT;
 using SkiaSharp;
 
 namespace Mimicry.Envs;
 
-/// <summary>The tasks Mimicry can evaluate in, by name.</summary>
+/// <summary>A frame renderer for GIFs: (env, tile size) → bitmap, valid until the next call; Owner frees it.</summary>
+public sealed record TaskRenderer(Func<IEnv, int, SKBitmap> Render, IDisposable Owner) : IDisposable
+{
+    public void Dispose() => Owner.Dispose();
+}
+
+/// <summary>One task Mimicry can evaluate in.</summary>
+/// <param name="Name">"pusht", "fork".</param>
+/// <param name="Create">A new environment.</param>
+/// <param name="Spec">Sizes and limits (<see cref="EnvSpec.MaxSteps"/>: steps per evaluation episode).</param>
+/// <param name="ObservationKey">The observation a policy reads by default on this task.</param>
+/// <param name="Success">What success means, for reports.</param>
+/// <param name="Renderer">Tile size → a renderer.</param>
+public sealed record TaskEntry(string Name, Func<IEnv> Create, EnvSpec Spec, string ObservationKey, string Success, Func<int, TaskRenderer> Renderer);
+
+/// <summary>The tasks Mimicry can evaluate in: the one place a task is listed.</summary>
 public static class Tasks
 {
     public const string PushT = "pusht", Fork = "fork";
-    public static readonly string[] Names = [PushT, Fork];
 
-    public static IEnv Create(string task) => task switch
-    {
-        PushT => new PushTEnv(),
-        Fork => new ForkEnv(),
-        _ => throw new ArgumentException($"unknown task '{task}' (known: {string.Join(", ", Names)})"),
-    };
+    public static readonly IReadOnlyList<TaskEntry> All =
+    [
+        new(PushT, () => new PushTEnv(), PushTEnv.Specification, FeatureKeys.Keypoints, "coverage > 0.95 (LeRobot's)", size =>
+        {
+            var r = new PushTRenderer(size);
+            return new TaskRenderer((env, _) => r.Render((PushTEnv)env, drawAction: true), r);
+        }),
+        new(Fork, () => new ForkEnv(), ForkEnv.Specification, FeatureKeys.State, "reaching the goal without touching the obstacle", size =>
+        {
+            var r = new ForkRenderer(size);
+            return new TaskRenderer((env, _) => r.Render((ForkEnv)env), r);
+        }),
+    ];
+
+    public static IEnumerable<string> Names => All.Select(t => t.Name);
+
+    public static TaskEntry Get(string task) => All.FirstOrDefault(t => t.Name == task)
+        ?? throw new ArgumentException($"unknown task '{task}' (known: {string.Join(", ", Names)})");
+
+    public static IEnv Create(string task) => Get(task).Create();
 
     /// <summary>Steps per evaluation episode (DP's 300 for Push-T).</summary>
-    public static int MaxSteps(string task) => task switch
-    {
-        PushT => 300,
-        Fork => ForkEnv.MaxSteps,
-        _ => throw new ArgumentException($"unknown task '{task}'"),
-    };
-
-    /// <summary>A frame renderer for GIFs: (env, tile size) → bitmap, valid until the next call.</summary>
-    public static (Func<IEnv, int, SKBitmap> Render, IDisposable Owner) Renderer(string task, int size)
-    {
-        switch (task)
-        {
-            case PushT:
-                var p = new PushTRenderer(size);
-                return ((env, _) => p.Render((PushTEnv)env, drawAction: true), p);
-            case Fork:
-                var f = new ForkRenderer(size);
-                return ((env, _) => f.Render((ForkEnv)env), f);
-            default: throw new ArgumentException($"unknown task '{task}'");
-        }
-    }
+    public static int MaxSteps(string task) => Get(task).Spec.MaxSteps;
 }

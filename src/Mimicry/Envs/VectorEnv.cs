@@ -8,7 +8,7 @@ namespace Mimicry.Envs;
 public sealed class VectorEnv : IDisposable
 {
     private readonly IEnv[] _envs;
-    private readonly ParallelOptions _parallel;
+    private readonly int? _maxThreads;
 
     public int Count => _envs.Length;
     public EnvSpec Spec => _envs[0].Spec;
@@ -22,7 +22,7 @@ public sealed class VectorEnv : IDisposable
         if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "need at least one environment");
         _envs = new IEnv[count];
         for (int i = 0; i < count; i++) _envs[i] = factory();
-        _parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads ?? Environment.ProcessorCount };
+        _maxThreads = maxThreads;
     }
 
     /// <summary>Resets environment i with seeds[i].</summary>
@@ -30,7 +30,7 @@ public sealed class VectorEnv : IDisposable
     {
         if (seeds.Length != Count) throw new ArgumentException($"need {Count} seeds, got {seeds.Length}", nameof(seeds));
         var s = seeds.ToArray();
-        Parallel.For(0, Count, _parallel, i => _envs[i].Reset(s[i]));
+        Parallelism.For(0, Count, i => _envs[i].Reset(s[i]), _maxThreads);
     }
 
     /// <summary>Steps every environment whose <paramref name="active"/> flag is set (all when null) with its row of <paramref name="actions"/>.</summary>
@@ -41,10 +41,10 @@ public sealed class VectorEnv : IDisposable
         if (active != null && active.Length != Count) throw new ArgumentException($"need {Count} active flags", nameof(active));
         var a = actions.ToArray();
         var results = new StepResult[Count];
-        Parallel.For(0, Count, _parallel, i =>
+        Parallelism.For(0, Count, i =>
         {
             if (active == null || active[i]) results[i] = _envs[i].Step(a.AsSpan(i * dim, dim));
-        });
+        }, _maxThreads);
         return results;
     }
 

@@ -8,8 +8,10 @@ using Mimicry.IO;
 
 namespace Mimicry.Evaluation;
 
-/// <summary>One policy's row in a report: what was evaluated, how it was trained, and the results.</summary>
-public sealed record ReportEntry(string Name, string Checkpoint, string PolicyType, long Parameters, int? TrainSteps, double? TrainSeconds, EvalResult Result);
+/// <summary>One policy's row in a report: what was evaluated, how it was trained, how it acted, and the results.</summary>
+/// <param name="Acting">Acting-only settings changed for this evaluation ("policy.sampler=ddim"), if any.</param>
+public sealed record ReportEntry(string Name, string Checkpoint, string PolicyType, long Parameters, int? TrainSteps, double? TrainSeconds, EvalResult Result,
+    IReadOnlyList<string>? Acting = null);
 
 /// <summary>
 /// <c>report.json</c> + <c>report.md</c>: the evaluation of one or more policies on the same seeds, the
@@ -47,7 +49,7 @@ public sealed record EvalReport(string Task, string GitRevision, string Date, IR
         AtomicFile.WriteAllText(Path.Combine(dir, "report.md"), Markdown());
     }
 
-    public static EvalReport Load(string path) => ConfigJson.Deserialize<EvalReport>(File.ReadAllText(path), path);
+    private string SuccessText => Envs.Tasks.All.FirstOrDefault(t => t.Name == Task)?.Success ?? "the task's success predicate";
 
     public string Markdown()
     {
@@ -58,15 +60,15 @@ public sealed record EvalReport(string Task, string GitRevision, string Date, IR
         var first = Policies.FirstOrDefault()?.Result;
         if (first != null)
             sb.AppendLine($"{first.Episodes} episodes, seeds {first.FirstSeed}-{first.FirstSeed + first.Episodes - 1}, {first.MaxSteps} steps each. " +
-                          "Score: mean over episodes of the max reward (the Diffusion Policy paper's metric); success: coverage > 0.95 (LeRobot's).");
+                          $"Score: mean over episodes of the max reward (the Diffusion Policy paper's metric); success: {SuccessText}.");
         sb.AppendLine();
-        sb.AppendLine("| policy | type | params | train steps | train time | avg max reward | success rate | latency p50 / p95 (ms per call) | envs per call |");
-        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| policy | type | acting | params | train steps | train time | avg max reward | success rate | latency p50 / p95 (ms per call) | envs per call |");
+        sb.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var p in Policies)
         {
             var r = p.Result;
             string time = p.TrainSeconds is { } s ? TimeSpan.FromSeconds(s).ToString(@"h\:mm\:ss", ci) : "";
-            sb.AppendLine(string.Create(ci, $"| {p.Name} | {p.PolicyType} | {p.Parameters:N0} | {p.TrainSteps} | {time} | **{r.AvgMaxReward:F3}** | {r.SuccessRate:P0} | {r.LatencyP50Ms:F1} / {r.LatencyP95Ms:F1} | {r.MeanBatchPerCall:F1} |"));
+            sb.AppendLine(string.Create(ci, $"| {p.Name} | {p.PolicyType} | {(p.Acting is { Count: > 0 } a ? string.Join(", ", a) : "as trained")} | {p.Parameters:N0} | {p.TrainSteps} | {time} | **{r.AvgMaxReward:F3}** | {r.SuccessRate:P0} | {r.LatencyP50Ms:F1} / {r.LatencyP95Ms:F1} | {r.MeanBatchPerCall:F1} |"));
         }
         sb.AppendLine();
         if (Gif != null) { sb.AppendLine($"Rollouts: `{Gif}`"); sb.AppendLine(); }

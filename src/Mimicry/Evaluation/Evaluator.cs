@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Mimicry.Data;
 using Mimicry.Envs;
 using Mimicry.Policies;
+using Mimicry.Policies.Acting;
 using Mimicry.Rendering;
 using SkiaSharp;
 using TorchSharp;
@@ -20,18 +21,20 @@ public sealed record EvalResult(string Task, int Episodes, long FirstSeed, int M
 /// <summary>Evaluation options.</summary>
 /// <param name="Episodes">Number of episodes (seeds FirstSeed, FirstSeed+1, ...).</param>
 /// <param name="FirstSeed">DP's test seeds start at 100000.</param>
-/// <param name="MaxSteps">Environment steps per episode (DP Push-T: 300).</param>
+/// <param name="MaxSteps">Environment steps per episode (null: the task's, DP Push-T: 300).</param>
 /// <param name="SamplingSeed">Seed of the policy's sampling noise.</param>
 /// <param name="GifPath">Where to write a GIF grid of the first <paramref name="GifEpisodes"/> rollouts (null: none).</param>
 /// <param name="GifEpisodes">Rollouts in the GIF grid.</param>
-public sealed record EvalOptions(int Episodes = 50, long FirstSeed = 100000, int MaxSteps = 300, int SamplingSeed = 0,
+public sealed record EvalOptions(int Episodes = 50, long FirstSeed = 100000, int? MaxSteps = null, int SamplingSeed = 0,
     string? GifPath = null, int GifEpisodes = 8);
 
 /// <summary>
-/// Runs a policy with DP's receding horizon on N environments at once (diffusion_policy/env_runner/
-/// pusht_keypoints_runner.py with MultiStepWrapper): the observation window starts as the first
-/// observation repeated, each call returns Ta actions that are executed in order, an environment stops
-/// at success or after <c>MaxSteps</c> steps, and its score is the max reward it reached.
+/// Runs a policy's actor on N environments at once, one control step at a time (diffusion_policy/
+/// env_runner/pusht_keypoints_runner.py; LeRobot's eval loop): every live environment's newest
+/// observation and last reward go to the actor, which returns the actions to execute now (a receding-
+/// horizon actor reproduces DP's MultiStepWrapper); an environment stops at success or after
+/// <c>MaxSteps</c> steps, and its score is the max reward it reached. Only live environments are passed
+/// to the actor, so its network calls batch exactly those.
 /// </summary>
 public static class Evaluator
 {
@@ -44,104 +47,129 @@ public static class Evaluator
         _ => throw new NotSupportedException($"no environment observation for feature '{feature}'"),
     };
 
+    /// <summary>Evaluates a policy: one actor over all environments, sampling with <c>options.SamplingSeed</c>.</summary>
     /// <param name="onStep">Called after the reset (step 0) and after every step with (episode index, environment).</param>
     public static EvalResult Run(IPolicy policy, Func<IEnv> makeEnv, EvalOptions options, Func<IEnv, int, SKBitmap>? render = null,
         IProgress<int>? progress = null, Action<int, IEnv>? onStep = null)
     {
-        var config = policy.Config;
-        int n = options.Episodes, to = config.NObsSteps;
+        using var generator = new Generator((ulong)options.SamplingSeed);
+        using var actor = policy.CreateActor(options.Episodes, generator);
+        return Run(actor, policy.Config.ObservationKeys, makeEnv, options, render, progress, onStep, warmUp: first =>
+        {
+            // One untimed call first (lazy initialisation, JIT), by a throwaway actor with its own generator, so sampling is unchanged.
+            using var warmGenerator = new Generator(0);
+            using var warm = policy.CreateActor(1, warmGenerator);
+            warm.Reset(0);
+            using var scope = torch.NewDisposeScope();
+            warm.Act([0], first);
+        });
+    }
+
+    /// <summary>Evaluates an actor that reads <paramref name="observationKeys"/>; slot i plays episode i.</summary>
+    /// <param name="warmUp">Called once, untimed, with the first step's input for episode 0 alone.</param>
+    public static EvalResult Run(IActor actor, IReadOnlyList<string> observationKeys, Func<IEnv> makeEnv, EvalOptions options,
+        Func<IEnv, int, SKBitmap>? render = null, IProgress<int>? progress = null, Action<int, IEnv>? onStep = null, Action<StepInput>? warmUp = null)
+    {
+        int n = options.Episodes;
+        if (n < 1) throw new ArgumentException($"episodes must be >= 1, got {n}");
+        if (actor.Slots < n) throw new ArgumentException($"the actor has {actor.Slots} slots for {n} episodes");
         using var envs = new VectorEnv(makeEnv, n);
         var spec = envs.Spec;
-        var kind = KindOf(config.ObservationKey);
-        int obsDim = spec.ObservationSizes[kind], actDim = spec.ActionDim;
+        int maxSteps = options.MaxSteps ?? spec.MaxSteps, actDim = spec.ActionDim;
+        if (maxSteps < 1) throw new ArgumentException($"max steps must be >= 1, got {maxSteps}");
+        var features = observationKeys.Select(key =>
+        {
+            var kind = KindOf(key);
+            if (!spec.ObservationSizes.TryGetValue(kind, out int dim))
+                throw new ArgumentException($"the policy reads '{key}', which the {spec.Name} task does not observe (it has {string.Join(", ", spec.ObservationSizes.Keys)})");
+            return (Key: key, Kind: kind, Dim: dim, Values: new float[n * dim]);
+        }).ToArray();
         var seeds = Enumerable.Range(0, n).Select(i => options.FirstSeed + i).ToArray();
         var wall = Stopwatch.StartNew();
         envs.Reset(seeds);
-
-        var history = new float[n * to * obsDim]; // (N, To, Do), oldest first
-        var current = new float[n * obsDim];
-        envs.Observe(kind, current);
-        for (int i = 0; i < n; i++)
-            for (int k = 0; k < to; k++)
-                Array.Copy(current, i * obsDim, history, (i * to + k) * obsDim, obsDim);
+        for (int i = 0; i < n; i++) actor.Reset(i);
+        foreach (var f in features) envs.Observe(f.Kind, f.Values);
 
         var maxReward = new double[n];
+        var lastReward = new float[n];
         var success = new bool[n];
         var steps = new int[n];
         var active = Enumerable.Repeat(true, n).ToArray();
         var latencies = new List<double>();
         long batched = 0;
-        using var generator = new Generator((ulong)options.SamplingSeed);
-        // One untimed call first (lazy initialisation, JIT), with its own generator so sampling is unchanged.
-        using (var warmScope = torch.NewDisposeScope())
-        using (var warmGen = new Generator(0))
-            policy.PredictActionChunk(torch.tensor(history[..(to * obsDim)]).reshape(1, to, obsDim), warmGen);
+
+        // The step input of the given environments: their newest observations (B, D) and last rewards (B).
+        StepInput Input(int[] ids)
+        {
+            var observation = new Dictionary<string, Tensor>(features.Length);
+            foreach (var (key, _, dim, values) in features)
+            {
+                var rows = new float[ids.Length * dim];
+                for (int j = 0; j < ids.Length; j++) Array.Copy(values, ids[j] * dim, rows, j * dim, dim);
+                observation[key] = torch.tensor(rows).reshape(ids.Length, dim);
+            }
+            return new StepInput(observation, torch.tensor(ids.Select(i => lastReward[i]).ToArray()));
+        }
+
+        warmUp?.Invoke(Input([0]));
         using var gif = options.GifPath != null && render != null ? new GifGrid(Math.Min(options.GifEpisodes, n), render, envs) : null;
         gif?.AddFrame();
         if (onStep != null) for (int i = 0; i < n; i++) onStep(i, envs[i]);
 
+        var stepActions = new double[n * actDim];
+        var mask = new bool[n];
         while (active.Any(a => a))
         {
             var ids = Enumerable.Range(0, n).Where(i => active[i]).ToArray();
-            float[] chunk;
+            float[] chosen;
             using (var scope = torch.NewDisposeScope())
             {
-                var obs = new float[ids.Length * to * obsDim];
-                for (int j = 0; j < ids.Length; j++) Array.Copy(history, ids[j] * to * obsDim, obs, j * to * obsDim, to * obsDim);
-                var input = torch.tensor(obs).reshape(ids.Length, to, obsDim);
+                var input = Input(ids);
                 var clock = Stopwatch.StartNew();
-                var actions = policy.PredictActionChunk(input, generator); // (B, Ta, Da)
-                latencies.Add(clock.Elapsed.TotalMilliseconds);
-                batched += ids.Length;
-                chunk = actions.contiguous().data<float>().ToArray();
-                if (chunk.Any(v => !float.IsFinite(v))) throw new InvalidOperationException("the policy produced a non-finite action");
+                var actions = actor.Act(ids, input); // (B, Da)
+                double ms = clock.Elapsed.TotalMilliseconds;
+                if (actor.LastInferred > 0)
+                {
+                    latencies.Add(ms);
+                    batched += actor.LastInferred;
+                }
+                if (actions.shape.Length != 2 || actions.shape[0] != ids.Length || actions.shape[1] != actDim)
+                    throw new InvalidOperationException($"the actor returned actions of shape [{string.Join(", ", actions.shape)}], expected [{ids.Length}, {actDim}]");
+                chosen = actions.to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
             }
-            int ta = chunk.Length / (ids.Length * actDim);
-            for (int k = 0; k < ta; k++)
+            Array.Clear(mask);
+            for (int j = 0; j < ids.Length; j++)
             {
-                var stepActions = new double[n * actDim];
-                var mask = new bool[n];
-                for (int j = 0; j < ids.Length; j++)
+                int i = ids[j];
+                mask[i] = true;
+                for (int d = 0; d < actDim; d++)
                 {
-                    int i = ids[j];
-                    if (!active[i]) continue;
-                    mask[i] = true;
-                    for (int d = 0; d < actDim; d++) stepActions[i * actDim + d] = chunk[(j * ta + k) * actDim + d];
+                    float v = chosen[j * actDim + d];
+                    if (!float.IsFinite(v)) throw new InvalidDataException($"the policy produced a non-finite action ({v}) at step {steps[i]} of episode seed {seeds[i]}");
+                    stepActions[i * actDim + d] = v;
                 }
-                if (!mask.Any(m => m)) break;
-                var results = envs.Step(stepActions, mask);
-                envs.Observe(kind, current);
-                for (int i = 0; i < n; i++)
-                {
-                    if (!mask[i]) continue;
-                    steps[i]++;
-                    maxReward[i] = Math.Max(maxReward[i], results[i].Reward);
-                    success[i] |= results[i].Success;
-                    // shift the window and append the newest observation
-                    Array.Copy(history, (i * to + 1) * obsDim, history, i * to * obsDim, (to - 1) * obsDim);
-                    Array.Copy(current, i * obsDim, history, (i * to + to - 1) * obsDim, obsDim);
-                    onStep?.Invoke(i, envs[i]);
-                    if (results[i].Success || steps[i] >= options.MaxSteps) active[i] = false;
-                }
-                gif?.AddFrame();
             }
+            var results = envs.Step(stepActions, mask);
+            foreach (var f in features) envs.Observe(f.Kind, f.Values);
+            foreach (int i in ids)
+            {
+                steps[i]++;
+                maxReward[i] = Math.Max(maxReward[i], results[i].Reward);
+                lastReward[i] = (float)results[i].Reward;
+                success[i] |= results[i].Success;
+                onStep?.Invoke(i, envs[i]);
+                if (results[i].Success || steps[i] >= maxSteps) active[i] = false;
+            }
+            gif?.AddFrame();
             progress?.Report(steps.Sum());
         }
         gif?.Save(options.GifPath!);
 
         var sorted = latencies.Order().ToArray();
         var perEpisode = Enumerable.Range(0, n).Select(i => new EpisodeResult(seeds[i], maxReward[i], success[i], steps[i])).ToList();
-        return new EvalResult(spec.Name, n, options.FirstSeed, options.MaxSteps, maxReward.Average(), success.Count(s => s) / (double)n,
-            Percentile(sorted, 0.5), Percentile(sorted, 0.95), (double)batched / Math.Max(1, latencies.Count), latencies.Count,
+        return new EvalResult(spec.Name, n, options.FirstSeed, maxSteps, maxReward.Average(), success.Count(s => s) / (double)n,
+            Statistics.Quantile(sorted, 0.5), Statistics.Quantile(sorted, 0.95), (double)batched / Math.Max(1, latencies.Count), latencies.Count,
             wall.Elapsed.TotalSeconds, perEpisode);
-    }
-
-    private static double Percentile(double[] sorted, double q)
-    {
-        if (sorted.Length == 0) return 0;
-        double pos = q * (sorted.Length - 1);
-        int lo = (int)pos, hi = Math.Min(lo + 1, sorted.Length - 1);
-        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
     }
 
     /// <summary>Tiles the first rollouts into one animated GIF (4 columns).</summary>

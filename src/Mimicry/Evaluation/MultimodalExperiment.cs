@@ -76,7 +76,7 @@ public static class MultimodalExperiment
             using (policy)
             {
                 var paths = Enumerable.Range(0, o.EvalEpisodes).Select(_ => new List<(double, double)>()).ToArray();
-                var eval = Evaluator.Run(policy, () => new ForkEnv(), new EvalOptions(o.EvalEpisodes, o.EvalSeedStart, ForkEnv.MaxSteps, o.Seed),
+                var eval = Evaluator.Run(policy, () => new ForkEnv(), new EvalOptions(o.EvalEpisodes, o.EvalSeedStart, SamplingSeed: o.Seed),
                     onStep: (i, env) => paths[i].Add(((ForkEnv)env).Position));
                 rollouts[name] = paths;
                 var samples = SampleAtFork(policy, o.ForkSamples, o.Seed, out var points);
@@ -96,16 +96,20 @@ public static class MultimodalExperiment
     /// </summary>
     public static ForkSamples SampleAtFork(IPolicy policy, int n, int seed, out (double X, double Y)[] points)
     {
+        if (policy is not IChunkingPolicy chunking) throw new NotSupportedException($"{policy.Config.Name} does not predict action chunks to sample at the fork");
         int to = policy.Config.NObsSteps, k = policy.Config.NActionSteps - 1;
         using var scope = torch.NewDisposeScope();
         var obs = torch.tensor(new float[] { 0, -0.9f }).reshape(1, 1, 2).expand(n, to, 2).contiguous();
         using var gen = new Generator((ulong)seed + 99);
-        var actions = policy.PredictActionChunk(obs, gen); // (n, Ta, 2)
+        var actions = chunking.PredictChunk(obs, gen); // (n, H - To + 1, 2)
         var a = actions[.., k].contiguous().data<float>().ToArray();
         points = Enumerable.Range(0, n).Select(i => ((double)a[2 * i], (double)a[2 * i + 1])).ToArray();
         double left = points.Count(p => p.X < -0.1) / (double)n, right = points.Count(p => p.X > 0.1) / (double)n;
         return new ForkSamples(left, 1 - left - right, right, points.Average(p => p.X), k);
     }
+
+    /// <summary>One colour per policy, in the order they were run.</summary>
+    private static readonly Color[] Palette = [Colors.RoyalBlue, Colors.Red, Colors.DarkOrange, Colors.SeaGreen, Colors.Purple];
 
     private static void AddTask(Plot plt)
     {
@@ -129,8 +133,8 @@ public static class MultimodalExperiment
                 return Enumerable.Range((int)demos.EpisodeStart(e), demos.EpisodeLength(e)).Select(t => ((double)s[2 * t], (double)s[2 * t + 1])).ToArray();
             })),
         };
-        foreach (var r in results)
-            panels.Add(($"{r.Policy}: {r.Eval.SuccessRate:P0} success", r.Policy == "bc" ? Colors.Red : Colors.RoyalBlue, rollouts[r.Policy].Select(p => p.ToArray())));
+        for (int i = 0; i < results.Count; i++)
+            panels.Add(($"{results[i].Policy}: {results[i].Eval.SuccessRate:P0} success", Palette[i % Palette.Length], rollouts[results[i].Policy].Select(p => p.ToArray())));
         var multi = new Multiplot();
         multi.RemovePlot(multi.GetPlot(0));
         foreach (var (title, color, paths) in panels)
@@ -155,12 +159,13 @@ public static class MultimodalExperiment
     {
         var plt = new Plot();
         AddTask(plt);
-        foreach (var r in results)
+        for (int i = 0; i < results.Count; i++)
         {
+            var r = results[i];
             var pts = samplePoints[r.Policy];
             var s = plt.Add.ScatterPoints(pts.Select(p => p.X).ToArray(), pts.Select(p => p.Y).ToArray());
-            s.Color = (r.Policy == "bc" ? Colors.Red : Colors.RoyalBlue).WithAlpha(0.6);
-            s.MarkerSize = r.Policy == "bc" ? 12 : 5;
+            s.Color = Palette[i % Palette.Length].WithAlpha(0.6);
+            s.MarkerSize = 5 + 7 * i / Math.Max(1, results.Count - 1); // later policies drawn larger (BC: one cluster)
             s.LegendText = $"{r.Policy}: left {r.Samples.Left:P0}, middle {r.Samples.Middle:P0}, right {r.Samples.Right:P0}";
         }
         var start = plt.Add.ScatterPoints(new[] { 0.0 }, new[] { -0.9 });

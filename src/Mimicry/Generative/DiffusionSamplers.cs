@@ -17,9 +17,6 @@ public interface IDiffusionSampler
     /// <summary>The steps visited, from noisiest to clean (e.g. 99..0, or 90, 80, ..., 0).</summary>
     int[] Timesteps { get; }
 
-    /// <summary>The previous step of <paramref name="t"/> (-1 after the last).</summary>
-    int Previous(int t);
-
     /// <summary>x_prev from x_t and the model output at step t. <paramref name="generator"/> null: no noise (the mean path).</summary>
     Tensor Step(Tensor modelOutput, int t, Tensor sample, Generator? generator);
 }
@@ -44,6 +41,7 @@ public abstract class DiffusionSamplerBase(NoiseSchedule schedule, int inference
         return Enumerable.Range(0, steps).Select(i => i * ratio).Reverse().ToArray();
     }
 
+    /// <summary>The previous step of <paramref name="t"/> (-1 after the last).</summary>
     public int Previous(int t) => t - _stride;
 
     /// <summary>x0 predicted from x_t (DDPM eq. 15 for epsilon), clipped to ±clip_range when enabled.</summary>

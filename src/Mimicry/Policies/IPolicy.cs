@@ -1,33 +1,74 @@
 using Mimicry.Data.Sampling;
+using Mimicry.Policies.Acting;
+using Mimicry.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Mimicry.Policies;
 
+/// <summary>The training loss and its named parts (each a scalar tensor), logged apart in <c>metrics.jsonl</c>.</summary>
+/// <param name="Loss">What is minimized.</param>
+/// <param name="Terms">Named terms for the log (e.g. "l1", "kl"); may be empty when the loss has one part.</param>
+public sealed record LossOutput(Tensor Loss, IReadOnlyDictionary<string, Tensor> Terms)
+{
+    public LossOutput(Tensor loss) : this(loss, new Dictionary<string, Tensor>()) { }
+}
+
+/// <summary>Parameters that share optimizer settings (nanoGPT's configure_optimizers groups).</summary>
+/// <param name="Name">For the log.</param>
+/// <param name="Parameters">The group's parameters.</param>
+/// <param name="WeightDecay">Whether train.weight_decay applies to this group.</param>
+public sealed record ParameterGroup(string Name, IReadOnlyList<TorchSharp.Modules.Parameter> Parameters, bool WeightDecay);
+
 /// <summary>
-/// A policy: a network trained from batches of windows, and a way to act from a window of raw
-/// observations. Every policy is trained by the same <see cref="Training.Trainer"/> and evaluated by
-/// the same <see cref="Evaluation.Evaluator"/>.
+/// A policy: a network trained from batches of declared windows, and actors that use it in episodes.
+/// Every policy is trained by the same <see cref="Trainer"/>, evaluated by the same
+/// <see cref="Evaluation.Evaluator"/>, listed once in <see cref="PolicyRegistry"/>.
 /// </summary>
 public interface IPolicy : IDisposable
 {
     PolicyConfig Config { get; }
 
-    /// <summary>The trainable network (its parameters are what the optimizer and EMA see).</summary>
+    /// <summary>The trainable network (its parameters and buffers are what the optimizer, EMA and checkpoints see).</summary>
     nn.Module Network { get; }
 
-    /// <summary>Normalizers of the observation and the action, part of the policy's state.</summary>
+    /// <summary>Normalizers of every declared feature, part of the policy's state.</summary>
     PolicyNormalizers Normalizers { get; }
+
+    Device Device { get; }
 
     /// <summary>A fresh network of the same architecture (for the EMA copy).</summary>
     nn.Module CreateNetwork();
 
-    /// <summary>The training loss on a normalized batch (a scalar tensor).</summary>
-    Tensor ComputeLoss(Batch batch, Generator generator);
+    /// <summary>The training loss on a normalized batch.</summary>
+    LossOutput ComputeLoss(Batch batch, Generator generator);
 
-    /// <summary>
-    /// Actions to execute from raw (unnormalized) observations (B, To, Do): returns raw actions
-    /// (B, Ta, Da), the first being for the time of the last observation.
-    /// </summary>
-    Tensor PredictActionChunk(Tensor observations, Generator? generator);
+    /// <summary>How the optimizer treats the parameters (default: one group, decayed, as Diffusion Policy).</summary>
+    IReadOnlyList<ParameterGroup> ParameterGroups() => [new("all", Network.parameters().ToList(), WeightDecay: true)];
+
+    /// <summary>An actor with <paramref name="slots"/> independent episodes, sampling with <paramref name="generator"/>.</summary>
+    IActor CreateActor(int slots, Generator? generator = null);
+}
+
+/// <summary>A policy that predicts action chunks from an observation window (every <see cref="PolicyBase{TConfig}"/>).</summary>
+public interface IChunkingPolicy : IPolicy
+{
+    /// <summary>Actions predicted from the newest observation on (H - To + 1 for DP's windows).</summary>
+    int ChunkLength { get; }
+
+    /// <summary>Raw observations (B, To, Do) → the raw action chunk (B, ChunkLength, Da), row 0 for the newest observation.</summary>
+    Tensor PredictChunk(Tensor observations, Generator? generator);
+}
+
+public static class PolicyExtensions
+{
+    /// <summary>Number of trainable values in the policy's network.</summary>
+    public static long ParameterCount(this IPolicy policy) => policy.Network.parameters().Sum(p => p.numel());
+
+    /// <summary>The Ta actions one receding-horizon step executes: (B, Ta, Da).</summary>
+    public static Tensor PredictActionChunk(this IChunkingPolicy policy, Tensor observations, Generator? generator)
+    {
+        using var chunk = policy.PredictChunk(observations, generator);
+        return chunk[.., ..policy.Config.NActionSteps].contiguous();
+    }
 }

@@ -1,16 +1,18 @@
 using Mimicry.Data;
 using Mimicry.Data.Sampling;
+using Mimicry.Policies.Acting;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Mimicry.Policies;
 
 /// <summary>
-/// What every policy shares: its config, sizes, normalizers and device, and the acting path
-/// raw observations → normalize → predict a normalized action window (B, H, Da) → unnormalize →
-/// the Ta executed actions starting at the last observed time (DP's oa_step_convention).
+/// What every chunking policy shares: its config, sizes, normalizers and device, the acting path
+/// raw observation window → normalize → predict a normalized action window (B, H, Da) → unnormalize →
+/// the actions from the last observed time on (DP's oa_step_convention), and the actors that execute
+/// those chunks (receding horizon or temporal ensembling, chosen by the acting-only config fields).
 /// </summary>
-public abstract class PolicyBase<TConfig> : IPolicy where TConfig : PolicyConfig
+public abstract class PolicyBase<TConfig> : IChunkingPolicy where TConfig : PolicyConfig
 {
     protected TConfig Cfg { get; }
     protected int ObsDim { get; }
@@ -21,18 +23,18 @@ public abstract class PolicyBase<TConfig> : IPolicy where TConfig : PolicyConfig
     public Device Device { get; }
     public abstract nn.Module Network { get; }
 
-    protected PolicyBase(TConfig config, int obsDim, int actionDim, PolicyNormalizers normalizers, Device? device)
+    protected PolicyBase(TConfig config, PolicyNormalizers normalizers, Device? device)
     {
         config.Validate();
         Cfg = config;
-        ObsDim = obsDim;
-        ActionDim = actionDim;
+        ObsDim = normalizers.Dim(config.ObservationKey);
+        ActionDim = normalizers.Dim(FeatureKeys.Action);
         Normalizers = normalizers;
         Device = device ?? CPU;
     }
 
     public abstract nn.Module CreateNetwork();
-    public abstract Tensor ComputeLoss(Batch batch, Generator generator);
+    public abstract LossOutput ComputeLoss(Batch batch, Generator generator);
 
     /// <summary>The normalized action window (B, H, Da) for normalized observations (B, To, Do).</summary>
     protected abstract Tensor PredictNormalizedWindow(Tensor normalizedObservations, Generator? generator);
@@ -41,7 +43,14 @@ public abstract class PolicyBase<TConfig> : IPolicy where TConfig : PolicyConfig
     protected Tensor FlattenWindow(Tensor normalizedObservations) =>
         normalizedObservations[.., ..Cfg.NObsSteps].reshape(normalizedObservations.shape[0], -1);
 
-    public Tensor PredictActionChunk(Tensor observations, Generator? generator)
+    /// <summary>Actions predicted from the newest observation on: H - To + 1 of them.</summary>
+    public int ChunkLength => Cfg.Horizon - Cfg.NObsSteps + 1;
+
+    /// <summary>
+    /// The raw action chunk from raw observations (B, To, Do): (B, H - To + 1, Da), row 0 the action for
+    /// the time of the last observation.
+    /// </summary>
+    public Tensor PredictChunk(Tensor observations, Generator? generator)
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
@@ -50,10 +59,21 @@ public abstract class PolicyBase<TConfig> : IPolicy where TConfig : PolicyConfig
         {
             var obs = Normalizers[Cfg.ObservationKey].Normalize(observations.to(Device));
             var actions = Normalizers[FeatureKeys.Action].Unnormalize(PredictNormalizedWindow(obs, generator));
-            int start = Cfg.NObsSteps - 1;
-            return actions[.., start..(start + Cfg.NActionSteps)].cpu().MoveToOuterDisposeScope();
+            return actions[.., (Cfg.NObsSteps - 1)..].cpu().MoveToOuterDisposeScope();
         }
         finally { Network.train(); }
+    }
+
+    public virtual IActor CreateActor(int slots, Generator? generator = null)
+    {
+        var dims = new Dictionary<string, int> { [Cfg.ObservationKey] = ObsDim };
+        ChunkPredictor predict = (window, g) => PredictChunk(window[Cfg.ObservationKey], g);
+        return Cfg.Execution switch
+        {
+            ActionExecution.RecedingHorizon => new RecedingHorizonActor(slots, Cfg.NObsSteps, dims, ActionDim, Cfg.NActionSteps, predict, generator),
+            ActionExecution.TemporalEnsemble => new TemporalEnsembleActor(slots, Cfg.NObsSteps, dims, ActionDim, ChunkLength, Cfg.TemporalEnsembleCoeff, predict, generator),
+            _ => throw new ArgumentOutOfRangeException(nameof(Cfg.Execution), Cfg.Execution, "unknown execution"),
+        };
     }
 
     public virtual void Dispose() => Network.Dispose();

@@ -1,17 +1,24 @@
 using System.Text.Json.Serialization;
 using Mimicry.Data;
 using Mimicry.Data.Sampling;
-using Mimicry.Policies.Diffusion;
 
 namespace Mimicry.Policies;
 
+/// <summary>How a chunking policy turns its predicted chunks into one action per step.</summary>
+public enum ActionExecution
+{
+    /// <summary>Execute n_action_steps of each chunk, then predict again (Diffusion Policy; LeRobot's action queue).</summary>
+    RecedingHorizon,
+    /// <summary>Predict every step and average every prediction of the current step (ACT's temporal ensembling).</summary>
+    TemporalEnsemble,
+}
+
 /// <summary>
-/// What every policy config says: which observation it reads and its receding-horizon windows.
-/// Subclasses carry the published defaults of their method; "type" selects one in JSON.
+/// What every policy config says: which observation it reads, its receding-horizon windows and how it
+/// executes its chunks. Subclasses carry the published defaults of their method; <c>type</c> selects
+/// one in JSON, with the names listed in <see cref="PolicyRegistry"/>. Fields marked
+/// <see cref="ActingAttribute"/> may be changed at evaluation.
 /// </summary>
-[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
-[JsonDerivedType(typeof(DiffusionConfig), "diffusion")]
-[JsonDerivedType(typeof(Bc.BcConfig), "bc")]
 public abstract record PolicyConfig
 {
     /// <summary>Observation feature the policy conditions on (observation.keypoints, 20, by default; observation.state, 5, as an option).</summary>
@@ -20,13 +27,41 @@ public abstract record PolicyConfig
     public int NObsSteps { get; init; } = 2;
     /// <summary>Actions predicted per window (H).</summary>
     public int Horizon { get; init; } = 16;
-    /// <summary>Actions executed per prediction (Ta), starting at the last observation.</summary>
-    public int NActionSteps { get; init; } = 8;
+    /// <summary>Actions executed per prediction (Ta), starting at the last observation. In training it also
+    /// sets how far windows run past an episode's end (DP's pad_after = Ta - 1).</summary>
+    [Acting] public int NActionSteps { get; init; } = 8;
     public NormalizationMode ObservationNormalization { get; init; } = NormalizationMode.MinMax;
     public NormalizationMode ActionNormalization { get; init; } = NormalizationMode.MinMax;
+    /// <summary>Receding horizon (execute Ta actions per chunk) or temporal ensembling (one chunk per step, averaged).</summary>
+    [Acting] public ActionExecution Execution { get; init; } = ActionExecution.RecedingHorizon;
+    /// <summary>k of the ensembling weights exp(-k·i), i = 0 the oldest prediction (ACT: 0.01).</summary>
+    [Acting] public double TemporalEnsembleCoeff { get; init; } = 0.01;
 
     [JsonIgnore] public WindowConfig Window => new(NObsSteps, Horizon, NActionSteps);
-    [JsonIgnore] public abstract string Name { get; }
 
-    public virtual void Validate() => Window.Validate();
+    /// <summary>The registered name of this policy type ("diffusion", "bc", ...).</summary>
+    [JsonIgnore] public string Name => PolicyRegistry.Of(GetType()).Name;
+
+    /// <summary>
+    /// The features a training window holds, over which frames relative to the window start, and how
+    /// each is normalized; the loader fills each with a pad mask. Default: DP's observation window
+    /// [0, To) and action window [0, H).
+    /// </summary>
+    [JsonIgnore] public virtual IReadOnlyList<InputFeature> Inputs =>
+    [
+        new(ObservationKey, 0, NObsSteps, ObservationNormalization),
+        new(FeatureKeys.Action, 0, Horizon, ActionNormalization),
+    ];
+
+    /// <summary>Where windows may start and end around an episode (DP: pad_before = To - 1, pad_after = Ta - 1).</summary>
+    [JsonIgnore] public virtual WindowSpec TrainingWindow => new(Inputs, PadBefore: NObsSteps - 1, PadAfter: NActionSteps - 1);
+
+    /// <summary>The observation features an actor needs from the environment at every step.</summary>
+    [JsonIgnore] public IReadOnlyList<string> ObservationKeys => Inputs.Select(f => f.Key).Where(FeatureKeys.IsObservation).Distinct().ToList();
+
+    public virtual void Validate()
+    {
+        Window.Validate();
+        if (!double.IsFinite(TemporalEnsembleCoeff)) throw new ArgumentException($"policy.temporal_ensemble_coeff must be finite, got {TemporalEnsembleCoeff}");
+    }
 }

@@ -15,14 +15,17 @@ public sealed class PolicyNormalizers
 
     private readonly Dictionary<string, Normalizer> _cache = new();
 
-    public static PolicyNormalizers From(DatasetStats stats, PolicyConfig config, string actionKey = FeatureKeys.Action) => new()
+    /// <summary>One normalizer for every feature the policy declares (<see cref="PolicyConfig.Inputs"/>).</summary>
+    public static PolicyNormalizers From(DatasetStats stats, PolicyConfig config)
     {
-        Features =
-        {
-            [config.ObservationKey] = new Entry(config.ObservationNormalization, stats[config.ObservationKey]),
-            [actionKey] = new Entry(config.ActionNormalization, stats[actionKey]),
-        },
-    };
+        var result = new PolicyNormalizers();
+        foreach (var f in config.Inputs) result.Features[f.Key] = new Entry(f.Normalization, stats[f.Key]);
+        return result;
+    }
+
+    /// <summary>Size of one frame of a feature.</summary>
+    public int Dim(string feature) => Features.TryGetValue(feature, out var e) ? e.Stats.Dim
+        : throw new KeyNotFoundException($"no normalization for feature '{feature}' (have {string.Join(", ", Features.Keys)})");
 
     public Normalizer this[string feature]
     {

@@ -1,6 +1,5 @@
 using Mimicry.Configuration;
 using Mimicry.Policies;
-using Mimicry.Policies.Diffusion;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -21,20 +20,7 @@ public static class Checkpoint
 {
     public const string ConfigFile = "config.json", ModelFile = "model.safetensors", NormalizationFile = "normalization.json";
     public const string TrainingDir = "training", RawModelFile = "model.safetensors", OptimizerFile = "optimizer.bin",
-        StateFile = "state.json", GeneratorFile = "generator.bin";
-
-    /// <summary>Creates the policy a config describes (one switch for every policy type).</summary>
-    public static IPolicy CreatePolicy(PolicyConfig config, PolicyNormalizers normalizers, Device device)
-    {
-        int obsDim = normalizers.Features[config.ObservationKey].Stats.Dim;
-        int actionDim = normalizers.Features[Data.FeatureKeys.Action].Stats.Dim;
-        return config switch
-        {
-            DiffusionConfig d => new DiffusionPolicy(d, obsDim, actionDim, normalizers, device),
-            Policies.Bc.BcConfig b => new Policies.Bc.BcPolicy(b, obsDim, actionDim, normalizers, device),
-            _ => throw new NotSupportedException($"policy type {config.GetType().Name} is not supported"),
-        };
-    }
+        StateFile = "state.json", GeneratorFile = "generator.bin", DefaultGeneratorFile = "default_generator.bin";
 
     /// <summary>Saves an acting checkpoint: config, weights, normalization.</summary>
     public static void SavePolicyFiles(string dir, RunConfig config, nn.Module weights, PolicyNormalizers normalizers)
@@ -45,16 +31,36 @@ public static class Checkpoint
     }
 
     /// <summary>Loads a policy from a checkpoint folder (or a run folder holding <c>checkpoint/</c>).</summary>
-    /// <param name="expected">When given, its policy section must equal the saved one.</param>
-    public static (RunConfig Config, IPolicy Policy) Load(string path, Device? device = null, RunConfig? expected = null)
+    /// <param name="expected">When given, its policy section must equal the saved one, acting-only fields aside.</param>
+    /// <param name="acting">Overrides of acting-only fields ("policy.sampler=ddim"); any other field is an error.</param>
+    public static (RunConfig Config, IPolicy Policy) Load(string path, Device? device = null, RunConfig? expected = null, IReadOnlyList<string>? acting = null)
     {
         string dir = ResolveDir(path);
         var config = ConfigJson.Load<RunConfig>(Path.Combine(dir, ConfigFile));
-        if (expected != null) EnsureSamePolicy(expected, config, dir);
+        if (expected != null) EnsureSamePolicy(expected, config, dir, ignoreActing: true);
+        if (acting is { Count: > 0 }) config = WithActingOverrides(config, acting, dir);
         var normalizers = PolicyNormalizers.Load(Path.Combine(dir, NormalizationFile));
-        var policy = CreatePolicy(config.Policy, normalizers, device ?? CPU);
-        LoadWeights(policy.Network, Path.Combine(dir, ModelFile), config);
+        var policy = PolicyRegistry.Create(config.Policy, normalizers, device ?? CPU);
+        try { LoadWeights(policy.Network, Path.Combine(dir, ModelFile), config); }
+        catch { policy.Dispose(); throw; }
         return (config, policy);
+    }
+
+    /// <summary>Applies "policy.field=value" overrides that touch only acting-only fields of the saved policy.</summary>
+    public static RunConfig WithActingOverrides(RunConfig config, IReadOnlyList<string> overrides, string dir)
+    {
+        var entry = PolicyRegistry.Of(config.Policy.GetType());
+        foreach (var o in overrides)
+        {
+            string key = o.Split('=', 2)[0].Trim();
+            string field = key.StartsWith("policy.", StringComparison.Ordinal) ? key["policy.".Length..] : "";
+            if (!entry.ActingFields.Contains(field))
+                throw new ArgumentException($"--set {o}: {dir} holds a {entry.Name} policy, whose acting settings are " +
+                    $"{string.Join(", ", entry.ActingFields.Select(f => "policy." + f))}; other fields are fixed by its training");
+        }
+        var result = ConfigJson.WithOverrides(config, overrides);
+        result.Policy.Validate();
+        return result;
     }
 
     public static string ResolveDir(string path)
@@ -78,13 +84,18 @@ public static class Checkpoint
         }
     }
 
-    /// <summary>A resumed or evaluated run must keep its architecture: lists the fields that differ.</summary>
-    public static void EnsureSamePolicy(RunConfig expected, RunConfig saved, string dir)
+    /// <summary>
+    /// A resumed or evaluated run must keep its architecture: lists the fields that differ. Resuming
+    /// compares every field (acting-only ones too: n_action_steps shapes the training windows);
+    /// evaluation ignores the acting-only ones.
+    /// </summary>
+    public static void EnsureSamePolicy(RunConfig expected, RunConfig saved, string dir, bool ignoreActing = false)
     {
         var a = System.Text.Json.Nodes.JsonNode.Parse(expected.PolicyJson)!.AsObject();
         var b = System.Text.Json.Nodes.JsonNode.Parse(saved.PolicyJson)!.AsObject();
+        var skip = ignoreActing && expected.Policy.GetType() == saved.Policy.GetType() ? PolicyRegistry.Of(saved.Policy.GetType()).ActingFields : [];
         var diff = a.Select(p => p.Key).Union(b.Select(p => p.Key))
-            .Where(k => a[k]?.ToJsonString() != b[k]?.ToJsonString())
+            .Where(k => !skip.Contains(k) && a[k]?.ToJsonString() != b[k]?.ToJsonString())
             .Select(k => $"policy.{k}: checkpoint {b[k]?.ToJsonString() ?? "(none)"}, requested {a[k]?.ToJsonString() ?? "(none)"}")
             .ToList();
         if (diff.Count > 0)

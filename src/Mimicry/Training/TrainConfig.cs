@@ -16,6 +16,8 @@ public sealed record TrainConfig
     public double AdamEps { get; init; } = 1e-8;
     public double WeightDecay { get; init; } = 1e-6;
     public int WarmupSteps { get; init; } = 500;
+    /// <summary>After warm-up: cosine to 0 (DP) or constant (LeRobot's ACT).</summary>
+    public LrSchedulerKind LrScheduler { get; init; } = LrSchedulerKind.Cosine;
     /// <summary>Clip the global gradient norm to this (0: off).</summary>
     public double GradClipNorm { get; init; } = 10;
 
@@ -41,7 +43,13 @@ public sealed record TrainConfig
     {
         if (Steps < 1) throw new ArgumentException($"train.steps must be >= 1, got {Steps}");
         if (BatchSize < 1) throw new ArgumentException($"train.batch_size must be >= 1, got {BatchSize}");
+        foreach (var (name, value) in new[] { ("lr", Lr), ("beta1", Beta1), ("beta2", Beta2), ("adam_eps", AdamEps), ("weight_decay", WeightDecay),
+                     ("grad_clip_norm", GradClipNorm), ("val_fraction", ValFraction), ("ema_power", EmaPower), ("ema_inv_gamma", EmaInvGamma),
+                     ("ema_min_value", EmaMinValue), ("ema_max_value", EmaMaxValue) })
+            if (!double.IsFinite(value)) throw new ArgumentException($"train.{name} must be a finite number, got {value}");
         if (Lr <= 0) throw new ArgumentException($"train.lr must be > 0, got {Lr}");
+        if (WarmupSteps < 0) throw new ArgumentException($"train.warmup_steps must be >= 0, got {WarmupSteps}");
+        if (GradClipNorm < 0) throw new ArgumentException($"train.grad_clip_norm must be >= 0 (0: off), got {GradClipNorm}");
         if (ValFraction < 0 || ValFraction >= 1) throw new ArgumentException($"train.val_fraction must be in [0, 1), got {ValFraction}");
         if (LogEvery < 1 || CheckpointEvery < 1) throw new ArgumentException("train.log_every and train.checkpoint_every must be >= 1");
     }

@@ -14,16 +14,17 @@ namespace Mimicry.Training;
 /// <summary>What the trainer reports after each step.</summary>
 public sealed record TrainProgress(int Step, int TotalSteps, double Loss, double Lr, double StepsPerSecond, TimeSpan Elapsed, TimeSpan Eta);
 
-/// <summary>One line of <c>metrics.jsonl</c>.</summary>
+/// <summary>One line of <c>metrics.jsonl</c>: means over the steps since the previous line.</summary>
+/// <param name="Terms">The loss's named terms (e.g. "l1", "kl"), when the policy reports any.</param>
 public sealed record TrainMetrics(int Step, double Loss, double Lr, double EmaDecay, double StepsPerSecond, double ElapsedSeconds, double? ValLoss = null,
-    double? EvalAvgMaxReward = null, double? EvalSuccessRate = null);
+    double? EvalAvgMaxReward = null, double? EvalSuccessRate = null, IReadOnlyDictionary<string, double>? Terms = null);
 
 /// <summary>
-/// Trains any <see cref="IPolicy"/>: AdamW, cosine schedule with warm-up, gradient clipping, EMA, seeded
-/// batches and noise. Every step runs in its own dispose scope, so native memory stays flat. Writes
+/// Trains any registered <see cref="IPolicy"/>: AdamW over the policy's parameter groups, a warm-up then
+/// cosine or constant schedule, gradient clipping, EMA, seeded batches, noise and dropout. Every step runs in its own dispose scope, so native memory stays flat. Writes
 /// <c>metrics.jsonl</c>, a training-curve PNG, and an atomic checkpoint every <c>checkpoint_every</c>
 /// steps; <see cref="Run"/> with resume continues from the last checkpoint to the same weights an
-/// uninterrupted run reaches (same batches, noise and optimizer state).
+/// uninterrupted run reaches (same batches, noise, dropout masks and optimizer state).
 /// </summary>
 public sealed class Trainer : IDisposable
 {
@@ -54,32 +55,42 @@ public sealed class Trainer : IDisposable
         _device = torch.device(config.Device);
         if (config.Train.Threads > 0) torch.set_num_threads(config.Train.Threads);
         torch.manual_seed(config.Train.Seed);
-        var stats = dataset.Stats ?? DatasetStats.Compute(dataset);
-        var normalizers = PolicyNormalizers.From(stats, config.Policy);
+        var window = config.Policy.TrainingWindow;
+        DerivedFeatures.Ensure(dataset, window.Features.Select(f => f.Key));
+        dataset.Stats ??= DatasetStats.Compute(dataset);
+        var normalizers = PolicyNormalizers.From(dataset.Stats, config.Policy);
         var split = EpisodeSplit.Create(dataset.Episodes, config.Train.ValFraction, config.Train.Seed);
-        var keys = new[] { config.Policy.ObservationKey };
-        _train = new BatchLoader(dataset, split.Train, config.Policy.Window, keys, normalizers.All(), config.Train.BatchSize, config.Train.Seed, _device);
+        _train = new BatchLoader(dataset, split.Train, window, normalizers.All(), config.Train.BatchSize, config.Train.Seed, _device);
         if (split.Validation.Length > 0)
-            _val = new BatchLoader(dataset, split.Validation, config.Policy.Window, keys, normalizers.All(), config.Train.BatchSize, config.Train.Seed + 1, _device);
-        _policy = Checkpoint.CreatePolicy(config.Policy, normalizers, _device);
+            _val = new BatchLoader(dataset, split.Validation, window, normalizers.All(), config.Train.BatchSize, config.Train.Seed + 1, _device);
+        _policy = PolicyRegistry.Create(config.Policy, normalizers, _device);
         if (config.Train.UseEma)
         {
             _emaNet = _policy.CreateNetwork();
             _ema = new Ema(_emaNet, _policy.Network, config.Train);
         }
-        _optimizer = optim.AdamW(_policy.Network.parameters(), config.Train.Lr, config.Train.Beta1, config.Train.Beta2, config.Train.AdamEps, config.Train.WeightDecay);
+        _optimizer = CreateOptimizer(_policy, config.Train);
         _generator = new Generator((ulong)config.Train.Seed, _device);
     }
 
+    /// <summary>AdamW over the policy's parameter groups; train.weight_decay applies to the groups that decay.</summary>
+    private static AdamW CreateOptimizer(IPolicy policy, TrainConfig tc)
+    {
+        var groups = policy.ParameterGroups().Where(g => g.Parameters.Count > 0).ToList();
+        if (groups.Count == 1 && groups[0].WeightDecay)
+            return optim.AdamW(groups[0].Parameters, tc.Lr, tc.Beta1, tc.Beta2, tc.AdamEps, tc.WeightDecay);
+        return optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters, new AdamW.Options { weight_decay = g.WeightDecay ? tc.WeightDecay : 0 })),
+            tc.Lr, tc.Beta1, tc.Beta2, tc.AdamEps, tc.WeightDecay);
+    }
+
     /// <summary>Parameters of the policy network.</summary>
-    public long ParameterCount => _policy.Network.parameters().Sum(p => p.numel());
+    public long ParameterCount => _policy.ParameterCount();
 
     /// <summary>
     /// Trains up to <c>train.steps</c>. <paramref name="evaluate"/>, when given, is called every
-    /// <c>train.eval_every</c> steps with the acting weights loaded into a policy and returns
-    /// (avg max reward, success rate).
+    /// <c>train.eval_every</c> steps with the acting weights loaded into a policy.
     /// </summary>
-    public void Run(bool resume = false, Action<TrainProgress>? progress = null, Func<IPolicy, (double AvgMaxReward, double SuccessRate)>? evaluate = null,
+    public void Run(bool resume = false, Action<TrainProgress>? progress = null, Func<IPolicy, Evaluation.EvalResult>? evaluate = null,
         CancellationToken cancel = default)
     {
         Directory.CreateDirectory(_runDir);
@@ -91,23 +102,25 @@ public sealed class Trainer : IDisposable
         var tc = _config.Train;
         var clock = Stopwatch.StartNew();
         double startElapsed = ElapsedSeconds, lossSum = 0, evalSeconds = 0;
+        var termSums = new Dictionary<string, double>();
         int lossCount = 0, windowStart = Step;
         var windowClock = Stopwatch.StartNew();
         while (Step < tc.Steps && !cancel.IsCancellationRequested)
         {
-            double lr = tc.Lr * LrSchedule.Factor(Step, tc.WarmupSteps, tc.Steps);
+            double lr = tc.Lr * LrSchedule.Factor(tc.LrScheduler, Step, tc.WarmupSteps, tc.Steps);
             foreach (var g in _optimizer.ParamGroups) g.LearningRate = lr;
             double loss;
             using (var scope = torch.NewDisposeScope())
             {
                 using var batch = _train.Next();
                 _optimizer.zero_grad();
-                var l = _policy.ComputeLoss(batch, _generator);
-                l.backward();
+                var output = _policy.ComputeLoss(batch, _generator);
+                output.Loss.backward();
                 if (tc.GradClipNorm > 0) nn.utils.clip_grad_norm_(_policy.Network.parameters(), tc.GradClipNorm);
                 _optimizer.step();
                 _ema?.Step();
-                loss = l.item<float>();
+                loss = output.Loss.item<float>();
+                foreach (var (name, term) in output.Terms) termSums[name] = termSums.GetValueOrDefault(name) + term.item<float>();
             }
             if (!double.IsFinite(loss)) throw new InvalidOperationException($"training diverged: loss is {loss} at step {Step}");
             Step++;
@@ -124,7 +137,7 @@ public sealed class Trainer : IDisposable
             if (log || checkpoint || eval)
             {
                 double? valLoss = checkpoint || eval ? ValidationLoss() : null;
-                (double, double)? result = null;
+                Evaluation.EvalResult? result = null;
                 if (eval)
                 {
                     var evalClock = Stopwatch.StartNew();
@@ -133,21 +146,23 @@ public sealed class Trainer : IDisposable
                     windowClock.Restart();
                     windowStart = Step;
                 }
+                var terms = termSums.Count == 0 ? null : termSums.ToDictionary(kv => kv.Key, kv => kv.Value / Math.Max(1, lossCount));
                 AppendMetrics(new TrainMetrics(Step, lossSum / Math.Max(1, lossCount), lr, _ema?.Decay ?? 0, Math.Round(sps, 3), Math.Round(ElapsedSeconds, 2),
-                    valLoss, result?.Item1, result?.Item2));
+                    valLoss, result?.AvgMaxReward, result?.SuccessRate, terms));
                 lossSum = 0;
                 lossCount = 0;
+                termSums.Clear();
             }
             if (checkpoint) Save();
         }
         TrainingCurve.TryWrite(MetricsPath, Path.Combine(_runDir, "training_curve.png"));
     }
 
-    private (double, double) EvaluateActing(Func<IPolicy, (double, double)> evaluate)
+    private Evaluation.EvalResult EvaluateActing(Func<IPolicy, Evaluation.EvalResult> evaluate)
     {
         if (_emaNet == null) return evaluate(_policy);
         // Act with the EMA weights: load them into a second policy object that shares nothing with training.
-        var acting = Checkpoint.CreatePolicy(_config.Policy, _policy.Normalizers, _device);
+        var acting = PolicyRegistry.Create(_config.Policy, _policy.Normalizers, _device);
         try
         {
             var source = _emaNet.state_dict();
@@ -157,7 +172,7 @@ public sealed class Trainer : IDisposable
         finally { acting.Dispose(); }
     }
 
-    /// <summary>Mean loss over the validation windows with a fixed noise seed (comparable across steps).</summary>
+    /// <summary>Mean loss over the validation windows, in eval mode (no dropout) with a fixed noise seed (comparable across steps).</summary>
     public double? ValidationLoss()
     {
         if (_val == null) return null;
@@ -165,13 +180,18 @@ public sealed class Trainer : IDisposable
         using var gen = new Generator((ulong)_config.Train.Seed + 7, _device);
         double sum = 0;
         long count = 0;
-        foreach (var batch in _val.All())
+        _policy.Network.eval();
+        try
         {
-            using var scope = torch.NewDisposeScope();
-            sum += _policy.ComputeLoss(batch, gen).item<float>() * batch.Size;
-            count += batch.Size;
-            batch.Dispose();
+            foreach (var batch in _val.All())
+            {
+                using var scope = torch.NewDisposeScope();
+                sum += _policy.ComputeLoss(batch, gen).Loss.item<float>() * batch.Size;
+                count += batch.Size;
+                batch.Dispose();
+            }
         }
+        finally { _policy.Network.train(); }
         return sum / Math.Max(1, count);
     }
 
@@ -188,6 +208,7 @@ public sealed class Trainer : IDisposable
             _policy.Network.save_safetensors(Path.Combine(training, Checkpoint.RawModelFile));
             _optimizer.save_state_dict(Path.Combine(training, Checkpoint.OptimizerFile));
             using (var state = _generator.get_state()) File.WriteAllBytes(Path.Combine(training, Checkpoint.GeneratorFile), state.bytes.ToArray());
+            using (var state = torch.random.get_rng_state()) File.WriteAllBytes(Path.Combine(training, Checkpoint.DefaultGeneratorFile), state.bytes.ToArray());
             File.WriteAllText(Path.Combine(training, Checkpoint.StateFile),
                 JsonSerializer.Serialize(new TrainerState(Step, _ema?.OptimizationStep ?? 0, ElapsedSeconds, _train.SaveState()), ConfigJson.Options));
         });
@@ -203,6 +224,10 @@ public sealed class Trainer : IDisposable
         _optimizer.load_state_dict(Path.Combine(training, Checkpoint.OptimizerFile));
         var bytes = File.ReadAllBytes(Path.Combine(training, Checkpoint.GeneratorFile));
         using (var state = torch.tensor(bytes, dtype: ScalarType.Byte)) _generator.set_state(state);
+        // The default generator draws dropout masks; checkpoints from before it was saved resume without it.
+        string defaultGenerator = Path.Combine(training, Checkpoint.DefaultGeneratorFile);
+        if (File.Exists(defaultGenerator))
+            using (var state = torch.tensor(File.ReadAllBytes(defaultGenerator), dtype: ScalarType.Byte)) torch.random.set_rng_state(state);
         var s = ConfigJson.Load<TrainerState>(Path.Combine(training, Checkpoint.StateFile));
         Step = s.Step;
         ElapsedSeconds = s.ElapsedSeconds;

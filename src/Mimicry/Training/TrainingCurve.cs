@@ -4,20 +4,27 @@ using Mimicry.IO;
 
 namespace Mimicry.Training;
 
-/// <summary>Plots <c>metrics.jsonl</c> with ScottPlot: training and validation loss against step, and
-/// evaluation reward against training wall-clock time when the run was evaluated.</summary>
+/// <summary>Plots <c>metrics.jsonl</c> with ScottPlot: training loss, each named loss term and validation
+/// loss against step, and evaluation reward against training wall-clock time when the run was evaluated.</summary>
 public static class TrainingCurve
 {
     public static void TryWrite(string metricsPath, string pngPath)
     {
         if (!File.Exists(metricsPath)) return;
-        var rows = File.ReadAllLines(metricsPath).Select(l => JsonSerializer.Deserialize<TrainMetrics>(l, ConfigJson.Compact)!).ToList();
+        var rows = ReadMetrics(metricsPath);
         if (rows.Count < 2) return;
 
         var plt = new ScottPlot.Plot();
         var train = plt.Add.Scatter(rows.Select(r => (double)r.Step).ToArray(), rows.Select(r => Math.Log10(Math.Max(r.Loss, 1e-12))).ToArray());
         train.LegendText = "train loss";
         train.MarkerSize = 0;
+        foreach (var term in rows.Where(r => r.Terms != null).SelectMany(r => r.Terms!.Keys).Distinct().Order())
+        {
+            var withTerm = rows.Where(r => r.Terms?.ContainsKey(term) == true).ToList();
+            var t = plt.Add.Scatter(withTerm.Select(r => (double)r.Step).ToArray(), withTerm.Select(r => Math.Log10(Math.Max(r.Terms![term], 1e-12))).ToArray());
+            t.LegendText = term;
+            t.MarkerSize = 0;
+        }
         var val = rows.Where(r => r.ValLoss.HasValue).ToList();
         if (val.Count > 0)
         {
@@ -35,7 +42,7 @@ public static class TrainingCurve
         {
             var e = new ScottPlot.Plot();
             var s = e.Add.Scatter(evals.Select(r => r.ElapsedSeconds / 60).ToArray(), evals.Select(r => r.EvalAvgMaxReward!.Value).ToArray());
-            s.LegendText = "avg max coverage reward";
+            s.LegendText = "avg max reward";
             var sr = e.Add.Scatter(evals.Select(r => r.ElapsedSeconds / 60).ToArray(), evals.Select(r => r.EvalSuccessRate ?? 0).ToArray());
             sr.LegendText = "success rate";
             e.Axes.SetLimitsY(0, 1);
@@ -45,6 +52,18 @@ public static class TrainingCurve
             e.ShowLegend();
             Save(e, Path.Combine(Path.GetDirectoryName(pngPath) ?? ".", "eval_curve.png"));
         }
+    }
+
+    /// <summary>The metrics lines of a run; a truncated or corrupt line (a run killed mid-write) is skipped.</summary>
+    public static List<TrainMetrics> ReadMetrics(string metricsPath)
+    {
+        var rows = new List<TrainMetrics>();
+        foreach (var line in File.ReadLines(metricsPath))
+        {
+            try { if (JsonSerializer.Deserialize<TrainMetrics>(line, ConfigJson.Compact) is { } m) rows.Add(m); }
+            catch (JsonException) { }
+        }
+        return rows;
     }
 
     private static void Save(ScottPlot.Plot plot, string path) => AtomicFile.Write(path, tmp => plot.SavePng(tmp, 900, 500));

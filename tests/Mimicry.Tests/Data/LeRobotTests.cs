@@ -98,7 +98,11 @@ public class LeRobotTests
                 Assert.Equal(t / 10f, d.Values(FeatureKeys.Reward)[frame]);
                 Assert.Equal(t == d.EpisodeLength(e) - 1 ? 1f : 0f, d.Values(FeatureKeys.Done)[frame]);
             }
-        Assert.NotNull(d.Stats); // computed when stats.json is absent
+        // Statistics are computed when stats.json is absent: action[0] = 10 e + t over the frames above.
+        var a0 = Enumerable.Range(0, (int)d.Frames).Select(i => (double)action[i * 2]).ToArray();
+        Assert.Equal(a0.Min(), d.Stats![FeatureKeys.Action].Min[0]);
+        Assert.Equal(a0.Max(), d.Stats[FeatureKeys.Action].Max[0]);
+        Assert.Equal(a0.Average(), d.Stats[FeatureKeys.Action].Mean[0], 4);
     }
 
     private static string CopyOfFixture()
@@ -236,16 +240,19 @@ public class LeRobotTests
         Assert.Equal(206, d.Episodes);
         Assert.Equal(25650, d.Frames);
         Assert.Equal(20, d.Feature(FeatureKeys.Keypoints).Size);
-        var kp = d.Values(FeatureKeys.Keypoints);
-        var state = d.Values(FeatureKeys.State);
-        Assert.Equal(state[0], kp[18]);
-        Assert.Equal(state[1], kp[19]);
+        // Rewards and success flags of the same frames agree (a column shifted by a frame would not):
+        // success means coverage > 0.95, where the reward clip(coverage / 0.95) is 1.
         var reward = d.Values(FeatureKeys.Reward);
-        Assert.All(reward, r => Assert.InRange(r, 0, 1));
-        // 7 of 206 demonstrations end above 0.95 coverage.
         var success = d.Values(FeatureKeys.Success);
+        for (int t = 0; t < reward.Length; t++)
+        {
+            if (success[t] > 0) Assert.Equal(1f, reward[t]);
+            if (reward[t] < 0.999f) Assert.Equal(0f, success[t]);
+        }
+        // 7 of 206 demonstrations end above 0.95 coverage.
         int episodesWithSuccess = Enumerable.Range(0, 206).Count(e => Enumerable.Range((int)d.EpisodeStart(e), d.EpisodeLength(e)).Any(t => success[t] > 0));
         Assert.InRange(episodesWithSuccess, 5, 20);
-        Assert.Equal(206, d.Values(FeatureKeys.Done).Sum());
+        var done = d.Values(FeatureKeys.Done);
+        Assert.Equal(d.EpisodeEnds.Select(e => e - 1), Enumerable.Range(0, done.Length).Where(t => done[t] > 0).Select(t => (long)t));
     }
 }

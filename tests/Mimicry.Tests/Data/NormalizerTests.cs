@@ -25,7 +25,7 @@ public class NormalizerTests
         var s = StatsOf(Enumerable.Range(0, 101).Select(i => (float)i).ToArray(), 1);
         Assert.Equal(1f, s.Q01[0], 5);
         Assert.Equal(99f, s.Q99[0], 5);
-        Assert.Equal(0.1, FeatureStats.Quantile([0, 10], 0.01), 12);
+        Assert.Equal(0.1, Statistics.Quantile([0.0, 10.0], 0.01), 12);
         Assert.Equal(50f, s.Mean[0]);
         Assert.Equal(MathF.Sqrt(850), s.Std[0], 3); // population std of 0..100
     }
@@ -59,7 +59,10 @@ public class NormalizerTests
             var n = Normalizer.Create(s, NormalizationMode.Quantile);
             var x = (float[])data.Clone();
             n.Normalize(x);
-            if (x.Any(v => v < -1 || v > 1)) return false;
+            // q01 → -1 and q99 → +1, worked by hand from the affine map 2 (x - q01) / (q99 - q01) - 1.
+            var ends = new[] { s.Q01[0], s.Q99[0] };
+            n.Normalize(ends);
+            if (s.Q99[0] > s.Q01[0] && (Math.Abs(ends[0] + 1) > 1e-5 || Math.Abs(ends[1] - 1) > 1e-5)) return false;
             n.Unnormalize(x);
             for (int i = 0; i < x.Length; i++)
             {

@@ -92,6 +92,9 @@ public class SamplerTests
         Assert.Equal(Enumerable.Range(0, 206), a.Train.Concat(a.Validation).Order());
     }
 
+    /// <summary>DP's default windows (To 2, H 16, Ta 8) over observation.state and the action.</summary>
+    private static WindowSpec DpWindow() => new WindowConfig().Spec(new InputFeature(FeatureKeys.State, 0, 2), new InputFeature(FeatureKeys.Action, 0, 16));
+
     [Fact]
     public void Batches_have_the_right_shapes_normalization_and_padding_mask()
     {
@@ -102,10 +105,10 @@ public class SamplerTests
             [FeatureKeys.State] = Normalizer.Create(d.Stats[FeatureKeys.State], NormalizationMode.MinMax),
             [FeatureKeys.Action] = Normalizer.Create(d.Stats[FeatureKeys.Action], NormalizationMode.MinMax),
         };
-        var loader = new BatchLoader(d, [0, 1], new WindowConfig(), [FeatureKeys.State], norms, batchSize: 8, seed: 1);
+        var loader = new BatchLoader(d, [0, 1], DpWindow(), norms, batchSize: 8, seed: 1);
         using var scope = torch.NewDisposeScope();
         using var batch = loader.Next();
-        Assert.Equal(new long[] { 8, 2, 2 }, batch.Observations[FeatureKeys.State].shape);
+        Assert.Equal(new long[] { 8, 2, 2 }, batch[FeatureKeys.State].shape);
         Assert.Equal(new long[] { 8, 16, 2 }, batch.Action.shape);
         Assert.Equal(new long[] { 8, 16 }, batch.ActionIsPad.shape);
         Assert.True(batch.Action.abs().max().item<float>() <= 1.0001f);
@@ -139,7 +142,7 @@ public class SamplerTests
         };
         long Allocated(int batchSize)
         {
-            var loader = new BatchLoader(d, [0, 1, 2], new WindowConfig(), [FeatureKeys.State], norms, batchSize, seed: 3);
+            var loader = new BatchLoader(d, [0, 1, 2], DpWindow(), norms, batchSize, seed: 3);
             loader.Next().Dispose(); // warm up
             long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 10; i++) loader.Next().Dispose();
@@ -148,5 +151,40 @@ public class SamplerTests
         long small = Allocated(1), large = Allocated(256);
         // Per-batch overhead (tensor handles, a dictionary) is fixed; 255 more samples add (almost) nothing.
         Assert.True(large - small < 2048, $"batch of 1: {small} B, batch of 256: {large} B");
+    }
+
+    [Fact]
+    public void Derived_features_are_frame_index_and_summed_return_to_go()
+    {
+        var d = DatasetFactory.Make(4, 3); // reward[t] = t / length
+        DerivedFeatures.Ensure(d, [FeatureKeys.ReturnToGo, FeatureKeys.FrameIndex, FeatureKeys.State]);
+        Assert.Equal([0f, 1, 2, 3, 0, 1, 2], d.Values(FeatureKeys.FrameIndex));
+        // Episode 0 rewards 0, .25, .5, .75; episode 1 rewards 0, 1/3, 2/3.
+        float[] expected = [1.5f, 1.5f, 1.25f, 0.75f, 1f, 1f, 2f / 3];
+        for (int t = 0; t < 7; t++) Assert.Equal(expected[t], d.Values(FeatureKeys.ReturnToGo)[t], 5);
+        DerivedFeatures.Ensure(d, [FeatureKeys.ReturnToGo]); // idempotent
+        Assert.Equal(7, d.Values(FeatureKeys.ReturnToGo).Length);
+    }
+
+    [Fact]
+    public void Declared_features_get_their_own_frames_and_pad_masks()
+    {
+        // A Decision-Transformer-like window: 3 frames of state, action and return-to-go, windows allowed to run 2 frames past the end.
+        var d = DatasetFactory.Make(5);
+        DerivedFeatures.Ensure(d, [FeatureKeys.ReturnToGo]);
+        d.Stats = DatasetStats.Compute(d);
+        var keys = new[] { FeatureKeys.State, FeatureKeys.Action, FeatureKeys.ReturnToGo };
+        var spec = new WindowSpec([new(FeatureKeys.State, 0, 3, NormalizationMode.Identity), new(FeatureKeys.Action, 1, 2, NormalizationMode.Identity),
+            new(FeatureKeys.ReturnToGo, 0, 3, NormalizationMode.Identity)], PadBefore: 0, PadAfter: 2);
+        var norms = keys.ToDictionary(k => k, k => Normalizer.Create(d.Stats[k], NormalizationMode.Identity));
+        var loader = new BatchLoader(d, [0], spec, norms, batchSize: 8, seed: 0);
+        Assert.Equal(5, loader.Sampler.Count); // starts 0..4: length 5 - window 3 + pad_after 2
+        using var batch = loader.Assemble([4]); // the window starting at the last frame
+        Assert.Equal(new long[] { 1, 3, 2 }, batch[FeatureKeys.State].shape);
+        Assert.Equal(new long[] { 1, 2, 2 }, batch.Action.shape);
+        Assert.Equal([4f, -4, 4, -4, 4, -4], batch[FeatureKeys.State].data<float>().ToArray()); // frame 4, then edge padding
+        Assert.Equal([false, true, true], batch.IsPad[FeatureKeys.State].data<bool>().ToArray());
+        Assert.Equal([true, true], batch.ActionIsPad.data<bool>().ToArray()); // frames 5 and 6 of the episode
+        Assert.Equal(0.8f, batch[FeatureKeys.ReturnToGo].data<float>()[0], 5); // reward of the last frame: 4 / 5
     }
 }

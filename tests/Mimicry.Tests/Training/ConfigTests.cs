@@ -72,8 +72,37 @@ public class ConfigTests
         Assert.Equal(0.0, ema.DecayAt(1));
         Assert.Equal(1 - Math.Pow(1 + 9, -0.75), ema.DecayAt(10), 12);
         Assert.Equal(0.9999, ema.DecayAt(100_000_000), 12);
-        Assert.Equal(0.5, LrSchedule.Factor(250, 500, 10_000), 12);
-        Assert.Equal(1.0, LrSchedule.Factor(500, 500, 10_000), 12);
-        Assert.Equal(0.0, LrSchedule.Factor(10_000, 500, 10_000), 12);
+    }
+
+    [Fact]
+    public void Lr_schedules_warm_up_then_follow_cosine_or_stay_constant()
+    {
+        Assert.Equal(0.5, LrSchedule.Factor(LrSchedulerKind.Cosine, 250, 500, 10_000), 12);
+        Assert.Equal(1.0, LrSchedule.Factor(LrSchedulerKind.Cosine, 500, 500, 10_000), 12);
+        Assert.Equal(0.5, LrSchedule.Factor(LrSchedulerKind.Cosine, 5_250, 500, 10_000), 12); // halfway: cos(π/2) = 0
+        Assert.Equal(0.0, LrSchedule.Factor(LrSchedulerKind.Cosine, 10_000, 500, 10_000), 12);
+        Assert.Equal(0.5, LrSchedule.Factor(LrSchedulerKind.Constant, 250, 500, 10_000), 12);
+        Assert.Equal(1.0, LrSchedule.Factor(LrSchedulerKind.Constant, 9_999, 500, 10_000), 12);
+        Assert.Equal(1.0, LrSchedule.Factor(LrSchedulerKind.Constant, 0, 0, 10_000), 12);
+    }
+
+    [Fact]
+    public void Ema_copies_buffers_and_averages_parameters()
+    {
+        using var model = TorchSharp.torch.nn.BatchNorm1d(3);
+        using var averaged = TorchSharp.torch.nn.BatchNorm1d(3);
+        var ema = new Ema(averaged, model, new TrainConfig());
+        using (TorchSharp.torch.no_grad())
+        {
+            model.running_mean!.fill_(2.0f);
+            model.weight!.fill_(3.0f);
+        }
+        ema.Step(); // DP's warm-up: decay 0 for the first two steps, everything copied
+        ema.Step();
+        using (TorchSharp.torch.no_grad()) model.weight!.fill_(5.0f);
+        ema.Step(); // third step: decay = 1 - (1 + 1)^-0.75
+        double decay = 1 - Math.Pow(2, -0.75);
+        Assert.Equal(2.0f, averaged.running_mean!.data<float>()[0]); // a buffer: copied, not averaged
+        Assert.Equal(decay * 3 + (1 - decay) * 5, averaged.weight!.data<float>()[0], 5);
     }
 }

@@ -1,4 +1,5 @@
 using Mimicry.Data;
+using Mimicry.Policies;
 using Mimicry.Policies.Diffusion;
 using Mimicry.Training;
 
@@ -10,7 +11,7 @@ internal static class TinyRuns
     private static EpisodeDataset? _pusht;
     private static readonly object Gate = new();
 
-    /// <summary>The first episodes of the bundled Push-T demonstrations.</summary>
+    /// <summary>The first episodes of the bundled Push-T demonstrations (a fresh copy each call).</summary>
     public static EpisodeDataset PushT(int episodes = 6)
     {
         lock (Gate) _pusht ??= PushTImport.FromZarr(TestData.BundledPushT);
@@ -22,15 +23,28 @@ internal static class TinyRuns
         return small;
     }
 
+    /// <summary>Fast optimization settings for every tiny run: one torch thread, so runs are deterministic.</summary>
+    public static TrainConfig Train(int steps, int batch = 32, double lr = 1e-3) => new()
+    {
+        Steps = steps, BatchSize = batch, Lr = lr, WarmupSteps = 10, LogEvery = 10, CheckpointEvery = 1000, ValFraction = 0,
+        Seed = 1, Threads = 1,
+    };
+
     public static RunConfig Diffusion(int steps, int batch = 32, double lr = 1e-3) => new()
     {
         Dataset = "(in memory)",
         Policy = new DiffusionConfig { DownDims = [16, 32], DiffusionStepEmbedDim = 32, Horizon = 16 },
-        Train = new TrainConfig
-        {
-            Steps = steps, BatchSize = batch, Lr = lr, WarmupSteps = 10, LogEvery = 10, CheckpointEvery = 1000, ValFraction = 0,
-            Seed = 1, Threads = 1,
-        },
+        Train = Train(steps, batch, lr),
     };
 
+    /// <summary>A registered policy's tiny config on Push-T keypoints.</summary>
+    public static RunConfig For(string policy, int steps, int batch = 32, double lr = 1e-3) => new()
+    {
+        Dataset = "(in memory)",
+        Policy = PolicyRegistry.Get(policy).Tiny(),
+        Train = Train(steps, batch, lr),
+    };
+
+    /// <summary>Every registered policy, for theories (a new policy gets the contract tests for free).</summary>
+    public static TheoryData<string> Policies => new(PolicyRegistry.Names);
 }

@@ -11,7 +11,7 @@ namespace Mimicry.Data.LeRobot;
 /// </summary>
 internal static class ColumnReader
 {
-    public static async Task ReadNumeric(ParquetReader reader, DataField leaf, FeatureInfo f, int rows, string where, int expected, float[] dest, int offset)
+    public static async Task ReadNumeric(ParquetReader reader, DataField leaf, FeatureInfo f, int rows, string where, float[] dest, int offset)
     {
         var t = leaf.ClrType;
         if (t == typeof(float)) await Read<float>(reader, leaf, f, rows, where, dest, offset, v => v);
@@ -61,7 +61,7 @@ internal static class ColumnReader
     private static InvalidDataException LengthError(string where, int row, FeatureInfo f, int got) =>
         new($"{where}, frame {row}, feature '{f.Name}': {got} values, expected {f.Size} (shape [{string.Join(",", f.Shape)}])");
 
-    public static async Task<List<byte[]?>> ReadBinary(ParquetReader reader, DataField leaf, string where, string name)
+    public static async Task<List<byte[]?>> ReadBinary(ParquetReader reader, DataField leaf)
     {
         var result = new List<byte[]?>();
         for (int g = 0; g < reader.RowGroupCount; g++)

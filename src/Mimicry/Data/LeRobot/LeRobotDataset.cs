@@ -46,15 +46,16 @@ public static class LeRobotDataset
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         long start = d.EpisodeStart(episode);
         int n = d.EpisodeLength(episode);
+        var stored = LeRobotLayout.StoredFeatures(d).ToList();
         var fields = new List<Field>();
-        foreach (var f in d.Features)
+        foreach (var f in stored)
         {
             if (f.IsImage) fields.Add(new StructField(f.Name, new DataField<byte[]>("bytes", true), new DataField<string>("path", true)));
             else if (f.Shape is [1]) fields.Add(f.DType == FeatureDType.Bool ? new DataField<bool?>(f.Name, true) : new DataField<float?>(f.Name, true));
             else fields.Add(new ListField(f.Name, f.DType == FeatureDType.Bool ? new DataField<bool?>("element", true) : new DataField<float?>("element", true)));
         }
         fields.Add(new DataField<float?>("timestamp", true));
-        foreach (var k in new[] { "frame_index", "episode_index", "index", "task_index" }) fields.Add(new DataField<long?>(k, true));
+        foreach (var k in LeRobotLayout.IndexColumns) fields.Add(new DataField<long?>(k, true));
         var schema = new ParquetSchema(fields);
         var leaves = schema.GetDataFields();
 
@@ -63,7 +64,7 @@ public static class LeRobotDataset
         using (var group = writer.CreateRowGroup())
         {
             int leaf = 0;
-            foreach (var f in d.Features)
+            foreach (var f in stored)
             {
                 if (f.IsImage)
                 {
@@ -161,7 +162,7 @@ public static class LeRobotDataset
                 {
                     var leaf = (field as StructField)?.Fields.OfType<DataField>().FirstOrDefault(l => l.Name == "bytes")
                         ?? throw new InvalidDataException($"{where}: image column '{f.Name}' is not a struct with a binary 'bytes' field");
-                    var column = await ColumnReader.ReadBinary(reader, leaf, where, f.Name);
+                    var column = await ColumnReader.ReadBinary(reader, leaf);
                     if (column.Count != length) throw new InvalidDataException($"{where}, feature '{f.Name}': {column.Count} images for {length} rows");
                     for (int t = 0; t < length; t++) DecodePng(column[t], f, images[f.Name].AsSpan((int)((start + t) * f.Size), f.Size), $"{where}, frame {t}, feature '{f.Name}'");
                     continue;
@@ -172,8 +173,7 @@ public static class LeRobotDataset
                     ListField { Item: DataField item } => item,
                     _ => throw new InvalidDataException($"{where}: column '{f.Name}' is a {field.SchemaType}, expected a number or a list of numbers"),
                 };
-                var dest = values[f.Name].AsSpan((int)(start * f.Size), length * f.Size);
-                await ColumnReader.ReadNumeric(reader, dataLeaf, f, length, where, dest.Length, values[f.Name], (int)(start * f.Size));
+                await ColumnReader.ReadNumeric(reader, dataLeaf, f, length, where, values[f.Name], (int)(start * f.Size));
             }
         }
         catch (Exception e) when (e is not InvalidDataException and not FileNotFoundException and not NotSupportedException)

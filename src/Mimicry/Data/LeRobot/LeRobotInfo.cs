@@ -19,8 +19,15 @@ public static class LeRobotLayout
     public const string TasksPath = "meta/tasks.jsonl";
     public const string StatsPath = "meta/stats.json";
 
+    /// <summary>LeRobot's int64 index columns.</summary>
+    public static readonly string[] IndexColumns = ["frame_index", "episode_index", "index", "task_index"];
+
     /// <summary>Per-frame bookkeeping columns LeRobot adds to every dataset.</summary>
-    public static readonly string[] Bookkeeping = ["timestamp", "frame_index", "episode_index", "index", "task_index"];
+    public static readonly string[] Bookkeeping = ["timestamp", .. IndexColumns];
+
+    /// <summary>The features written as data columns: not bookkeeping, not derived on load (return_to_go).</summary>
+    public static IEnumerable<FeatureInfo> StoredFeatures(EpisodeDataset d) =>
+        d.Features.Where(f => !Bookkeeping.Contains(f.Name) && !DerivedFeatures.Names.Contains(f.Name));
 
     public static string EpisodeFile(int episode) =>
         Path.Combine("data", $"chunk-{episode / ChunksSize:000}", $"episode_{episode:000000}.parquet");
@@ -36,7 +43,7 @@ public static class LeRobotLayout
     public static JsonObject Info(EpisodeDataset d, string robotType)
     {
         var features = new JsonObject();
-        foreach (var f in d.Features)
+        foreach (var f in LeRobotLayout.StoredFeatures(d))
         {
             JsonNode? names = f.IsImage ? new JsonArray("height", "width", "channel")
                 : f.Names != null ? new JsonObject { ["motors"] = new JsonArray(f.Names.Select(n => (JsonNode)n!).ToArray()) } : null;
@@ -48,7 +55,7 @@ public static class LeRobotLayout
             };
         }
         features["timestamp"] = Scalar("float32");
-        foreach (var k in new[] { "frame_index", "episode_index", "index", "task_index" }) features[k] = Scalar("int64");
+        foreach (var k in LeRobotLayout.IndexColumns) features[k] = Scalar("int64");
         return new JsonObject
         {
             ["codebase_version"] = CodebaseVersion,

@@ -35,19 +35,10 @@ public sealed record FeatureStats(
             s.Max[d] = (float)column[^1];
             s.Mean[d] = (float)mean;
             s.Std[d] = (float)Math.Sqrt(sq / n);
-            s.Q01[d] = (float)Quantile(column, 0.01);
-            s.Q99[d] = (float)Quantile(column, 0.99);
+            s.Q01[d] = (float)Statistics.Quantile(column, 0.01);
+            s.Q99[d] = (float)Statistics.Quantile(column, 0.99);
         }
         return s;
-    }
-
-    /// <summary>numpy's default ("linear") quantile of sorted values.</summary>
-    public static double Quantile(double[] sorted, double q)
-    {
-        double pos = q * (sorted.Length - 1);
-        int lo = (int)Math.Floor(pos);
-        int hi = Math.Min(lo + 1, sorted.Length - 1);
-        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
     }
 }
 

@@ -13,9 +13,7 @@ namespace Mimicry.Data.Sampling;
 public sealed class BatchLoader
 {
     private readonly SequenceSampler _sampler;
-    private readonly (string Name, float[] Values, int Dim)[] _obs;
-    private readonly float[] _action;
-    private readonly int _actionDim;
+    private readonly (InputFeature Input, float[] Values, int Dim)[] _features;
     private readonly int[] _order;
     private readonly NumpyRandomState _rng;
     private int _cursor;
@@ -27,21 +25,18 @@ public sealed class BatchLoader
 
     /// <param name="dataset">The episodes.</param>
     /// <param name="episodes">Which episodes to draw windows from (e.g. the training split).</param>
-    /// <param name="window">To, H, Ta.</param>
-    /// <param name="observationKeys">Numeric observation features to return (e.g. observation.keypoints).</param>
-    /// <param name="normalizers">Feature name → normalizer; the action and every observation key need one.</param>
+    /// <param name="window">The declared features, their frames and the padding around episodes.</param>
+    /// <param name="normalizers">Feature name → normalizer; every declared feature needs one.</param>
     /// <param name="batchSize">Windows per batch.</param>
     /// <param name="seed">Shuffle seed.</param>
     /// <param name="device">Where the tensors go (CPU by default).</param>
-    public BatchLoader(EpisodeDataset dataset, IReadOnlyList<int> episodes, WindowConfig window, IReadOnlyList<string> observationKeys,
+    public BatchLoader(EpisodeDataset dataset, IReadOnlyList<int> episodes, WindowSpec window,
         IReadOnlyDictionary<string, Normalizer> normalizers, int batchSize, int seed, Device? device = null)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "must be >= 1");
         _sampler = new SequenceSampler(dataset, episodes, window);
-        if (_sampler.Count == 0) throw new ArgumentException($"the chosen {episodes.Count} episodes are all shorter than one window (horizon {window.Horizon})");
-        _obs = observationKeys.Select(k => (k, NormalizedCopy(dataset, k, normalizers), dataset.Feature(k).Size)).ToArray();
-        _action = NormalizedCopy(dataset, FeatureKeys.Action, normalizers);
-        _actionDim = dataset.Feature(FeatureKeys.Action).Size;
+        if (_sampler.Count == 0) throw new ArgumentException($"the chosen {episodes.Count} episodes are all shorter than one window ({window.Length} frames, {window.PadAfter} of them may run past the end)");
+        _features = window.Features.Select(f => (f, NormalizedCopy(dataset, f.Key, normalizers), dataset.Feature(f.Key).Size)).ToArray();
         BatchSize = batchSize;
         Device = device ?? CPU;
         _order = Enumerable.Range(0, _sampler.Count).ToArray();
@@ -62,11 +57,7 @@ public sealed class BatchLoader
 
     private void Shuffle()
     {
-        for (int i = _order.Length - 1; i > 0; i--)
-        {
-            int j = (int)_rng.RandInt(0, i + 1);
-            (_order[i], _order[j]) = (_order[j], _order[i]);
-        }
+        _rng.Shuffle(_order);
         _cursor = 0;
     }
 
@@ -105,25 +96,25 @@ public sealed class BatchLoader
     /// <summary>Builds the batch for the given window indices.</summary>
     public Batch Assemble(ReadOnlySpan<int> windows)
     {
-        int b = windows.Length, to = _sampler.Window.NObsSteps, h = _sampler.Window.Horizon;
-        var observations = new Dictionary<string, Tensor>(_obs.Length);
-        foreach (var (name, values, dim) in _obs)
+        int b = windows.Length;
+        var features = new Dictionary<string, Tensor>(_features.Length);
+        var isPad = new Dictionary<string, Tensor>(_features.Length);
+        foreach (var (input, values, dim) in _features)
         {
-            var t = torch.empty([b, to, dim], ScalarType.Float32);
+            int frames = input.Count;
+            var t = torch.empty([b, frames, dim], ScalarType.Float32);
+            var pad = torch.empty([b, frames], ScalarType.Bool);
             var dest = MemoryMarshal.Cast<byte, float>(t.bytes);
-            for (int i = 0; i < b; i++) _sampler.Copy(windows[i], values, dim, 0, to, dest.Slice(i * to * dim, to * dim));
-            observations[name] = ToDevice(t);
+            var p = pad.bytes;
+            for (int i = 0; i < b; i++)
+            {
+                _sampler.Copy(windows[i], values, dim, input.First, frames, dest.Slice(i * frames * dim, frames * dim));
+                for (int k = 0; k < frames; k++) p[i * frames + k] = _sampler.FrameAt(windows[i], input.First + k).IsPad ? (byte)1 : (byte)0;
+            }
+            features[input.Key] = ToDevice(t);
+            isPad[input.Key] = ToDevice(pad);
         }
-        var action = torch.empty([b, h, _actionDim], ScalarType.Float32);
-        var isPad = torch.empty([b, h], ScalarType.Bool);
-        var a = MemoryMarshal.Cast<byte, float>(action.bytes);
-        var p = isPad.bytes;
-        for (int i = 0; i < b; i++)
-        {
-            _sampler.Copy(windows[i], _action, _actionDim, 0, h, a.Slice(i * h * _actionDim, h * _actionDim));
-            for (int k = 0; k < h; k++) p[i * h + k] = _sampler.FrameAt(windows[i], k).IsPad ? (byte)1 : (byte)0;
-        }
-        return new Batch(observations, ToDevice(action), ToDevice(isPad));
+        return new Batch(features, isPad);
     }
 
     private Tensor ToDevice(Tensor t)

@@ -13,12 +13,7 @@ public sealed record EpisodeSplit(int[] Train, int[] Validation)
         int nVal = (int)Math.Round(episodes * valFraction);
         if (valFraction > 0 && episodes > 1) nVal = Math.Clamp(nVal, 1, episodes - 1);
         var order = Enumerable.Range(0, episodes).ToArray();
-        var rng = new NumpyRandomState(seed);
-        for (int i = episodes - 1; i > 0; i--) // Fisher-Yates
-        {
-            int j = (int)rng.RandInt(0, i + 1);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
+        new NumpyRandomState(seed).Shuffle(order);
         var val = order.Take(nVal).Order().ToArray();
         var train = order.Skip(nVal).Order().ToArray();
         return new EpisodeSplit(train, val);

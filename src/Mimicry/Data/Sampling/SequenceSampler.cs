@@ -18,14 +18,19 @@ public sealed record WindowConfig(int NObsSteps = 2, int Horizon = 16, int NActi
         if (NActionSteps < 1 || NObsSteps - 1 + NActionSteps > Horizon)
             throw new ArgumentException($"n_action_steps ({NActionSteps}) must fit in the horizon after the last observation (n_obs_steps - 1 + n_action_steps <= horizon)");
     }
+
+    /// <summary>DP's windows over the given features: horizon frames, pad_before = To - 1, pad_after = Ta - 1.</summary>
+    public WindowSpec Spec(params InputFeature[] features) =>
+        new(features.Length > 0 ? features : [new InputFeature(FeatureKeys.Action, 0, Horizon)], NObsSteps - 1, NActionSteps - 1);
 }
 
 /// <summary>
 /// Every training window of the chosen episodes, exactly as DP's <c>SequenceSampler</c> enumerates them
-/// (diffusion_policy/common/sampler.py, <c>create_indices</c>): a window of <c>horizon</c> frames starts
-/// at every offset from <c>-pad_before</c> to <c>length - horizon + pad_after</c>, with
-/// pad_before = n_obs_steps - 1 and pad_after = n_action_steps - 1. Positions outside the episode
-/// repeat the first or last frame (DP's edge padding) and are flagged in LeRobot's <c>action_is_pad</c>.
+/// (diffusion_policy/common/sampler.py, <c>create_indices</c>): a window of L frames starts at every
+/// offset from <c>-pad_before</c> to <c>length - L + pad_after</c> (DP: L = horizon,
+/// pad_before = n_obs_steps - 1, pad_after = n_action_steps - 1; the policy's <see cref="WindowSpec"/>
+/// says). Positions outside the episode repeat the first or last frame (DP's edge padding) and are
+/// flagged as padding (LeRobot's <c>*_is_pad</c>).
 /// </summary>
 public sealed class SequenceSampler
 {
@@ -34,16 +39,25 @@ public sealed class SequenceSampler
     private readonly long[] _episodeStart;
     private readonly int[] _episodeLength;
 
-    public WindowConfig Window { get; }
+    public WindowSpec Window { get; }
     public int Count => _episode.Length;
     public IReadOnlyList<int> Episodes { get; }
 
-    public SequenceSampler(EpisodeDataset dataset, IReadOnlyList<int> episodes, WindowConfig window)
+    /// <summary>DP's windows: horizon frames, pad_before = To - 1, pad_after = Ta - 1.</summary>
+    public SequenceSampler(EpisodeDataset dataset, IReadOnlyList<int> episodes, WindowConfig window) : this(dataset, episodes, ValidSpec(window)) { }
+
+    private static WindowSpec ValidSpec(WindowConfig window)
+    {
+        window.Validate();
+        return window.Spec();
+    }
+
+    public SequenceSampler(EpisodeDataset dataset, IReadOnlyList<int> episodes, WindowSpec window)
     {
         window.Validate();
         Window = window;
         Episodes = episodes;
-        int padBefore = window.NObsSteps - 1, padAfter = window.NActionSteps - 1;
+        int padBefore = window.PadBefore, padAfter = window.PadAfter, windowLength = window.Length;
         var ep = new List<int>();
         var st = new List<int>();
         _episodeStart = new long[dataset.Episodes];
@@ -54,7 +68,7 @@ public sealed class SequenceSampler
             int length = dataset.EpisodeLength(e);
             _episodeStart[e] = dataset.EpisodeStart(e);
             _episodeLength[e] = length;
-            for (int s = -padBefore; s <= length - window.Horizon + padAfter; s++)
+            for (int s = -padBefore; s <= length - windowLength + padAfter; s++)
             {
                 ep.Add(e);
                 st.Add(s);

@@ -28,7 +28,6 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] internal static partial void cpSpaceFree(IntPtr space);
     [LibraryImport(Lib)] internal static partial void cpSpaceSetGravity(IntPtr space, CpVect gravity);
     [LibraryImport(Lib)] internal static partial void cpSpaceSetDamping(IntPtr space, double damping);
-    [LibraryImport(Lib)] internal static partial void cpSpaceSetIterations(IntPtr space, int iterations);
     [LibraryImport(Lib)] internal static partial IntPtr cpSpaceGetStaticBody(IntPtr space);
     [LibraryImport(Lib)] internal static partial IntPtr cpSpaceAddBody(IntPtr space, IntPtr body);
     [LibraryImport(Lib)] internal static partial IntPtr cpSpaceAddShape(IntPtr space, IntPtr shape);
@@ -51,7 +50,6 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] internal static partial IntPtr cpPolyShapeNew(IntPtr body, int count, CpVect* verts, CpTransform transform, double radius);
     [LibraryImport(Lib)] internal static partial void cpShapeFree(IntPtr shape);
     [LibraryImport(Lib)] internal static partial double cpMomentForPoly(double mass, int count, CpVect* verts, CpVect offset, double radius);
-    [LibraryImport(Lib)] internal static partial double cpMomentForBox(double mass, double width, double height);
     [LibraryImport(Lib), SuppressGCTransition] internal static partial int cpArbiterGetCount(IntPtr arbiter);
 
     // libc: used once to keep Debian's debug banner out of our stdout.

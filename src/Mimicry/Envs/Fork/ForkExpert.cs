@@ -11,6 +11,9 @@ public static class ForkExpert
 {
     public const double Side = 0.5, ActionNoise = 0.005;
 
+    /// <summary>LeRobot's robot_type for fork datasets.</summary>
+    public const string RobotType = "point";
+
     /// <summary>Rolls out <paramref name="episodes"/> demonstrations (episode e uses env seed seed+e) as a dataset.</summary>
     public static EpisodeDataset Demonstrations(int episodes, int seed = 0)
     {

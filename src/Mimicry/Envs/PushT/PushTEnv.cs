@@ -22,7 +22,10 @@ public sealed class PushTEnv : IEnv
     /// PD controller's velocity finite.</summary>
     public const double MaxAbsAction = 1e6;
 
-    public static readonly EnvSpec Specification = new("pusht", 2, 0, WindowSize, 300,
+    /// <summary>Steps per evaluation episode (DP's pusht_keypoints_runner: max_steps 300).</summary>
+    public const int MaxSteps = 300;
+
+    public static readonly EnvSpec Specification = new("pusht", 2, 0, WindowSize, MaxSteps,
         new Dictionary<ObservationKind, int>
         {
             [ObservationKind.State] = 5,
@@ -129,7 +132,7 @@ public sealed class PushTEnv : IEnv
         Validate(y, "y");
         StepPhysics(x, y);
         Coverage = PushTCoverage.Compute(BlockPose);
-        return new StepResult(Math.Clamp(Coverage / SuccessThreshold, 0, 1), Coverage > SuccessThreshold);
+        return new StepResult(Reward, Success);
     }
 
     /// <summary>The physics of one control step without validation or reward (for benchmarks).</summary>
@@ -159,12 +162,12 @@ public sealed class PushTEnv : IEnv
             throw new ArgumentException($"Push-T action {name} = {value} is out of range (|value| must be <= {MaxAbsAction:G}; the world is 512 pixels wide)", "action");
     }
 
-    /// <summary>Reward for the current pose: clip(coverage / 0.95, 0, 1).</summary>
+    /// <summary>Reward for the current pose: clip(coverage / 0.95, 0, 1) (DP's pusht_env.py).</summary>
     public double Reward => Math.Clamp(Coverage / SuccessThreshold, 0, 1);
+    /// <summary>Success for the current pose: coverage &gt; 0.95.</summary>
     public bool Success => Coverage > SuccessThreshold;
 
     public (double X, double Y) AgentPosition { get { var p = Native.cpBodyGetPosition(_agent); return (p.X, p.Y); } }
-    public (double X, double Y) AgentVelocity { get { var v = Native.cpBodyGetVelocity(_agent); return (v.X, v.Y); } }
 
     /// <summary>Block body origin and raw angle (not wrapped), DP's <c>block_pose</c>.</summary>
     public (double X, double Y, double Angle) BlockPose

@@ -64,4 +64,15 @@ public static class PushTReplay
         double d = Math.Abs(actual[4] - recorded[4]) % (2 * Math.PI);
         return Math.Max(max, Math.Min(d, 2 * Math.PI - d));
     }
+
+    /// <summary>Writes the replays of <paramref name="episodes"/> one after another as a GIF (the agent's target drawn); returns the frame count.</summary>
+    public static int WriteGif(PushTReplayBuffer demos, IEnumerable<int> episodes, string path, int size)
+    {
+        using var env = new PushTEnv();
+        using var renderer = new PushTRenderer(size);
+        using var writer = new Rendering.GifWriter(size, size, fps: PushTGeometry.ControlHz);
+        foreach (int e in episodes) Replay(demos, e, env, s => writer.Add(renderer.Render(s, drawAction: true)));
+        writer.Save(path);
+        return writer.FrameCount;
+    }
 }

@@ -8,8 +8,6 @@ namespace Mimicry.Policies.Bc;
 /// </summary>
 public sealed record BcConfig : PolicyConfig
 {
-    [System.Text.Json.Serialization.JsonIgnore] public override string Name => "bc";
-
     /// <summary>Hidden layer widths.</summary>
     public int[] HiddenDims { get; init; } = [256, 256, 256];
     public double Dropout { get; init; } = 0.0;

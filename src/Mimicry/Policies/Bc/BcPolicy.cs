@@ -1,63 +1,40 @@
 using Mimicry.Data.Sampling;
+using Mimicry.Nn;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Mimicry.Policies.Bc;
 
-/// <summary>MLP: (B, To x Do) → hidden layers with Mish → (B, H x Da).</summary>
-public sealed class BcMlp : nn.Module<Tensor, Tensor>
-{
-    private readonly Sequential net;
-
-    public BcMlp(int inputDim, int outputDim, int[] hidden, double dropout) : base(nameof(BcMlp))
-    {
-        var layers = new List<nn.Module<Tensor, Tensor>>();
-        int last = inputDim;
-        foreach (int h in hidden)
-        {
-            layers.Add(nn.Linear(last, h));
-            layers.Add(nn.Mish());
-            if (dropout > 0) layers.Add(nn.Dropout(dropout));
-            last = h;
-        }
-        layers.Add(nn.Linear(last, outputDim));
-        net = nn.Sequential(layers);
-        RegisterComponents();
-    }
-
-    public override Tensor forward(Tensor x) => net.forward(x);
-}
-
 /// <summary>
-/// Behaviour cloning: minimizes ||a - f(o)||² over normalized action windows. Deterministic: for an
+/// Behaviour cloning: minimizes ||a - f(o)||² over normalized action windows, f an <see cref="Mlp"/> from
+/// the flattened observation window (B, To x Do) to the action window (B, H x Da). Deterministic: for an
 /// observation seen with two different actions it learns their mean, the mode averaging that generative
 /// policies avoid.
 /// </summary>
 public sealed class BcPolicy : PolicyBase<BcConfig>
 {
-    private readonly BcMlp _net;
+    private readonly Mlp _net;
 
     public override nn.Module Network => _net;
 
-    public BcPolicy(BcConfig config, int obsDim, int actionDim, PolicyNormalizers normalizers, Device? device = null)
-        : base(config, obsDim, actionDim, normalizers, device) => _net = (BcMlp)CreateNetwork();
+    public BcPolicy(BcConfig config, PolicyNormalizers normalizers, Device? device = null)
+        : base(config, normalizers, device) => _net = (Mlp)CreateNetwork();
 
     public override nn.Module CreateNetwork()
     {
-        var net = new BcMlp(Cfg.NObsSteps * ObsDim, Cfg.Horizon * ActionDim, Cfg.HiddenDims, Cfg.Dropout);
+        var net = new Mlp(Cfg.NObsSteps * ObsDim, Cfg.Horizon * ActionDim, Cfg.HiddenDims, Cfg.Dropout);
         net.to(Device);
         return net;
     }
 
     private Tensor Forward(Tensor normalizedObs) =>
-        _net.forward(FlattenWindow(normalizedObs)).reshape(normalizedObs.shape[0], Cfg.Horizon, ActionDim);
+        _net.forward(FlattenWindow(normalizedObs)).reshape(normalizedObs.shape[0], Cfg.Horizon, ActionDim); // (B, H, Da)
 
-    public override Tensor ComputeLoss(Batch batch, Generator generator)
+    public override LossOutput ComputeLoss(Batch batch, Generator generator)
     {
         using var scope = torch.NewDisposeScope();
-        var prediction = Forward(batch.Observations[Cfg.ObservationKey]);
-        return nn.functional.mse_loss(prediction, batch.Action).MoveToOuterDisposeScope();
+        var prediction = Forward(batch[Cfg.ObservationKey]);
+        return new LossOutput(nn.functional.mse_loss(prediction, batch.Action).MoveToOuterDisposeScope());
     }
 
     protected override Tensor PredictNormalizedWindow(Tensor normalizedObservations, Generator? generator) => Forward(normalizedObservations);

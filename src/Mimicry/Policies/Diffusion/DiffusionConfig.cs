@@ -11,8 +11,6 @@ namespace Mimicry.Policies.Diffusion;
 /// </summary>
 public sealed record DiffusionConfig : PolicyConfig
 {
-    [System.Text.Json.Serialization.JsonIgnore] public override string Name => "diffusion";
-
     /// <summary>U-Net channels per level.</summary>
     public int[] DownDims { get; init; } = [256, 512, 1024];
     public int KernelSize { get; init; } = 5;
@@ -30,10 +28,10 @@ public sealed record DiffusionConfig : PolicyConfig
     public double ClipSampleRange { get; init; } = 1.0;
 
     /// <summary>Sampler at inference: DDPM (the paper's, 100 steps) or DDIM (any number of steps).</summary>
-    public SamplerKind Sampler { get; init; } = SamplerKind.Ddpm;
-    public int NumInferenceSteps { get; init; } = 100;
+    [Acting] public SamplerKind Sampler { get; init; } = SamplerKind.Ddpm;
+    [Acting] public int NumInferenceSteps { get; init; } = 100;
     /// <summary>DDIM's eta (0: deterministic).</summary>
-    public double DdimEta { get; init; } = 0.0;
+    [Acting] public double DdimEta { get; init; } = 0.0;
 
     public override void Validate()
     {
@@ -44,6 +42,7 @@ public sealed record DiffusionConfig : PolicyConfig
         if (Horizon % factor != 0) throw new ArgumentException($"horizon ({Horizon}) must be divisible by 2^(levels-1) = {factor} for the U-Net");
         if (NumInferenceSteps < 1 || NumInferenceSteps > NumTrainTimesteps)
             throw new ArgumentException($"num_inference_steps ({NumInferenceSteps}) must be in 1..num_train_timesteps ({NumTrainTimesteps})");
+        if (!double.IsFinite(DdimEta) || DdimEta < 0) throw new ArgumentException($"ddim_eta ({DdimEta}) must be finite and >= 0");
         if (KernelSize % 2 == 0) throw new ArgumentException($"kernel_size ({KernelSize}) must be odd");
     }
 }

@@ -1,41 +1,39 @@
 using Mimicry.Data.Sampling;
 using Mimicry.Generative;
+using Mimicry.Nn;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Mimicry.Policies.Diffusion;
 
 /// <summary>
-/// Diffusion Policy: a conditional U-Net learns to predict the noise added to normalized action
-/// sequences (DDPM loss, Ho et al. 2020 eq. 14: ||ε - ε_θ(sqrt(ᾱ_t) a0 + sqrt(1-ᾱ_t) ε, t, obs)||²),
-/// and actions are sampled by running a DDPM or DDIM sampler from Gaussian noise.
-/// Follows diffusion_policy/policy/diffusion_unet_lowdim_policy.py (obs_as_global_cond, oa_step_convention).
+/// Diffusion Policy: a <see cref="ConditionalUnet1d"/> learns to predict the noise added to normalized
+/// action sequences (<see cref="DiffusionObjective"/>: ||ε - ε_θ(sqrt(ᾱ_t) a0 + sqrt(1-ᾱ_t) ε, t, obs)||²),
+/// and actions are sampled by running a DDPM or DDIM sampler from Gaussian noise
+/// (<see cref="DiffusionSampling"/>). Follows diffusion_policy/policy/diffusion_unet_lowdim_policy.py
+/// (obs_as_global_cond, oa_step_convention).
 /// </summary>
 public sealed class DiffusionPolicy : PolicyBase<DiffusionConfig>
 {
-    private readonly NoiseSchedule _schedule;
     private readonly ConditionalUnet1d _net;
+    private readonly ITrainingObjective _objective;
 
     public override nn.Module Network => _net;
-    public IDiffusionSampler Sampler { get; private set; }
+    public IActionSampler Sampler { get; }
 
-    public DiffusionPolicy(DiffusionConfig config, int obsDim, int actionDim, PolicyNormalizers normalizers, Device? device = null)
-        : base(config, obsDim, actionDim, normalizers, device)
+    public DiffusionPolicy(DiffusionConfig config, PolicyNormalizers normalizers, Device? device = null)
+        : base(config, normalizers, device)
     {
-        _schedule = new NoiseSchedule(config.NumTrainTimesteps, config.BetaSchedule, config.BetaStart, config.BetaEnd);
-        Sampler = CreateSampler(config);
+        var schedule = new NoiseSchedule(config.NumTrainTimesteps, config.BetaSchedule, config.BetaStart, config.BetaEnd);
+        _objective = new DiffusionObjective(schedule, config.PredictionType);
+        Sampler = new DiffusionSampling(config.Sampler switch
+        {
+            SamplerKind.Ddpm => new DdpmSampler(schedule, config.NumInferenceSteps, config.PredictionType, config.ClipSample, config.ClipSampleRange),
+            SamplerKind.Ddim => new DdimSampler(schedule, config.NumInferenceSteps, config.DdimEta, config.PredictionType, config.ClipSample, config.ClipSampleRange),
+            _ => throw new ArgumentOutOfRangeException(nameof(config), config.Sampler, "unknown sampler"),
+        });
         _net = (ConditionalUnet1d)CreateNetwork();
     }
-
-    private IDiffusionSampler CreateSampler(DiffusionConfig c) => c.Sampler switch
-    {
-        SamplerKind.Ddpm => new DdpmSampler(_schedule, c.NumInferenceSteps, c.PredictionType, c.ClipSample, c.ClipSampleRange),
-        SamplerKind.Ddim => new DdimSampler(_schedule, c.NumInferenceSteps, c.DdimEta, c.PredictionType, c.ClipSample, c.ClipSampleRange),
-        _ => throw new ArgumentOutOfRangeException(nameof(c)),
-    };
-
-    /// <summary>Switches the inference sampler (e.g. DDIM with 10 steps) without touching the weights.</summary>
-    public void UseSampler(SamplerKind kind, int steps, double eta = 0) => Sampler = CreateSampler(Cfg with { Sampler = kind, NumInferenceSteps = steps, DdimEta = eta });
 
     public override nn.Module CreateNetwork()
     {
@@ -45,31 +43,19 @@ public sealed class DiffusionPolicy : PolicyBase<DiffusionConfig>
         return net;
     }
 
-    public override Tensor ComputeLoss(Batch batch, Generator generator)
+    public override LossOutput ComputeLoss(Batch batch, Generator generator)
     {
         using var scope = torch.NewDisposeScope();
-        var cond = FlattenWindow(batch.Observations[Cfg.ObservationKey]); // (B, To x Do), normalized
-        var actions = batch.Action; // (B, H, Da), normalized
-        var noise = torch.randn(actions.shape, generator: generator, device: actions.device);
-        var t = torch.randint(0, Cfg.NumTrainTimesteps, [actions.shape[0]], generator: generator, dtype: ScalarType.Int64, device: actions.device);
-        var noisy = _schedule.AddNoise(actions, noise, t);
-        var prediction = _net.forward(noisy, t, cond);
-        var target = Cfg.PredictionType == PredictionType.Epsilon ? noise : actions;
-        return nn.functional.mse_loss(prediction, target).MoveToOuterDisposeScope();
+        var cond = FlattenWindow(batch[Cfg.ObservationKey]); // (B, To x Do), normalized
+        var c = _objective.Corrupt(batch.Action, generator);   // actions (B, H, Da), normalized
+        var prediction = _net.forward(c.Input, c.Time, cond);
+        return new LossOutput(nn.functional.mse_loss(prediction, c.Target).MoveToOuterDisposeScope());
     }
 
-    /// <summary>Runs the sampler from Gaussian noise, conditioned on the observation window.</summary>
+    /// <summary>Samples the action window (B, H, Da) conditioned on the observation window.</summary>
     protected override Tensor PredictNormalizedWindow(Tensor normalizedObservations, Generator? generator)
     {
-        long b = normalizedObservations.shape[0];
         var cond = FlattenWindow(normalizedObservations);
-        var trajectory = torch.randn([b, Cfg.Horizon, ActionDim], generator: generator, device: Device);
-        foreach (int t in Sampler.Timesteps)
-        {
-            using var steps = torch.full([b], t, dtype: ScalarType.Int64, device: Device);
-            var output = _net.forward(trajectory, steps, cond);
-            trajectory = Sampler.Step(output, t, trajectory, generator);
-        }
-        return trajectory;
+        return Sampler.Sample((x, t) => _net.forward(x, t, cond), [normalizedObservations.shape[0], Cfg.Horizon, ActionDim], Device, generator);
     }
 }

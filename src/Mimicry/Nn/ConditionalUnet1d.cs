@@ -1,9 +1,8 @@
-using Mimicry.Nn;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Mimicry.Policies.Diffusion;
+namespace Mimicry.Nn;
 
 /// <summary>
 /// The Diffusion Policy's 1-D temporal U-Net (Chi et al. 2023, Fig. 2; follows

@@ -1,0 +1,64 @@
+using System.Text.Json.Serialization.Metadata;
+using Mimicry.Policies.Bc;
+using Mimicry.Policies.Diffusion;
+using Mimicry.Training;
+using static TorchSharp.torch;
+
+namespace Mimicry.Policies;
+
+/// <summary>
+/// One registered policy type: everything generic (JSON, checkpoints, CLI verbs, contract tests) is
+/// derived from this entry.
+/// </summary>
+/// <param name="Name">The CLI verb and the JSON <c>type</c> ("diffusion").</param>
+/// <param name="Description">One line for the CLI help.</param>
+/// <param name="ConfigType">The config record.</param>
+/// <param name="Defaults">The published defaults.</param>
+/// <param name="Create">Config, normalizers, device → the policy.</param>
+/// <param name="TrainDefaults">The method's optimization settings (its paper's, or LeRobot's).</param>
+/// <param name="Tiny">A config small enough for tests to train in seconds on Push-T keypoints.</param>
+public sealed record PolicyEntry(string Name, string Description, Type ConfigType, Func<PolicyConfig> Defaults,
+    Func<PolicyConfig, PolicyNormalizers, Device, IPolicy> Create, Func<TrainConfig> TrainDefaults, Func<PolicyConfig> Tiny)
+{
+    public static PolicyEntry Of<TConfig>(string name, string description, Func<TConfig, PolicyNormalizers, Device, IPolicy> create,
+        Func<TConfig> tiny, Func<TrainConfig>? train = null) where TConfig : PolicyConfig, new() =>
+        new(name, description, typeof(TConfig), () => new TConfig(), (c, n, d) => create((TConfig)c, n, d), train ?? (() => new TrainConfig()), tiny);
+
+    /// <summary>The fields of this policy's config that may change at evaluation (snake_case).</summary>
+    public IReadOnlyList<string> ActingFields => ActingAttribute.FieldsOf(ConfigType);
+}
+
+/// <summary>The one place a policy is listed. Adding a policy is its folder plus one line here.</summary>
+public static class PolicyRegistry
+{
+    public static readonly IReadOnlyList<PolicyEntry> All =
+    [
+        PolicyEntry.Of<DiffusionConfig>("diffusion", "Diffusion Policy (1-D conditional U-Net, DDPM/DDIM)",
+            (c, n, d) => new DiffusionPolicy(c, n, d), tiny: () => new DiffusionConfig { DownDims = [16, 32], DiffusionStepEmbedDim = 32 }),
+        PolicyEntry.Of<BcConfig>("bc", "Behaviour cloning (MLP regression of the action chunk, MSE)",
+            (c, n, d) => new BcPolicy(c, n, d), tiny: () => new BcConfig { HiddenDims = [64, 64], Dropout = 0.1 }),
+    ];
+
+    public static IEnumerable<string> Names => All.Select(e => e.Name);
+
+    public static PolicyEntry Get(string name) => All.FirstOrDefault(e => e.Name == name)
+        ?? throw new ArgumentException($"unknown policy '{name}' (known: {string.Join(", ", Names)})");
+
+    public static PolicyEntry Of(Type configType) => All.FirstOrDefault(e => e.ConfigType == configType)
+        ?? throw new NotSupportedException($"policy config {configType.Name} is not registered in {nameof(PolicyRegistry)}");
+
+    /// <summary>Builds the policy a config describes, with its dimensions taken from the normalizers.</summary>
+    public static IPolicy Create(PolicyConfig config, PolicyNormalizers normalizers, Device? device = null) =>
+        Of(config.GetType()).Create(config, normalizers, device ?? CPU);
+
+    /// <summary>
+    /// System.Text.Json modifier: <see cref="PolicyConfig"/> is polymorphic over the registered types,
+    /// with the registered name as its "type" discriminator.
+    /// </summary>
+    public static void AddDerivedTypes(JsonTypeInfo info)
+    {
+        if (info.Type != typeof(PolicyConfig)) return;
+        info.PolymorphismOptions = new JsonPolymorphismOptions { TypeDiscriminatorPropertyName = "type", UnknownDerivedTypeHandling = System.Text.Json.Serialization.JsonUnknownDerivedTypeHandling.FailSerialization };
+        foreach (var e in All) info.PolymorphismOptions.DerivedTypes.Add(new JsonDerivedType(e.ConfigType, e.Name));
+    }
+}
