@@ -38,7 +38,8 @@ internal static class Cli
             if (bounds.Length > 2 || !int.TryParse(bounds[0], out int a) || (bounds.Length == 2 && !int.TryParse(bounds[1], out _)))
                 throw new ArgumentException($"--episodes: '{part}' is not an index or a range a-b");
             int b = bounds.Length == 2 ? int.Parse(bounds[1]) : a;
-            if (a < 0 || b >= count || a > b) throw new ArgumentException($"--episodes: '{part}' is outside 0-{count - 1}");
+            if (a > b) throw new ArgumentException($"--episodes: '{part}' is reversed; write {b}-{a}");
+            if (a < 0 || b >= count) throw new ArgumentException($"--episodes: '{part}' is outside 0-{count - 1}");
             for (int i = a; i <= b; i++) result.Add(i);
         }
         return result.ToList();
@@ -48,10 +49,22 @@ internal static class Cli
     public static int Run(Func<int> body)
     {
         try { return body(); }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException or FormatException)
+        catch (Exception e) when (Expected(e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerExceptions[0] : e) is { } known)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {OneLine(known.Message)}");
             return 1;
         }
+    }
+
+    /// <summary>The failures a user can cause and fix (bad input, files, settings); anything else is a bug and keeps its trace.</summary>
+    private static Exception? Expected(Exception e) =>
+        e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException or FormatException
+            or KeyNotFoundException or Training.TrainingDivergedException ? e : null;
+
+    /// <summary>.NET appends "(Parameter 'x')" and "Actual value was ..." on extra lines; a user needs one line.</summary>
+    private static string OneLine(string message)
+    {
+        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return string.Join(" ", lines).Replace(" (Parameter 'action')", "");
     }
 }

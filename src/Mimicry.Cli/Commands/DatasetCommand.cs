@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Mimicry.Data;
 using Mimicry.Data.LeRobot;
+using Mimicry.IO;
 using Spectre.Console;
 
 namespace Mimicry.Cli.Commands;
@@ -14,6 +15,7 @@ internal static class DatasetCommand
         cmd.Add(Import());
         cmd.Add(Info());
         cmd.Add(Generate());
+        cmd.Add(Verify());
         return cmd;
     }
 
@@ -23,14 +25,21 @@ internal static class DatasetCommand
         var output = new Argument<string>("out") { Description = "dataset folder to create" };
         var images = new Option<bool>("--images") { Description = "include observation.image (needs data/img in the zarr)" };
         var overwrite = new Option<bool>("--overwrite") { Description = "replace an existing dataset folder" };
+        var missing = new Option<bool>("--allow-missing-chunks") { Description = "read missing zarr chunk files as the array's fill value (zarr's rule) instead of failing" };
         var cmd = new Command("import", "Convert the DP Push-T replay buffer into a LeRobot v2.1 dataset (keypoints, state, rewards; optionally images)")
-        { zarr, output, images, overwrite };
+        { zarr, output, images, overwrite, missing };
         cmd.SetAction(r => Cli.Run(() =>
         {
             string src = r.GetValue(zarr)!, dst = r.GetValue(output)!;
+            string srcFull = Path.GetFullPath(src).TrimEnd('/'), dstFull = Path.GetFullPath(dst).TrimEnd('/');
+            if (srcFull == dstFull || srcFull.StartsWith(dstFull + "/", StringComparison.Ordinal))
+                throw new ArgumentException($"{dst} is or contains the input {src}: writing there would delete it; choose another OUT");
+            if (File.Exists(dst)) throw new IOException($"{dst} is a file; give a folder for the dataset");
             if (Directory.Exists(dst) && !r.GetValue(overwrite)) throw new IOException($"{dst} already exists (use --overwrite to replace it)");
-            var probe = PushTReplayBuffer.Load(src);
-            var dataset = Progress.Run("replaying episodes", probe.Episodes, p => PushTImport.FromZarr(src, r.GetValue(images), p));
+            if (Directory.Exists(dst) && !File.Exists(Path.Combine(dst, LeRobotLayout.InfoPath)) && Directory.EnumerateFileSystemEntries(dst).Any())
+                throw new IOException($"{dst} exists and is not a LeRobot dataset (no {LeRobotLayout.InfoPath}); Mimicry will not delete it: remove it yourself or choose another OUT");
+            var probe = PushTReplayBuffer.Load(src, r.GetValue(missing));
+            var dataset = Progress.Run("replaying episodes", probe.Episodes, p => PushTImport.FromZarr(src, r.GetValue(images), p, r.GetValue(missing)));
             Progress.Run("writing parquet", dataset.Episodes, p => { LeRobotDataset.Save(dataset, dst, PushTImport.RobotType, r.GetValue(overwrite), p); return 0; });
             Console.WriteLine($"wrote {dst}: {dataset.Episodes} episodes, {dataset.Frames} frames, features {string.Join(", ", dataset.Features.Select(f => f.Name))}");
             return 0;
@@ -50,9 +59,32 @@ internal static class DatasetCommand
         cmd.SetAction(r => Cli.Run(() =>
         {
             if (r.GetValue(task) != Mimicry.Envs.Tasks.Fork) throw new ArgumentException($"--task {r.GetValue(task)}: only 'fork' has a scripted expert");
+            if (r.GetValue(episodes) < 1) throw new ArgumentException($"--episodes must be >= 1, got {r.GetValue(episodes)}");
+            if (r.GetValue(seed) < 0) throw new ArgumentException($"--seed must be >= 0, got {r.GetValue(seed)}");
             var d = Mimicry.Envs.Fork.ForkExpert.Demonstrations(r.GetValue(episodes), r.GetValue(seed));
             LeRobotDataset.Save(d, r.GetValue(output)!, Mimicry.Envs.Fork.ForkExpert.RobotType, r.GetValue(overwrite));
             Console.WriteLine($"wrote {r.GetValue(output)}: {d.Episodes} episodes, {d.Frames} frames");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Command Verify()
+    {
+        var dir = new Argument<string>("dir") { Description = "dataset folder" };
+        var cmd = new Command("verify", "Check every file of a dataset against the checksums recorded when it was written, then load it") { dir };
+        cmd.SetAction(r => Cli.Run(() =>
+        {
+            string root = r.GetValue(dir)!;
+            if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"dataset folder not found: {root}");
+            if (!File.Exists(Path.Combine(root, FolderChecksums.Dataset.FileName)))
+                Console.WriteLine($"{root}: no {FolderChecksums.Dataset.FileName} (written by another tool); checking that it loads");
+            var problems = FolderChecksums.Dataset.Check(root);
+            foreach (var p in problems) Console.Error.WriteLine($"error: {p}");
+            foreach (var extra in FolderChecksums.Dataset.Unrecorded(root)) Console.WriteLine($"note: {extra} was added after the dataset was written");
+            if (problems.Count > 0) return 1;
+            var d = LeRobotDataset.Load(root);
+            Console.WriteLine($"ok: {root}: {d.Episodes} episodes, {d.Frames} frames, every recorded file unchanged");
             return 0;
         }));
         return cmd;

@@ -88,6 +88,8 @@ internal static class EnvCommand
                 throw new FormatException($"{path}:{lineNo}: expected 'x,y', got '{line}'");
             if (!double.IsFinite(x) || !double.IsFinite(y))
                 throw new FormatException($"{path}:{lineNo}: action must be finite, got '{line}'");
+            if (Math.Abs(x) > Envs.PushT.PushTEnv.MaxAbsAction || Math.Abs(y) > Envs.PushT.PushTEnv.MaxAbsAction)
+                throw new FormatException($"{path}:{lineNo}: action '{line}' is out of range (|value| <= {Envs.PushT.PushTEnv.MaxAbsAction:G}; the world is 512 pixels wide)");
             result.Add((x, y));
         }
         return result;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Mimicry.Configuration;
 using Mimicry.Envs;
 using Mimicry.Evaluation;
 using Mimicry.Policies;
@@ -46,13 +47,20 @@ internal static class EvalCommand
     /// </summary>
     public static EvalReport Evaluate(IReadOnlyList<(string Path, string Name)> runs, EvalOptions options, IReadOnlyList<string> acting, string device, bool gif, string outDir)
     {
+        options.Validate();
+        if (File.Exists(outDir)) throw new IOException($"--out {outDir} is a file; give a folder for the report");
+        var torchDevice = Devices.Parse(device, "--device");
+        // Every run exists and acts in the same task before the first is evaluated.
+        var tasks = runs.Select(r => (r.Path, ConfigJson.Load<RunConfig>(Path.Combine(Checkpoint.ResolveDir(r.Path), Checkpoint.ConfigFile)).Task)).ToList();
+        if (tasks.Select(t => t.Task).Distinct().Count() > 1)
+            throw new ArgumentException($"the runs act in different tasks ({string.Join(", ", tasks.Select(t => $"{t.Path}: {t.Task}"))}); evaluate them separately");
         string? task = null;
         var entries = new List<ReportEntry>();
         var commands = new List<string>();
         string? firstGif = null;
         foreach (var (path, name) in runs)
         {
-            var (config, policy) = Checkpoint.Load(path, TorchSharp.torch.device(device), acting: acting);
+            var (config, policy) = Checkpoint.Load(path, torchDevice, acting: acting);
             using var _ = policy;
             if (task != null && task != config.Task) throw new ArgumentException($"{path} is a {config.Task} policy; the other runs are {task}");
             task = config.Task;
@@ -64,8 +72,8 @@ internal static class EvalCommand
             var result = Progress.Run($"evaluating {name}", options.Episodes * maxSteps,
                 p => Evaluator.Run(policy, taskEntry.Create, options with { GifPath = gifPath }, renderer.Render, p));
             Console.WriteLine($"{name}: avg max reward {result.AvgMaxReward:F3}, success rate {result.SuccessRate:P0}, latency p50 {result.LatencyP50Ms:F1} ms / p95 {result.LatencyP95Ms:F1} ms per call ({result.MeanBatchPerCall:F1} envs per call)");
-            var last = LastMetrics(path);
-            entries.Add(new ReportEntry(name, Path.GetFullPath(path), config.Policy.Name, policy.ParameterCount(), last?.Step, last?.ElapsedSeconds, result,
+            var trained = Trainer.SavedProgress(Checkpoint.ResolveDir(path));
+            entries.Add(new ReportEntry(name, Path.GetFullPath(path), config.Policy.Name, policy.ParameterCount(), trained?.Step, trained?.ElapsedSeconds, result,
                 acting.Count > 0 ? acting : null));
             string cmdFile = Path.Combine(Checkpoint.ResolveDir(path), "..", "command.txt");
             if (File.Exists(cmdFile)) commands.AddRange(File.ReadAllLines(cmdFile));
@@ -74,12 +82,5 @@ internal static class EvalCommand
         var report = new EvalReport(task ?? "", EvalReport.CurrentGitRevision(), DateTime.UtcNow.ToString("u"), commands, entries, firstGif);
         report.Save(outDir);
         return report;
-    }
-
-    /// <summary>The run's last metrics line (steps and training seconds), when present.</summary>
-    private static TrainMetrics? LastMetrics(string path)
-    {
-        string metrics = Path.Combine(Checkpoint.ResolveDir(path), "..", "metrics.jsonl");
-        return File.Exists(metrics) ? TrainingCurve.ReadMetrics(metrics).LastOrDefault() : null;
     }
 }

@@ -27,6 +27,8 @@ internal static class RenderCommand
             long start = demos.EpisodeStart(e);
             var state = new double[5];
             string path = r.GetValue(output)!;
+            if (!path.EndsWith(".png", StringComparison.OrdinalIgnoreCase) && !path.EndsWith(".gif", StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"--out {path}: write a .gif (the episode) or a .png (one step)");
             if (path.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
             {
                 int t = r.GetValue(step);

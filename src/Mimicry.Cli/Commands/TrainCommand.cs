@@ -28,17 +28,21 @@ internal static class TrainCommand
         var set = new Option<string[]>("--set") { Description = "override a config field, e.g. policy.down_dims=[64,128,256] or train.lr=3e-4", AllowMultipleArgumentsPerToken = false };
         var device = new Option<string?>("--device") { Description = "torch device: cpu, cuda, cuda:1" };
         var resume = new Option<bool>("--resume") { Description = "continue from the run folder's last checkpoint" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "replace a run already in --out (its checkpoint and metrics are deleted)" };
         var evalEvery = new Option<int?>("--eval-every") { Description = "evaluate in simulation every N steps (train.eval_every)" };
-        var task = new Option<string?>("--task") { Description = "task to evaluate in: pusht (default) or fork" };
-        var cmd = new Command(name, entry.Description) { dataset, output, steps, configFile, set, device, resume, evalEvery, task };
+        var task = new Option<string?>("--task") { Description = "task to evaluate in (default: the dataset's; pusht for the bundled data)" };
+        var cmd = new Command(name, entry.Description) { dataset, output, steps, configFile, set, device, resume, overwrite, evalEvery, task };
         cmd.SetAction(r => Cli.Run(() =>
         {
             string run = r.GetValue(output)!;
+            if (r.GetValue(resume) && r.GetValue(overwrite)) throw new ArgumentException("--resume and --overwrite contradict each other: choose one");
             RunConfig config;
-            string savedConfig = Path.Combine(run, Checkpoint.ConfigFile);
+            string savedConfig = File.Exists(Path.Combine(run, "checkpoint", Checkpoint.ConfigFile))
+                ? Path.Combine(run, "checkpoint", Checkpoint.ConfigFile) : Path.Combine(run, Checkpoint.ConfigFile);
             if (r.GetValue(configFile) is { } file) config = ConfigJson.Load<RunConfig>(file);
             else if (r.GetValue(resume) && File.Exists(savedConfig)) config = ConfigJson.Load<RunConfig>(savedConfig);
             else config = new RunConfig { Policy = entry.Defaults(), Train = entry.TrainDefaults() };
+            if (config.Policy is null) throw new ArgumentException($"{r.GetValue(configFile)}: policy: missing; give a policy section with \"type\": \"{name}\"");
             if (config.Policy.Name != name) throw new ArgumentException($"the config describes a {config.Policy.Name} policy, not {name}");
             config = ConfigJson.WithOverrides(config, r.GetValue(set) ?? []);
             if (r.GetValue(dataset) is { } d) config = config with { Dataset = d };
@@ -46,35 +50,81 @@ internal static class TrainCommand
             if (r.GetValue(steps) is { } s) config = config with { Train = config.Train with { Steps = s } };
             if (r.GetValue(evalEvery) is { } ee) config = config with { Train = config.Train with { EvalEvery = ee } };
             if (r.GetValue(device) is { } dev) config = config with { Device = dev };
-            if (r.GetValue(task) is { } tk) config = config with { Task = tk };
-            Tasks.Get(config.Task);
             config.Validate();
-            Train(config, run, r.GetValue(resume));
-            return 0;
+            int code = Train(config, run, r.GetValue(resume), r.GetValue(overwrite), r.GetValue(task));
+            return code;
         }));
         return cmd;
     }
 
-    public static void Train(RunConfig config, string run, bool resume)
+    /// <summary>
+    /// Loads the dataset, takes the task from it (or checks <paramref name="task"/> against it), fits the
+    /// observation key to what the dataset holds, then trains with a progress bar; Ctrl-C stops after a
+    /// checkpoint (exit 130), a second Ctrl-C at once.
+    /// </summary>
+    public static int Train(RunConfig config, string run, bool resume, bool overwrite = false, string? task = null)
     {
+        Trainer.CheckRunFolder(run, resume, overwrite);
+        var dataset = DatasetLoader.Load(config.Dataset);
+        config = FitToDataset(config, dataset, task);
+        config.Validate();
         Console.WriteLine($"run {run}");
         Console.WriteLine(ConfigJson.Serialize(config));
-        var dataset = DatasetLoader.Load(config.Dataset);
-        Console.WriteLine($"dataset {config.Dataset}: {dataset.Episodes} episodes, {dataset.Frames} frames");
-        using var trainer = new Trainer(config, dataset, run);
-        Directory.CreateDirectory(run);
-        if (!resume || !File.Exists(Path.Combine(run, "command.txt"))) File.WriteAllText(Path.Combine(run, "command.txt"), Cli.CommandLine + "\n");
+        Console.WriteLine($"dataset {config.Dataset}: {dataset.Episodes} episodes, {dataset.Frames} frames{(dataset.EnvTask != null ? $", task {dataset.EnvTask}" : "")}");
+        using var trainer = new Trainer(config, dataset, run) { Log = Console.Error.WriteLine, CommandLine = Cli.CommandLine };
         Console.WriteLine($"{config.Policy.Name} policy: {trainer.ParameterCount:N0} parameters, device {config.Device}, torch threads {TorchSharp.torch.get_num_threads()}");
-        var task = Tasks.Get(config.Task);
+        var taskEntry = Tasks.Get(config.Task);
         Func<IPolicy, EvalResult>? evaluate = config.Train.EvalEvery > 0
             ? policy =>
             {
-                var result = Evaluator.Run(policy, task.Create, new EvalOptions(Episodes: config.Train.EvalEpisodes));
+                var result = Evaluator.Run(policy, taskEntry.Create, new EvalOptions(Episodes: config.Train.EvalEpisodes));
                 Console.WriteLine($"  eval: avg max reward {result.AvgMaxReward:F3}, success {result.SuccessRate:P0}");
                 return result;
             }
             : null;
-        TrainLoop.Run(trainer, resume, evaluate);
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCtrlC = (_, e) =>
+        {
+            if (cancel.IsCancellationRequested) return; // a second Ctrl-C: let the process end now
+            e.Cancel = true;
+            cancel.Cancel();
+            Console.Error.WriteLine("stopping after this step and saving a checkpoint (Ctrl-C again to quit at once)");
+        };
+        Console.CancelKeyPress += onCtrlC;
+        try { TrainLoop.Run(trainer, resume, overwrite, evaluate, cancel.Token); }
+        finally { Console.CancelKeyPress -= onCtrlC; }
+        if (trainer.Stopped) return 130;
         Console.WriteLine($"done: {trainer.Step} steps in {TimeSpan.FromSeconds(trainer.ElapsedSeconds):hh\\:mm\\:ss}; checkpoint {trainer.CheckpointDir}");
+        return 0;
+    }
+
+    /// <summary>
+    /// The task comes from the dataset when it says (a conflicting --task is an error); a policy whose
+    /// observation the dataset lacks switches to the task's observation when the dataset has that one.
+    /// Then the task's environment must observe what the policy reads and take actions of the dataset's size.
+    /// </summary>
+    public static RunConfig FitToDataset(RunConfig config, EpisodeDataset dataset, string? task)
+    {
+        string where = dataset.Source ?? config.Dataset;
+        if (task != null && dataset.EnvTask != null && task != dataset.EnvTask)
+            throw new ArgumentException($"--task {task}: dataset {where} holds {dataset.EnvTask} demonstrations");
+        config = config with { Task = task ?? dataset.EnvTask ?? config.Task };
+        var entry = Tasks.Get(config.Task);
+        string key = config.Policy.ObservationKey;
+        if (!dataset.Has(key))
+        {
+            if (!dataset.Has(entry.ObservationKey))
+                throw new ArgumentException($"policy.observation_key '{key}': dataset {where} has no such feature (it has {string.Join(", ", dataset.Features.Select(f => f.Name))})");
+            Console.Error.WriteLine($"note: dataset {where} has no '{key}'; using the {entry.Name} task's '{entry.ObservationKey}' (set policy.observation_key to choose)");
+            config = config with { Policy = config.Policy with { ObservationKey = entry.ObservationKey } };
+        }
+        key = config.Policy.ObservationKey;
+        var kind = Evaluator.KindOf(key);
+        if (!entry.Spec.ObservationSizes.TryGetValue(kind, out int size) || size != dataset.Feature(key).Size)
+            throw new ArgumentException($"dataset {where}: '{key}' has {dataset.Feature(key).Size} values per frame, but the {entry.Name} task observes " +
+                (entry.Spec.ObservationSizes.ContainsKey(kind) ? $"{size}" : "no such thing") + $" (pass the task the dataset was recorded in with --task)");
+        if (dataset.Feature(FeatureKeys.Action).Size != entry.Spec.ActionDim)
+            throw new ArgumentException($"dataset {where}: actions have {dataset.Feature(FeatureKeys.Action).Size} values, the {entry.Name} task takes {entry.Spec.ActionDim}");
+        return config;
     }
 }

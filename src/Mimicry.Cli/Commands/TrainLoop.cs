@@ -7,7 +7,7 @@ namespace Mimicry.Cli.Commands;
 /// <summary>Runs a trainer with a Spectre progress bar (loss, steps/s, ETA) on a terminal, plain log lines otherwise.</summary>
 internal static class TrainLoop
 {
-    public static void Run(Trainer trainer, bool resume, Func<IPolicy, Mimicry.Evaluation.EvalResult>? evaluate)
+    public static void Run(Trainer trainer, bool resume, bool overwrite, Func<IPolicy, Mimicry.Evaluation.EvalResult>? evaluate, CancellationToken cancel)
     {
         if (Progress.Interactive)
         {
@@ -19,7 +19,7 @@ internal static class TrainLoop
                         task.MaxValue = p.TotalSteps;
                         task.Value = p.Step;
                         task.Description = $"step {p.Step}/{p.TotalSteps} loss {p.Loss:F4} {p.StepsPerSecond:F2} steps/s";
-                    }, evaluate);
+                    }, evaluate, cancel, overwrite);
                 });
             return;
         }
@@ -29,6 +29,6 @@ internal static class TrainLoop
             every = every == 0 ? Math.Max(1, Math.Min(50, p.TotalSteps / 20)) : every;
             if (p.Step % every == 0 || p.Step == p.TotalSteps)
                 Console.WriteLine($"step {p.Step}/{p.TotalSteps}  loss {p.Loss:F4}  lr {p.Lr:E2}  {p.StepsPerSecond:F2} steps/s  elapsed {p.Elapsed:hh\\:mm\\:ss}  eta {p.Eta:hh\\:mm\\:ss}");
-        }, evaluate);
+        }, evaluate, cancel, overwrite);
     }
 }

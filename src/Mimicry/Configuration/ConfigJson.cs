@@ -38,6 +38,11 @@ public static class ConfigJson
             string where = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "" : $" at field '{e.Path.TrimStart('$', '.')}'";
             throw new InvalidDataException($"{source}: invalid config{where}: {e.Message}", e);
         }
+        catch (NotSupportedException e) // e.g. a polymorphic section without its "type"
+        {
+            throw new InvalidDataException($"{source}: invalid config: {e.Message.Replace("'Mimicry.Policies.PolicyConfig'", "'policy'")} " +
+                $"(a policy section needs \"type\": one of {string.Join(", ", Policies.PolicyRegistry.Names)})", e);
+        }
     }
 
     public static T Load<T>(string path)

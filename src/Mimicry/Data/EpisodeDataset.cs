@@ -16,6 +16,8 @@ public sealed class EpisodeDataset
     public int Fps { get; }
     /// <summary>Natural-language task of the episodes (LeRobot's tasks.jsonl).</summary>
     public string Task { get; }
+    /// <summary>The simulated task the episodes come from ("pusht", "fork"), when known: training evaluates there.</summary>
+    public string? EnvTask { get; init; }
     /// <summary>Where it was loaded from (for error messages), if anywhere.</summary>
     public string? Source { get; init; }
     public DatasetStats? Stats { get; set; }

@@ -20,9 +20,9 @@ public static class PushTImport
 
     public const string Task = "Push the T-shaped block onto the T-shaped target.";
 
-    public static EpisodeDataset FromZarr(string zarrPath, bool includeImages = false, IProgress<int>? progress = null)
+    public static EpisodeDataset FromZarr(string zarrPath, bool includeImages = false, IProgress<int>? progress = null, bool allowMissingChunks = false)
     {
-        var demos = PushTReplayBuffer.Load(zarrPath);
+        var demos = PushTReplayBuffer.Load(zarrPath, allowMissingChunks);
         int n = demos.Steps;
         var keypoints = new float[n * 20];
         for (int t = 0; t < n; t++)
@@ -65,17 +65,17 @@ public static class PushTImport
         if (includeImages)
         {
             features.Insert(2, new FeatureInfo(FeatureKeys.Image, FeatureDType.UInt8Image, [96, 96, 3]));
-            images[FeatureKeys.Image] = ReadImages(zarrPath, n);
+            images[FeatureKeys.Image] = ReadImages(zarrPath, n, allowMissingChunks);
         }
-        var dataset = new EpisodeDataset(features, demos.EpisodeEnds, values, images, PushTGeometry.ControlHz, Task, zarrPath);
+        var dataset = new EpisodeDataset(features, demos.EpisodeEnds, values, images, PushTGeometry.ControlHz, Task, zarrPath) { EnvTask = Envs.Tasks.PushT };
         dataset.Stats = DatasetStats.Compute(dataset);
         return dataset;
     }
 
     /// <summary>Reads <c>data/img</c> (float 0..255) chunk by chunk into uint8.</summary>
-    private static byte[] ReadImages(string zarrPath, int frames)
+    private static byte[] ReadImages(string zarrPath, int frames, bool allowMissingChunks)
     {
-        var g = ZarrGroup.Open(zarrPath);
+        var g = ZarrGroup.Open(zarrPath, allowMissingChunks);
         if (!g.Contains("data/img")) throw new InvalidDataException($"{zarrPath} has no data/img array (the bundled copy is low-dimensional only; pass the full replay buffer)");
         var img = g["data/img"];
         if (img.Shape.Length != 4 || img.Shape[0] != frames || img.Shape[1] != 96 || img.Shape[2] != 96 || img.Shape[3] != 3)

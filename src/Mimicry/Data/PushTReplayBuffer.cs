@@ -27,9 +27,9 @@ public sealed class PushTReplayBuffer
     public int EpisodeLength(int e) => (int)(EpisodeEnds[e] - EpisodeStart(e));
 
     /// <summary>Loads every array but <c>data/img</c>, checking shapes, ordering and finiteness.</summary>
-    public static PushTReplayBuffer Load(string path)
+    public static PushTReplayBuffer Load(string path, bool allowMissingChunks = false)
     {
-        var g = ZarrGroup.Open(path);
+        var g = ZarrGroup.Open(path, allowMissingChunks);
         float[] Read(string name, params long[] inner)
         {
             var a = g[name];

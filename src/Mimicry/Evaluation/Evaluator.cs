@@ -26,7 +26,21 @@ public sealed record EvalResult(string Task, int Episodes, long FirstSeed, int M
 /// <param name="GifPath">Where to write a GIF grid of the first <paramref name="GifEpisodes"/> rollouts (null: none).</param>
 /// <param name="GifEpisodes">Rollouts in the GIF grid.</param>
 public sealed record EvalOptions(int Episodes = 50, long FirstSeed = 100000, int? MaxSteps = null, int SamplingSeed = 0,
-    string? GifPath = null, int GifEpisodes = 8);
+    string? GifPath = null, int GifEpisodes = 8)
+{
+    /// <summary>Environment seeds are numpy RandomState seeds: 0 .. 2^32 - 1.</summary>
+    public const long MaxSeed = uint.MaxValue;
+
+    public void Validate()
+    {
+        if (Episodes < 1) throw new ArgumentException($"--episodes must be >= 1, got {Episodes}");
+        if (MaxSteps is < 1) throw new ArgumentException($"--max-steps must be >= 1, got {MaxSteps}");
+        if (FirstSeed < 0 || FirstSeed + Episodes - 1 > MaxSeed)
+            throw new ArgumentException($"--seed-start {FirstSeed} with {Episodes} episodes: seeds must lie in 0..{MaxSeed}");
+        if (SamplingSeed < 0) throw new ArgumentException($"--sampling-seed must be >= 0, got {SamplingSeed}");
+        if (GifEpisodes < 1) throw new ArgumentException($"GIF episodes must be >= 1, got {GifEpisodes}");
+    }
+}
 
 /// <summary>
 /// Runs a policy's actor on N environments at once, one control step at a time (diffusion_policy/
@@ -70,13 +84,12 @@ public static class Evaluator
     public static EvalResult Run(IActor actor, IReadOnlyList<string> observationKeys, Func<IEnv> makeEnv, EvalOptions options,
         Func<IEnv, int, SKBitmap>? render = null, IProgress<int>? progress = null, Action<int, IEnv>? onStep = null, Action<StepInput>? warmUp = null)
     {
+        options.Validate();
         int n = options.Episodes;
-        if (n < 1) throw new ArgumentException($"episodes must be >= 1, got {n}");
         if (actor.Slots < n) throw new ArgumentException($"the actor has {actor.Slots} slots for {n} episodes");
         using var envs = new VectorEnv(makeEnv, n);
         var spec = envs.Spec;
         int maxSteps = options.MaxSteps ?? spec.MaxSteps, actDim = spec.ActionDim;
-        if (maxSteps < 1) throw new ArgumentException($"max steps must be >= 1, got {maxSteps}");
         var features = observationKeys.Select(key =>
         {
             var kind = KindOf(key);

@@ -2,7 +2,9 @@ namespace Mimicry.IO;
 
 /// <summary>
 /// Writes that never leave a half-written file or folder under the real name: the content goes to a
-/// temporary sibling first and is renamed into place, so a crash keeps the previous version whole.
+/// temporary sibling first, is flushed to disk, and is renamed into place, so a crash keeps the previous
+/// version whole. A folder is swapped by two renames (the old one aside, the new one in); a crash between
+/// them leaves the previous folder as <c>NAME.old-*</c>, which <see cref="Recover"/> puts back.
 /// </summary>
 public static class AtomicFile
 {
@@ -15,6 +17,7 @@ public static class AtomicFile
         try
         {
             write(tmp);
+            Flush(tmp);
             File.Move(tmp, full, overwrite: true);
         }
         catch
@@ -33,11 +36,12 @@ public static class AtomicFile
     public static void WriteDirectory(string dir, Action<string> write)
     {
         dir = Path.GetFullPath(dir).TrimEnd('/');
-        string tmp = dir + $".tmp-{Guid.NewGuid():N}", old = dir + $".old-{Guid.NewGuid():N}";
+        string tmp = dir + $"{TmpInfix}{Guid.NewGuid():N}", old = dir + $"{OldInfix}{Guid.NewGuid():N}";
         Directory.CreateDirectory(tmp);
         try
         {
             write(tmp);
+            foreach (var file in Directory.EnumerateFiles(tmp, "*", SearchOption.AllDirectories)) Flush(file);
             if (Directory.Exists(dir)) Directory.Move(dir, old);
             Directory.Move(tmp, dir);
             if (Directory.Exists(old)) Directory.Delete(old, true);
@@ -48,5 +52,48 @@ public static class AtomicFile
             if (!Directory.Exists(dir) && Directory.Exists(old)) Directory.Move(old, dir);
             throw;
         }
+    }
+
+    private const string TmpInfix = ".tmp-", OldInfix = ".old-";
+
+    /// <summary>
+    /// Cleans up after a crash in <see cref="WriteDirectory"/>: when <paramref name="dir"/> is missing but a
+    /// previous version sits in <c>dir.old-*</c>, the newest is renamed back; then leftover temporary and
+    /// old copies are deleted. Returns what it did (null: nothing to do), for the log.
+    /// </summary>
+    public static string? Recover(string dir)
+    {
+        dir = Path.GetFullPath(dir).TrimEnd('/');
+        string? parent = Path.GetDirectoryName(dir);
+        if (parent == null || !Directory.Exists(parent)) return null;
+        string name = Path.GetFileName(dir);
+        var olds = Directory.GetDirectories(parent, name + OldInfix + "*").OrderByDescending(Directory.GetLastWriteTimeUtc).ToList();
+        var tmps = Directory.GetDirectories(parent, name + TmpInfix + "*");
+        string? note = null;
+        if (!Directory.Exists(dir) && olds.Count > 0)
+        {
+            Directory.Move(olds[0], dir);
+            note = $"recovered {dir} from {Path.GetFileName(olds[0])} (a write was interrupted between its two renames)";
+            olds.RemoveAt(0);
+        }
+        foreach (var d in olds.Concat(tmps)) Directory.Delete(d, true);
+        if (note == null && olds.Count + tmps.Length > 0) note = $"removed {olds.Count + tmps.Length} unfinished cop{(olds.Count + tmps.Length == 1 ? "y" : "ies")} of {dir}";
+        return note;
+    }
+
+    /// <summary>The newest complete previous version of <paramref name="dir"/> left by an interrupted swap, if any (read-only).</summary>
+    public static string? Previous(string dir)
+    {
+        dir = Path.GetFullPath(dir).TrimEnd('/');
+        string? parent = Path.GetDirectoryName(dir);
+        if (parent == null || !Directory.Exists(parent)) return null;
+        return Directory.GetDirectories(parent, Path.GetFileName(dir) + OldInfix + "*").OrderByDescending(Directory.GetLastWriteTimeUtc).FirstOrDefault();
+    }
+
+    /// <summary>Forces a file's contents to disk (fsync), so a rename never publishes data still in the page cache.</summary>
+    private static void Flush(string file)
+    {
+        using var s = new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        s.Flush(flushToDisk: true);
     }
 }

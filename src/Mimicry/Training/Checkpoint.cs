@@ -13,6 +13,7 @@ namespace Mimicry.Training;
 /// model.safetensors      the weights to act with (the EMA weights when EMA is on), names as in the reference code
 /// normalization.json     per-feature normalization mode and dataset statistics
 /// training/              what resuming needs: raw weights, optimizer state, trainer and RNG state
+/// checksums.json         SHA-256 of every file above, verified on load and on resume
 /// </code>
 /// Written to a temporary folder and swapped in by renames, so a crash keeps the previous checkpoint whole.
 /// </summary>
@@ -30,12 +31,16 @@ public static class Checkpoint
         normalizers.Save(Path.Combine(dir, NormalizationFile));
     }
 
+    /// <summary>Records the SHA-256 of every file of a finished checkpoint folder (checked by <see cref="Load"/> and on resume).</summary>
+    public static void SealFiles(string dir) => IO.FolderChecksums.Checkpoint.Write(dir);
+
     /// <summary>Loads a policy from a checkpoint folder (or a run folder holding <c>checkpoint/</c>).</summary>
     /// <param name="expected">When given, its policy section must equal the saved one, acting-only fields aside.</param>
     /// <param name="acting">Overrides of acting-only fields ("policy.sampler=ddim"); any other field is an error.</param>
     public static (RunConfig Config, IPolicy Policy) Load(string path, Device? device = null, RunConfig? expected = null, IReadOnlyList<string>? acting = null)
     {
         string dir = ResolveDir(path);
+        IO.FolderChecksums.Checkpoint.Verify(dir);
         var config = ConfigJson.Load<RunConfig>(Path.Combine(dir, ConfigFile));
         if (expected != null) EnsureSamePolicy(expected, config, dir, ignoreActing: true);
         if (acting is { Count: > 0 }) config = WithActingOverrides(config, acting, dir);
@@ -68,6 +73,8 @@ public static class Checkpoint
         if (File.Exists(Path.Combine(path, ConfigFile)) && File.Exists(Path.Combine(path, ModelFile))) return path;
         var inner = Path.Combine(path, "checkpoint");
         if (File.Exists(Path.Combine(inner, ModelFile))) return inner;
+        // A swap interrupted between its two renames leaves the previous checkpoint whole under checkpoint.old-*.
+        if (IO.AtomicFile.Previous(inner) is { } previous && File.Exists(Path.Combine(previous, ModelFile))) return previous;
         if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"checkpoint not found: {path}");
         throw new FileNotFoundException($"no checkpoint in {path}: expected {ModelFile} and {ConfigFile} there or in {inner}");
     }
@@ -75,7 +82,7 @@ public static class Checkpoint
     /// <summary>Loads weights strictly; a missing file, a missing tensor or a shape mismatch names the file and the config.</summary>
     public static void LoadWeights(nn.Module module, string file, RunConfig config)
     {
-        if (!File.Exists(file)) throw new FileNotFoundException($"weights not found: {file}", file);
+        IO.SafetensorsFile.Validate(file);
         try { module.load_safetensors(file, strict: true); }
         catch (Exception e) when (e is not FileNotFoundException)
         {

@@ -18,8 +18,12 @@ public sealed record RunConfig
 
     public void Validate()
     {
+        if (Policy is null) throw new ArgumentException($"policy: missing; give a policy section with a \"type\" ({string.Join(", ", PolicyRegistry.Names)})");
+        if (Train is null) throw new ArgumentException("train: must be an object (leave it out for the defaults)");
         Policy.Validate();
         Train.Validate();
+        Envs.Tasks.Get(Task);
+        Devices.Parse(Device);
     }
 
     /// <summary>The policy section as canonical JSON (to compare architectures).</summary>

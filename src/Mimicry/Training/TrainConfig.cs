@@ -48,6 +48,14 @@ public sealed record TrainConfig
                      ("ema_min_value", EmaMinValue), ("ema_max_value", EmaMaxValue) })
             if (!double.IsFinite(value)) throw new ArgumentException($"train.{name} must be a finite number, got {value}");
         if (Lr <= 0) throw new ArgumentException($"train.lr must be > 0, got {Lr}");
+        if (Beta1 < 0 || Beta1 >= 1 || Beta2 < 0 || Beta2 >= 1) throw new ArgumentException($"train.beta1 and train.beta2 must be in [0, 1), got {Beta1} and {Beta2}");
+        if (AdamEps <= 0) throw new ArgumentException($"train.adam_eps must be > 0, got {AdamEps}");
+        if (WeightDecay < 0) throw new ArgumentException($"train.weight_decay must be >= 0, got {WeightDecay}");
+        if (Seed < 0) throw new ArgumentException($"train.seed must be >= 0, got {Seed}");
+        if (EmaMinValue < 0 || EmaMaxValue > 1 || EmaMinValue > EmaMaxValue || EmaPower <= 0 || EmaInvGamma <= 0)
+            throw new ArgumentException($"train.ema_*: need 0 <= ema_min_value <= ema_max_value <= 1, ema_power > 0, ema_inv_gamma > 0");
+        if (EvalEvery < 0 || EvalEpisodes < 1) throw new ArgumentException($"train.eval_every must be >= 0 and train.eval_episodes >= 1, got {EvalEvery} and {EvalEpisodes}");
+        if (Threads < 0) throw new ArgumentException($"train.threads must be >= 0 (0: torch's default), got {Threads}");
         if (WarmupSteps < 0) throw new ArgumentException($"train.warmup_steps must be >= 0, got {WarmupSteps}");
         if (GradClipNorm < 0) throw new ArgumentException($"train.grad_clip_norm must be >= 0 (0: off), got {GradClipNorm}");
         if (ValFraction < 0 || ValFraction >= 1) throw new ArgumentException($"train.val_fraction must be in [0, 1), got {ValFraction}");

@@ -46,13 +46,19 @@ public sealed class Trainer : IDisposable
     public double ElapsedSeconds { get; private set; }
     public string CheckpointDir => Path.Combine(_runDir, "checkpoint");
     public string MetricsPath => Path.Combine(_runDir, "metrics.jsonl");
+    /// <summary>Where notes for the user go (a recovered checkpoint, a checkpoint saved on stop).</summary>
+    public Action<string>? Log { get; init; }
+    /// <summary>The command line that started the run, written to <c>RUN/command.txt</c> once the run folder is accepted.</summary>
+    public string? CommandLine { get; init; }
+    /// <summary>Whether the last <see cref="Run"/> stopped early on cancellation (after saving a checkpoint).</summary>
+    public bool Stopped { get; private set; }
 
     public Trainer(RunConfig config, EpisodeDataset dataset, string runDir)
     {
         config.Validate();
         _config = config;
         _runDir = runDir;
-        _device = torch.device(config.Device);
+        _device = Devices.Parse(config.Device);
         if (config.Train.Threads > 0) torch.set_num_threads(config.Train.Threads);
         torch.manual_seed(config.Train.Seed);
         var window = config.Policy.TrainingWindow;
@@ -87,17 +93,35 @@ public sealed class Trainer : IDisposable
     public long ParameterCount => _policy.ParameterCount();
 
     /// <summary>
-    /// Trains up to <c>train.steps</c>. <paramref name="evaluate"/>, when given, is called every
+    /// Trains up to <c>train.steps</c> into the run folder, which it locks. A fresh run refuses a folder that
+    /// already holds one (unless <paramref name="overwrite"/>); <paramref name="resume"/> needs a checkpoint,
+    /// restores it exactly, and validates it before anything in the folder is changed. Cancellation
+    /// (Ctrl-C) stops after the current step and saves a checkpoint first. <paramref name="evaluate"/>, when given, is called every
     /// <c>train.eval_every</c> steps with the acting weights loaded into a policy.
     /// </summary>
     public void Run(bool resume = false, Action<TrainProgress>? progress = null, Func<IPolicy, Evaluation.EvalResult>? evaluate = null,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default, bool overwrite = false)
     {
-        Directory.CreateDirectory(_runDir);
+        using var runLock = RunLock.Acquire(_runDir);
+        if (IO.AtomicFile.Recover(CheckpointDir) is { } note) Log?.Invoke(note);
+        CheckRunFolder(_runDir, resume, overwrite);
+        if (resume) Restore(); // validates the checkpoint against this config before anything is written
+        else if (Directory.Exists(CheckpointDir) || File.Exists(MetricsPath))
+        {
+            if (Directory.Exists(CheckpointDir)) Directory.Delete(CheckpointDir, true);
+            foreach (var f in new[] { MetricsPath, Path.Combine(_runDir, "training_curve.png"), Path.Combine(_runDir, "eval_curve.png") })
+                if (File.Exists(f)) File.Delete(f);
+        }
         ConfigJson.Save(_config, Path.Combine(_runDir, Checkpoint.ConfigFile));
-        if (resume && Directory.Exists(CheckpointDir)) Restore();
-        else if (File.Exists(MetricsPath)) File.Delete(MetricsPath);
+        if (CommandLine != null)
+        {
+            string commandFile = Path.Combine(_runDir, "command.txt");
+            if (resume && File.Exists(commandFile)) File.AppendAllText(commandFile, CommandLine + "\n");
+            else File.WriteAllText(commandFile, CommandLine + "\n");
+        }
         TrimMetrics();
+        Stopped = false;
+        int savedStep = resume ? Step : -1;
 
         var tc = _config.Train;
         var clock = Stopwatch.StartNew();
@@ -122,7 +146,10 @@ public sealed class Trainer : IDisposable
                 loss = output.Loss.item<float>();
                 foreach (var (name, term) in output.Terms) termSums[name] = termSums.GetValueOrDefault(name) + term.item<float>();
             }
-            if (!double.IsFinite(loss)) throw new InvalidOperationException($"training diverged: loss is {loss} at step {Step}");
+            if (!double.IsFinite(loss))
+                throw new TrainingDivergedException($"training diverged: the loss is {loss} at step {Step + 1}; " +
+                    (savedStep >= 0 ? $"{CheckpointDir} keeps step {savedStep}. " : "no checkpoint was written. ") +
+                    "Lower train.lr, or check the dataset for extreme values");
             Step++;
             lossSum += loss;
             lossCount++;
@@ -153,9 +180,31 @@ public sealed class Trainer : IDisposable
                 lossCount = 0;
                 termSums.Clear();
             }
-            if (checkpoint) Save();
+            if (checkpoint) { Save(); savedStep = Step; }
+        }
+        if (cancel.IsCancellationRequested && Step < tc.Steps)
+        {
+            if (savedStep != Step) Save();
+            Stopped = true;
+            Log?.Invoke($"stopped at step {Step}; checkpoint saved in {CheckpointDir} (continue with --resume)");
         }
         TrainingCurve.TryWrite(MetricsPath, Path.Combine(_runDir, "training_curve.png"));
+    }
+
+    /// <summary>
+    /// What a run folder allows: a fresh run needs a folder without one (or <paramref name="overwrite"/>);
+    /// <paramref name="resume"/> needs a checkpoint. Checked again under the lock by <see cref="Run"/>.
+    /// </summary>
+    public static void CheckRunFolder(string runDir, bool resume, bool overwrite)
+    {
+        string checkpoint = Path.Combine(runDir, "checkpoint");
+        bool hasCheckpoint = Directory.Exists(checkpoint) || IO.AtomicFile.Previous(checkpoint) != null;
+        bool hasRun = hasCheckpoint || File.Exists(Path.Combine(runDir, "metrics.jsonl"));
+        if (resume && !hasCheckpoint)
+            throw new IOException($"nothing to resume in {runDir}: it has no checkpoint/ yet (train without --resume to start it)");
+        if (!resume && hasRun && !overwrite)
+            throw new IOException($"{runDir} already holds a training run ({(hasCheckpoint ? "checkpoint/" : "metrics.jsonl")}): " +
+                "pass --resume to continue it, --overwrite to replace it, or choose another --out");
     }
 
     private Evaluation.EvalResult EvaluateActing(Func<IPolicy, Evaluation.EvalResult> evaluate)
@@ -197,6 +246,19 @@ public sealed class Trainer : IDisposable
 
     private sealed record TrainerState(int Step, long EmaStep, double ElapsedSeconds, BatchLoader.State Sampler);
 
+    /// <summary>The step and training seconds a checkpoint folder was saved at (null: not a training checkpoint, or unreadable).</summary>
+    public static (int Step, double ElapsedSeconds)? SavedProgress(string checkpointDir)
+    {
+        string file = Path.Combine(checkpointDir, Checkpoint.TrainingDir, Checkpoint.StateFile);
+        if (!File.Exists(file)) return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(file));
+            return (doc.RootElement.GetProperty("step").GetInt32(), doc.RootElement.GetProperty("elapsed_seconds").GetDouble());
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException) { return null; }
+    }
+
     /// <summary>Writes the acting checkpoint and the training state, atomically.</summary>
     public void Save()
     {
@@ -211,23 +273,36 @@ public sealed class Trainer : IDisposable
             using (var state = torch.random.get_rng_state()) File.WriteAllBytes(Path.Combine(training, Checkpoint.DefaultGeneratorFile), state.bytes.ToArray());
             File.WriteAllText(Path.Combine(training, Checkpoint.StateFile),
                 JsonSerializer.Serialize(new TrainerState(Step, _ema?.OptimizationStep ?? 0, ElapsedSeconds, _train.SaveState()), ConfigJson.Options));
+            Checkpoint.SealFiles(dir);
         });
     }
 
     private void Restore()
     {
         string dir = CheckpointDir, training = Path.Combine(dir, Checkpoint.TrainingDir);
+        IO.FolderChecksums.Checkpoint.Verify(dir);
         var saved = ConfigJson.Load<RunConfig>(Path.Combine(dir, Checkpoint.ConfigFile));
         Checkpoint.EnsureSamePolicy(_config, saved, dir);
+        if (saved.Dataset != _config.Dataset)
+            throw new InvalidDataException($"checkpoint {dir} was trained on dataset {saved.Dataset}; this run names {_config.Dataset}. Resume with the same dataset, or start a new run");
         Checkpoint.LoadWeights(_policy.Network, Path.Combine(training, Checkpoint.RawModelFile), saved);
         if (_emaNet != null) Checkpoint.LoadWeights(_emaNet, Path.Combine(dir, Checkpoint.ModelFile), saved);
-        _optimizer.load_state_dict(Path.Combine(training, Checkpoint.OptimizerFile));
-        var bytes = File.ReadAllBytes(Path.Combine(training, Checkpoint.GeneratorFile));
-        using (var state = torch.tensor(bytes, dtype: ScalarType.Byte)) _generator.set_state(state);
+        string optimizer = Path.Combine(training, Checkpoint.OptimizerFile);
+        if (!File.Exists(optimizer)) throw new FileNotFoundException($"checkpoint is incomplete: {optimizer} is missing", optimizer);
+        try { _optimizer.load_state_dict(optimizer); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"{optimizer}: cannot read the optimizer state ({e.Message}); the file is truncated or corrupt", e);
+        }
+        using (var current = _generator.get_state())
+        using (var state = ReadGeneratorState(Path.Combine(training, Checkpoint.GeneratorFile), current.NumberOfElements))
+            _generator.set_state(state);
         // The default generator draws dropout masks; checkpoints from before it was saved resume without it.
         string defaultGenerator = Path.Combine(training, Checkpoint.DefaultGeneratorFile);
         if (File.Exists(defaultGenerator))
-            using (var state = torch.tensor(File.ReadAllBytes(defaultGenerator), dtype: ScalarType.Byte)) torch.random.set_rng_state(state);
+            using (var current = torch.random.get_rng_state())
+            using (var state = ReadGeneratorState(defaultGenerator, current.NumberOfElements))
+                torch.random.set_rng_state(state);
         var s = ConfigJson.Load<TrainerState>(Path.Combine(training, Checkpoint.StateFile));
         Step = s.Step;
         ElapsedSeconds = s.ElapsedSeconds;
@@ -235,10 +310,20 @@ public sealed class Trainer : IDisposable
         _train.RestoreState(s.Sampler);
     }
 
+    /// <summary>A saved generator state, checked for size first (libtorch aborts the process on a wrong one).</summary>
+    private static Tensor ReadGeneratorState(string file, long expectedBytes)
+    {
+        if (!File.Exists(file)) throw new FileNotFoundException($"checkpoint is incomplete: {file} is missing", file);
+        var bytes = File.ReadAllBytes(file);
+        if (bytes.Length != expectedBytes)
+            throw new InvalidDataException($"{file}: {bytes.Length} bytes, a generator state has {expectedBytes}; the file is truncated or corrupt");
+        return torch.tensor(bytes, dtype: ScalarType.Byte);
+    }
+
     private void AppendMetrics(TrainMetrics m) =>
         File.AppendAllText(MetricsPath, JsonSerializer.Serialize(m, ConfigJson.Compact) + "\n");
 
-    /// <summary>On resume, drops metric lines written after the checkpoint, so the file reads as one run.</summary>
+    /// <summary>On resume, drops metric lines written after the checkpoint (and a line cut by a kill), so the file reads as one run.</summary>
     private void TrimMetrics()
     {
         if (!File.Exists(MetricsPath)) return;
@@ -258,3 +343,6 @@ public sealed class Trainer : IDisposable
         _generator.Dispose();
     }
 }
+
+/// <summary>The loss became NaN or infinite: training stops, the last checkpoint is kept.</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);

@@ -171,11 +171,15 @@ public class PolicyContractTests
             var e4 = Assert.Throws<InvalidDataException>(() => { using var t = new Trainer(ddim, TinyRuns.PushT(2), run); t.Run(resume: true); });
             Assert.Contains("policy.sampler", e4.Message);
 
-            // Weights that do not fit the config name the file.
+            // A hand-edited checkpoint file is caught by the checkpoint's checksums...
             File.WriteAllText(Path.Combine(run, "checkpoint", "config.json"),
                 File.ReadAllText(Path.Combine(run, "checkpoint", "config.json")).Replace("\"kernel_size\": 5", "\"kernel_size\": 3"));
             var e3 = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(run));
-            Assert.Contains("model.safetensors", e3.Message);
+            Assert.Contains("config.json: contents changed", e3.Message);
+            // ...and without them (a hand-assembled checkpoint), weights that do not fit the config name the file.
+            File.Delete(Path.Combine(run, "checkpoint", "checksums.json"));
+            var e5 = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(run));
+            Assert.Contains("model.safetensors", e5.Message);
         }
         finally { TempDirs.Delete(run); }
     }

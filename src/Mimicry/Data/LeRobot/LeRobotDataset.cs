@@ -20,7 +20,10 @@ public static class LeRobotDataset
     public static void Save(EpisodeDataset dataset, string root, string robotType = "", bool overwrite = false, IProgress<int>? progress = null)
     {
         root = Path.GetFullPath(root);
-        if (Directory.Exists(root) && !overwrite) throw new IOException($"{root} already exists (pass overwrite to replace it)");
+        if (File.Exists(root)) throw new IOException($"{root} is a file; give a folder for the dataset");
+        if (Directory.Exists(root) && !overwrite) throw new IOException($"{root} already exists (pass --overwrite to replace it)");
+        if (Directory.Exists(root) && !File.Exists(Path.Combine(root, LeRobotLayout.InfoPath)) && Directory.EnumerateFileSystemEntries(root).Any())
+            throw new IOException($"{root} exists and is not a LeRobot dataset (no {LeRobotLayout.InfoPath}); Mimicry will not delete it: remove it yourself or choose another folder");
         dataset.CheckFinite(); // nothing non-finite is ever written
         IO.AtomicFile.WriteDirectory(root, tmp =>
         {
@@ -38,6 +41,7 @@ public static class LeRobotDataset
             File.WriteAllText(Path.Combine(tmp, LeRobotLayout.TasksPath), new JsonObject { ["task_index"] = 0, ["task"] = dataset.Task }.ToJsonString(json) + "\n");
             // info.json last: a folder without it is not a dataset.
             File.WriteAllText(Path.Combine(tmp, LeRobotLayout.InfoPath), LeRobotLayout.Info(dataset, robotType).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            IO.FolderChecksums.Dataset.Write(tmp);
         });
     }
 
@@ -116,7 +120,8 @@ public static class LeRobotDataset
     public static EpisodeDataset Load(string root, IProgress<int>? progress = null)
     {
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"dataset folder not found: {root}");
-        var (features, fps, episodes, frames) = LeRobotLayout.ReadInfo(root);
+        IO.FolderChecksums.Dataset.Verify(root);
+        var (features, fps, episodes, frames, envTask) = LeRobotLayout.ReadInfo(root);
         var lengths = LeRobotLayout.ReadEpisodes(root);
         string info = Path.Combine(root, LeRobotLayout.InfoPath);
         if (lengths.Count != episodes) throw new InvalidDataException($"{info}: total_episodes is {episodes}, {LeRobotLayout.EpisodesPath} lists {lengths.Count}");
@@ -136,7 +141,7 @@ public static class LeRobotDataset
             ReadEpisode(root, e, e == 0 ? 0 : ends[e - 1], lengths[e], features, values, images).GetAwaiter().GetResult();
             progress?.Report(Interlocked.Increment(ref done));
         });
-        var dataset = new EpisodeDataset(features, ends, values, images, fps, LeRobotLayout.ReadTask(root), root);
+        var dataset = new EpisodeDataset(features, ends, values, images, fps, LeRobotLayout.ReadTask(root), root) { EnvTask = envTask };
         string stats = Path.Combine(root, LeRobotLayout.StatsPath);
         dataset.Stats = File.Exists(stats) ? DatasetStats.Load(stats) : DatasetStats.Compute(dataset);
         return dataset;
@@ -176,8 +181,9 @@ public static class LeRobotDataset
                 await ColumnReader.ReadNumeric(reader, dataLeaf, f, length, where, values[f.Name], (int)(start * f.Size));
             }
         }
-        catch (Exception e) when (e is not InvalidDataException and not FileNotFoundException and not NotSupportedException)
+        catch (Exception e) when (e is not FileNotFoundException and not NotSupportedException && !e.Message.Contains(path))
         {
+            // Parquet.Net and its codecs (Snappy, Thrift) throw without the file name, InvalidDataException among them.
             throw new InvalidDataException($"{where}: cannot read parquet ({e.Message})", e);
         }
     }

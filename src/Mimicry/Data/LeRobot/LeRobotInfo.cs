@@ -71,13 +71,16 @@ public static class LeRobotLayout
             ["data_path"] = DataPath,
             ["video_path"] = null,
             ["features"] = features,
+            ["mimicry_task"] = d.EnvTask,
         };
     }
 
     private static JsonObject Scalar(string dtype) => new() { ["dtype"] = dtype, ["shape"] = new JsonArray(1), ["names"] = null };
 
     /// <summary>Reads and checks <c>meta/info.json</c>; errors name the file and field.</summary>
-    public static (List<FeatureInfo> Features, int Fps, int Episodes, long Frames) ReadInfo(string root)
+    /// <summary>Reads and checks <c>meta/info.json</c>; EnvTask is Mimicry's task of the episodes ("mimicry_task",
+    /// or for older files inferred from robot_type), null when unknown.</summary>
+    public static (List<FeatureInfo> Features, int Fps, int Episodes, long Frames, string? EnvTask) ReadInfo(string root)
     {
         string path = Path.Combine(root, InfoPath);
         if (!File.Exists(path)) throw new FileNotFoundException($"not a LeRobot dataset: {path} is missing", path);
@@ -118,7 +121,14 @@ public static class LeRobotLayout
             string[]? names = node!["names"] is JsonObject o && o["motors"] is JsonArray m ? m.Select(x => x!.GetValue<string>()).ToArray() : null;
             result.Add(new FeatureInfo(name, type.Value, shape, names));
         }
-        return (result, fps, episodes, frames);
+        string? envTask = info["mimicry_task"] is JsonValue t && t.TryGetValue<string>(out var task) ? task
+            : (info["robot_type"] as JsonValue)?.TryGetValue<string>(out var robot) == true ? robot switch
+            {
+                PushTImport.RobotType => Envs.Tasks.PushT,
+                Envs.Fork.ForkExpert.RobotType => Envs.Tasks.Fork,
+                _ => null,
+            } : null;
+        return (result, fps, episodes, frames, envTask);
     }
 
     /// <summary>Episode lengths in order from <c>meta/episodes.jsonl</c>.</summary>

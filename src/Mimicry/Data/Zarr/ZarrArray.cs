@@ -155,14 +155,24 @@ public sealed class ZarrArray
         }
     }
 
-    /// <summary>Decodes one whole chunk (chunk shape, C order). A missing chunk is the fill value.</summary>
+    /// <summary>Whether a missing chunk file reads as the fill value (zarr's rule); off: an error naming the chunk.</summary>
+    public bool AllowMissingChunks { get; set; }
+
+    /// <summary>Decodes one whole chunk (chunk shape, C order). A missing chunk is an error, or the fill value when allowed.</summary>
     public byte[] ReadChunk(long[] idx)
     {
         string key = string.Join(_separator, idx);
         string file = System.IO.Path.Combine(Path, key);
         long n = Chunks.Aggregate(1L, (a, b) => a * b);
         var chunk = new byte[n * ItemSize];
-        if (!File.Exists(file)) { Fill(chunk); return chunk; }
+        if (!File.Exists(file))
+        {
+            if (!AllowMissingChunks)
+                throw new InvalidDataException($"Zarr array '{Path}': chunk '{key}' is missing ({file}); zarr would read it as the fill value {_fill}. " +
+                    "If the store was written sparse on purpose, pass --allow-missing-chunks");
+            Fill(chunk);
+            return chunk;
+        }
         byte[] raw = File.ReadAllBytes(file);
         try
         {

@@ -62,7 +62,7 @@ public static class ForkExpert
         {
             [FeatureKeys.State] = state.ToArray(), [FeatureKeys.Action] = action.ToArray(),
             [FeatureKeys.Reward] = reward.ToArray(), [FeatureKeys.Success] = success.ToArray(), [FeatureKeys.Done] = done.ToArray(),
-        }, fps: 10, task: "Reach the goal past the obstacle, on either side.");
+        }, fps: 10, task: "Reach the goal past the obstacle, on either side.") { EnvTask = Tasks.Fork };
         d2.Stats = DatasetStats.Compute(d2);
         return d2;
     }

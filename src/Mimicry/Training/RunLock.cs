@@ -1,0 +1,35 @@
+namespace Mimicry.Training;
+
+/// <summary>
+/// An exclusive lock on a run folder (<c>RUN/.lock</c>, an OS file lock released when the process ends,
+/// even on kill -9), so two trainings never write the same run: the second is refused with one line.
+/// </summary>
+public sealed class RunLock : IDisposable
+{
+    private readonly FileStream _stream;
+
+    private RunLock(FileStream stream) => _stream = stream;
+
+    public static RunLock Acquire(string runDir)
+    {
+        Directory.CreateDirectory(runDir);
+        string path = Path.Combine(runDir, ".lock");
+        try
+        {
+            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            stream.SetLength(0);
+            using (var w = new StreamWriter(stream, leaveOpen: true)) w.Write(Environment.ProcessId);
+            stream.Flush();
+            return new RunLock(stream);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            string owner;
+            try { owner = $" (pid {File.ReadAllText(path).Trim()})"; }
+            catch (IOException) { owner = ""; }
+            throw new IOException($"{runDir} is being written by another training{owner}: wait for it to finish, or train into another --out", e);
+        }
+    }
+
+    public void Dispose() => _stream.Dispose();
+}
