@@ -16,6 +16,8 @@ public static class Program
         TrainCommand.Create(),
         EvalCommand.Create(),
         MultimodalCommand.Create(),
+        PresetsCommand.Create(),
+        SweepCommand.Create(),
     };
 
     /// <summary>Quotes an argument for a POSIX shell when it holds anything but plain word characters.</summary>

@@ -23,8 +23,9 @@ internal static class EvalCommand
         var samplerSteps = new Option<int?>("--inference-steps") { Description = "shorthand for --set policy.num_inference_steps=N" };
         var device = new Option<string>("--device") { Description = "torch device", DefaultValueFactory = _ => "cpu" };
         var seed = new Option<int>("--sampling-seed") { Description = "seed of the policy's sampling noise", DefaultValueFactory = _ => 0 };
+        var checkpoints = new Option<string>("--checkpoints") { Description = "which checkpoints of each run: latest, last:K (the newest K kept with train.keep_checkpoints) or all; the report then gives the paper's max / avg", DefaultValueFactory = _ => "latest" };
         var cmd = new Command("eval", "Evaluate trained policies in simulation; writes report.json, report.md and rollout GIFs")
-        { runs, episodes, seedStart, maxSteps, gif, output, set, sampler, samplerSteps, device, seed };
+        { runs, episodes, seedStart, maxSteps, gif, output, set, sampler, samplerSteps, device, seed, checkpoints };
         cmd.SetAction(r => Cli.Run(() =>
         {
             var paths = r.GetValue(runs)!;
@@ -33,8 +34,14 @@ internal static class EvalCommand
             if (r.GetValue(sampler) is { } s) acting.Add($"policy.sampler={s.ToLowerInvariant()}");
             if (r.GetValue(samplerSteps) is { } n) acting.Add($"policy.num_inference_steps={n}");
             var options = new EvalOptions(r.GetValue(episodes), r.GetValue(seedStart), r.GetValue(maxSteps), r.GetValue(seed));
-            var report = Evaluate(paths.Select(p => (p, Path.GetFileName(Path.GetFullPath(p).TrimEnd('/')))).ToList(), options, acting,
-                r.GetValue(device)!, r.GetValue(gif), outDir);
+            string selection = r.GetValue(checkpoints)!;
+            var targets = paths.SelectMany(p =>
+            {
+                string name = Path.GetFileName(Path.GetFullPath(p).TrimEnd('/'));
+                var chosen = Checkpoint.Select(p, selection);
+                return chosen.Select(c => (c, selection == "latest" ? name : $"{name}@{Path.GetFileName(c)["step-".Length..].TrimStart('0')}"));
+            }).ToList();
+            var report = Evaluate(targets, options, acting, r.GetValue(device)!, r.GetValue(gif), outDir);
             Console.WriteLine($"wrote {Path.Combine(outDir, "report.json")} and report.md");
             return report.Policies.Count > 0 ? 0 : 1;
         }));
@@ -72,15 +79,29 @@ internal static class EvalCommand
             var result = Progress.Run($"evaluating {name}", options.Episodes * maxSteps,
                 p => Evaluator.Run(policy, taskEntry.Create, options with { GifPath = gifPath }, renderer.Render, p));
             Console.WriteLine($"{name}: avg max reward {result.AvgMaxReward:F3}, success rate {result.SuccessRate:P0}, latency p50 {result.LatencyP50Ms:F1} ms / p95 {result.LatencyP95Ms:F1} ms per call ({result.MeanBatchPerCall:F1} envs per call)");
-            var trained = Trainer.SavedProgress(Checkpoint.ResolveDir(path));
+            string dir = Checkpoint.ResolveDir(path);
+            var trained = Trainer.SavedProgress(dir);
             entries.Add(new ReportEntry(name, Path.GetFullPath(path), config.Policy.Name, policy.ParameterCount(), trained?.Step, trained?.ElapsedSeconds, result,
-                acting.Count > 0 ? acting : null));
-            string cmdFile = Path.Combine(Checkpoint.ResolveDir(path), "..", "command.txt");
+                acting.Count > 0 ? acting : null, config.Preset, config.Deviations, RunOf(dir), MethodOf(config)));
+            string cmdFile = Path.Combine(RunOf(dir), "command.txt");
             if (File.Exists(cmdFile)) commands.AddRange(File.ReadAllLines(cmdFile));
         }
         commands.Add(Cli.CommandLine);
+        commands = commands.Distinct().ToList();
         var report = new EvalReport(task ?? "", EvalReport.CurrentGitRevision(), DateTime.UtcNow.ToString("u"), commands, entries, firstGif);
         report.Save(outDir);
         return report;
     }
+
+    /// <summary>The run folder a checkpoint folder belongs to (RUN/checkpoint or RUN/checkpoints/step-N).</summary>
+    private static string RunOf(string checkpointDir)
+    {
+        string full = Path.GetFullPath(checkpointDir).TrimEnd('/');
+        string parent = Path.GetDirectoryName(full)!;
+        return Path.GetFileName(parent) == Checkpoint.KeptDir ? Path.GetDirectoryName(parent)! : parent;
+    }
+
+    /// <summary>A run's configuration without its training seed: runs that differ only in seed are one method.</summary>
+    private static string MethodOf(RunConfig config) =>
+        ConfigJson.Serialize(config with { Train = config.Train with { Seed = 0 }, Dataset = Path.GetFullPath(config.Dataset) });
 }

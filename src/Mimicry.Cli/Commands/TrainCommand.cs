@@ -25,13 +25,14 @@ internal static class TrainCommand
         var output = new Option<string>("--out") { Description = "run folder", Required = true };
         var steps = new Option<int?>("--steps") { Description = "training steps (train.steps)" };
         var configFile = new Option<string?>("--config") { Description = "JSON run config (dataset, policy, train, device) to start from" };
+        var preset = new Option<string?>("--preset") { Description = "start from a shipped preset (`mimicry presets` lists them with their deviations from the paper)" };
         var set = new Option<string[]>("--set") { Description = "override a config field, e.g. policy.down_dims=[64,128,256] or train.lr=3e-4", AllowMultipleArgumentsPerToken = false };
         var device = new Option<string?>("--device") { Description = "torch device: cpu, cuda, cuda:1" };
         var resume = new Option<bool>("--resume") { Description = "continue from the run folder's last checkpoint" };
         var overwrite = new Option<bool>("--overwrite") { Description = "replace a run already in --out (its checkpoint and metrics are deleted)" };
         var evalEvery = new Option<int?>("--eval-every") { Description = "evaluate in simulation every N steps (train.eval_every)" };
         var task = new Option<string?>("--task") { Description = "task to evaluate in (default: the dataset's; pusht for the bundled data)" };
-        var cmd = new Command(name, entry.Description) { dataset, output, steps, configFile, set, device, resume, overwrite, evalEvery, task };
+        var cmd = new Command(name, entry.Description) { dataset, output, steps, configFile, preset, set, device, resume, overwrite, evalEvery, task };
         cmd.SetAction(r => Cli.Run(() =>
         {
             string run = r.GetValue(output)!;
@@ -39,12 +40,22 @@ internal static class TrainCommand
             RunConfig config;
             string savedConfig = File.Exists(Path.Combine(run, "checkpoint", Checkpoint.ConfigFile))
                 ? Path.Combine(run, "checkpoint", Checkpoint.ConfigFile) : Path.Combine(run, Checkpoint.ConfigFile);
+            if (r.GetValue(configFile) != null && r.GetValue(preset) != null) throw new ArgumentException("--config and --preset both give a starting config: choose one");
             if (r.GetValue(configFile) is { } file) config = ConfigJson.Load<RunConfig>(file);
+            else if (r.GetValue(preset) is { } presetName) config = Presets.Get(presetName).Config;
             else if (r.GetValue(resume) && File.Exists(savedConfig)) config = ConfigJson.Load<RunConfig>(savedConfig);
             else config = new RunConfig { Policy = entry.Defaults(), Train = entry.TrainDefaults() };
             if (config.Policy is null) throw new ArgumentException($"{r.GetValue(configFile)}: policy: missing; give a policy section with \"type\": \"{name}\"");
             if (config.Policy.Name != name) throw new ArgumentException($"the config describes a {config.Policy.Name} policy, not {name}");
-            config = ConfigJson.WithOverrides(config, r.GetValue(set) ?? []);
+            var overrides = r.GetValue(set) ?? [];
+            config = ConfigJson.WithOverrides(config, overrides);
+            // A changed preset is a further deviation: say so in every report.
+            if (config.Preset != null && !r.GetValue(resume))
+            {
+                var extra = overrides.Select(o => $"{o} (set on the command line)")
+                    .Concat(r.GetValue(steps) is { } st ? [$"train.steps={st} (--steps)"] : Array.Empty<string>());
+                config = config with { Deviations = [.. config.Deviations, .. extra.Where(e => !config.Deviations.Contains(e))] };
+            }
             if (r.GetValue(dataset) is { } d) config = config with { Dataset = d };
             if (string.IsNullOrEmpty(config.Dataset)) config = config with { Dataset = Cli.ResolveData(null) };
             if (r.GetValue(steps) is { } s) config = config with { Train = config.Train with { Steps = s } };
@@ -60,7 +71,7 @@ internal static class TrainCommand
     /// <summary>
     /// Loads the dataset, takes the task from it (or checks <paramref name="task"/> against it), fits the
     /// observation key to what the dataset holds, then trains with a progress bar; Ctrl-C stops after a
-    /// checkpoint (exit 130), a second Ctrl-C at once.
+    /// checkpoint (exit 130), a second Ctrl-C at once; SIGTERM the same.
     /// </summary>
     public static int Train(RunConfig config, string run, bool resume, bool overwrite = false, string? task = null)
     {
@@ -82,17 +93,18 @@ internal static class TrainCommand
                 return result;
             }
             : null;
+        // Ctrl-C (SIGINT) or kill (SIGTERM): finish the step, save a checkpoint, exit 130. A second signal ends the process at once.
         using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCtrlC = (_, e) =>
+        void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
         {
-            if (cancel.IsCancellationRequested) return; // a second Ctrl-C: let the process end now
-            e.Cancel = true;
+            if (cancel.IsCancellationRequested) return; // the second one: default handling, the process ends now
+            context.Cancel = true;
             cancel.Cancel();
-            Console.Error.WriteLine("stopping after this step and saving a checkpoint (Ctrl-C again to quit at once)");
-        };
-        Console.CancelKeyPress += onCtrlC;
-        try { TrainLoop.Run(trainer, resume, overwrite, evaluate, cancel.Token); }
-        finally { Console.CancelKeyPress -= onCtrlC; }
+            Console.Error.WriteLine($"{context.Signal}: stopping after this step and saving a checkpoint (again to quit at once)");
+        }
+        using (System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal))
+        using (System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal))
+            TrainLoop.Run(trainer, resume, overwrite, evaluate, cancel.Token);
         if (trainer.Stopped) return 130;
         Console.WriteLine($"done: {trainer.Step} steps in {TimeSpan.FromSeconds(trainer.ElapsedSeconds):hh\\:mm\\:ss}; checkpoint {trainer.CheckpointDir}");
         return 0;

@@ -10,8 +10,12 @@ namespace Mimicry.Evaluation;
 
 /// <summary>One policy's row in a report: what was evaluated, how it was trained, how it acted, and the results.</summary>
 /// <param name="Acting">Acting-only settings changed for this evaluation ("policy.sampler=ddim"), if any.</param>
+/// <param name="Preset">The preset the run started from, if any.</param>
+/// <param name="Deviations">How the run's configuration departs from its paper.</param>
+/// <param name="Run">The run folder the checkpoint belongs to (several checkpoints of one run share it).</param>
+/// <param name="Method">The run's configuration without its seed: runs that differ only in seed share it.</param>
 public sealed record ReportEntry(string Name, string Checkpoint, string PolicyType, long Parameters, int? TrainSteps, double? TrainSeconds, EvalResult Result,
-    IReadOnlyList<string>? Acting = null);
+    IReadOnlyList<string>? Acting = null, string? Preset = null, IReadOnlyList<string>? Deviations = null, string? Run = null, string? Method = null);
 
 /// <summary>
 /// <c>report.json</c> + <c>report.md</c>: the evaluation of one or more policies on the same seeds, the
@@ -39,6 +43,9 @@ public sealed record EvalReport(string Task, string GitRevision, string Date, IR
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException) { return "unknown"; }
     }
+
+    /// <summary>The paper's max / avg over checkpoints and mean ± std over seeds, when the report holds several checkpoints or seeds.</summary>
+    public IReadOnlyList<MethodSummary> Summary => PaperStyle.Summarize(Policies);
 
     private static readonly JsonSerializerOptions Json = new(ConfigJson.Options) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip };
 
@@ -72,6 +79,16 @@ public sealed record EvalReport(string Task, string GitRevision, string Date, IR
         }
         sb.AppendLine();
         if (Gif != null) { sb.AppendLine($"Rollouts: `{Gif}`"); sb.AppendLine(); }
+        sb.Append(PaperStyle.Markdown(Policies));
+        foreach (var preset in Policies.Where(p => p.Preset != null || p.Deviations is { Count: > 0 }).GroupBy(p => (p.Preset, string.Join("\n", p.Deviations ?? []))))
+        {
+            var first0 = preset.First();
+            sb.AppendLine($"## Protocol: {(first0.Preset != null ? $"preset `{first0.Preset}`" : "custom")} ({string.Join(", ", preset.Select(p => p.Name))})");
+            sb.AppendLine();
+            if (first0.Deviations is not { Count: > 0 }) sb.AppendLine("No deviation from the paper's configuration.");
+            else { sb.AppendLine("Deviations from the paper:"); foreach (var d in first0.Deviations) sb.AppendLine($"- {d}"); }
+            sb.AppendLine();
+        }
         sb.AppendLine("## Per episode (max reward)");
         sb.AppendLine();
         sb.AppendLine("| seed | " + string.Join(" | ", Policies.Select(p => p.Name)) + " |");

@@ -7,8 +7,12 @@ public enum SamplerKind
 {
     /// <summary>DDPM ancestral sampling (Ho et al. 2020, Algorithm 2).</summary>
     Ddpm,
-    /// <summary>DDIM (Song et al. 2021, eq. 12) with any number of steps and eta.</summary>
+    /// <summary>DDIM (Song et al. 2021, eq. 12) with any number of steps and eta, as diffusers' DDIMScheduler.step
+    /// does by default and Diffusion Policy calls it: ε stays the network's output when x0 is clipped.</summary>
     Ddim,
+    /// <summary>DDIM with ε recomputed from the clipped x0 (diffusers' use_clipped_model_output=True): x0 and ε stay
+    /// consistent, and eta = 1 gives DDPM's posterior exactly. Not what DP runs.</summary>
+    DdimClipped,
 }
 
 /// <summary>One reverse step x_t → x_prev of a diffusion sampler, shared by every diffusion-style policy.</summary>
@@ -86,14 +90,17 @@ public sealed class DdpmSampler(NoiseSchedule schedule, int inferenceSteps, Pred
 
 /// <summary>
 /// DDIM (Song et al. 2021, eq. 12): x_prev = sqrt(ᾱ_prev) x0 + sqrt(1 - ᾱ_prev - σ²) ε + σ z with
-/// σ = eta sqrt((1-ᾱ_prev)/(1-ᾱ_t)) sqrt(1 - ᾱ_t/ᾱ_prev) (diffusers' DDIMScheduler.step). ε is taken
-/// from the (clipped) x0, i.e. diffusers' use_clipped_model_output=True, which keeps x0 and ε consistent;
-/// then eta = 1 gives exactly DDPM's posterior mean and variance (Song et al. 2021, §4.1).
+/// σ = eta sqrt((1-ᾱ_prev)/(1-ᾱ_t)) sqrt(1 - ᾱ_t/ᾱ_prev) (diffusers v0.11.1 DDIMScheduler.step, which
+/// Diffusion Policy pins). By default ε is the network's output even when x0 was clipped (diffusers'
+/// use_clipped_model_output=False, DP's call); <paramref name="useClippedModelOutput"/> recomputes ε from
+/// the clipped x0, which keeps them consistent (then eta = 1 gives DDPM's posterior, Song et al. §4.1).
 /// </summary>
-public sealed class DdimSampler(NoiseSchedule schedule, int inferenceSteps, double eta = 0.0, PredictionType prediction = PredictionType.Epsilon, bool clipSample = true, double clipRange = 1.0)
+public sealed class DdimSampler(NoiseSchedule schedule, int inferenceSteps, double eta = 0.0, PredictionType prediction = PredictionType.Epsilon, bool clipSample = true,
+    double clipRange = 1.0, bool useClippedModelOutput = false)
     : DiffusionSamplerBase(schedule, inferenceSteps, prediction, clipSample, clipRange)
 {
     public double Eta { get; } = eta >= 0 ? eta : throw new ArgumentOutOfRangeException(nameof(eta), eta, "eta must be >= 0");
+    public bool UseClippedModelOutput { get; } = useClippedModelOutput;
 
     public override Tensor Step(Tensor modelOutput, int t, Tensor sample, Generator? generator)
     {
@@ -101,7 +108,11 @@ public sealed class DdimSampler(NoiseSchedule schedule, int inferenceSteps, doub
         int prev = Previous(t);
         double abarT = Schedule.AlphaBarAt(t), abarPrev = Schedule.AlphaBarAt(prev);
         var x0 = PredictX0(modelOutput, sample, abarT);
-        var eps = (sample - Math.Sqrt(abarT) * x0) / Math.Sqrt(1 - abarT);
+        // ε as diffusers derives it: the network's (ε-prediction) or from its unclipped x0 (sample prediction);
+        // with use_clipped_model_output, from the clipped x0.
+        var eps = UseClippedModelOutput ? (sample - Math.Sqrt(abarT) * x0) / Math.Sqrt(1 - abarT)
+            : Prediction == PredictionType.Epsilon ? modelOutput
+            : (sample - Math.Sqrt(abarT) * modelOutput) / Math.Sqrt(1 - abarT);
         double variance = (1 - abarPrev) / (1 - abarT) * (1 - abarT / abarPrev);
         double sigma = Eta * Math.Sqrt(Math.Max(variance, 0));
         var result = Math.Sqrt(abarPrev) * x0 + Math.Sqrt(Math.Max(1 - abarPrev - sigma * sigma, 0)) * eps;

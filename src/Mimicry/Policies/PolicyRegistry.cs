@@ -17,12 +17,20 @@ namespace Mimicry.Policies;
 /// <param name="Create">Config, normalizers, device → the policy.</param>
 /// <param name="TrainDefaults">The method's optimization settings (its paper's, or LeRobot's).</param>
 /// <param name="Tiny">A config small enough for tests to train in seconds on Push-T keypoints.</param>
+/// <param name="Sweep">The fair-baseline sweep (<c>mimicry sweep NAME</c>): named sets of <c>--set</c> overrides, published or sensible settings.</param>
 public sealed record PolicyEntry(string Name, string Description, Type ConfigType, Func<PolicyConfig> Defaults,
-    Func<PolicyConfig, PolicyNormalizers, Device, IPolicy> Create, Func<TrainConfig> TrainDefaults, Func<PolicyConfig> Tiny)
+    Func<PolicyConfig, PolicyNormalizers, Device, IPolicy> Create, Func<TrainConfig> TrainDefaults, Func<PolicyConfig> Tiny,
+    IReadOnlyList<(string Name, string[] Overrides)> Sweep)
 {
     public static PolicyEntry Of<TConfig>(string name, string description, Func<TConfig, PolicyNormalizers, Device, IPolicy> create,
-        Func<TConfig> tiny, Func<TrainConfig>? train = null) where TConfig : PolicyConfig, new() =>
-        new(name, description, typeof(TConfig), () => new TConfig(), (c, n, d) => create((TConfig)c, n, d), train ?? (() => new TrainConfig()), tiny);
+        Func<TConfig> tiny, Func<TrainConfig>? train = null, IReadOnlyList<(string, string[])>? sweep = null) where TConfig : PolicyConfig, new() =>
+        new(name, description, typeof(TConfig), () => new TConfig(), (c, n, d) => create((TConfig)c, n, d), train ?? (() => new TrainConfig()), tiny, sweep ?? []);
+
+    /// <summary>The full grid over several axes, each a list of (label, overrides).</summary>
+    public static IReadOnlyList<(string, string[])> Grid(params (string Label, string[] Overrides)[][] axes) =>
+        axes.Aggregate((IEnumerable<(string Label, string[] Overrides)>)[("", [])], (acc, axis) =>
+            acc.SelectMany(a => axis.Select(b => (a.Label.Length == 0 ? b.Label : $"{a.Label}_{b.Label}", (string[])[.. a.Overrides, .. b.Overrides]))))
+        .Select(x => (x.Label, x.Overrides)).ToList();
 
     /// <summary>The fields of this policy's config that may change at evaluation (snake_case).</summary>
     public IReadOnlyList<string> ActingFields => ActingAttribute.FieldsOf(ConfigType);
@@ -36,7 +44,11 @@ public static class PolicyRegistry
         PolicyEntry.Of<DiffusionConfig>("diffusion", "Diffusion Policy (1-D conditional U-Net, DDPM/DDIM)",
             (c, n, d) => new DiffusionPolicy(c, n, d), tiny: () => new DiffusionConfig { DownDims = [16, 32], DiffusionStepEmbedDim = 32 }),
         PolicyEntry.Of<BcConfig>("bc", "Behaviour cloning (MLP regression of the action chunk, MSE)",
-            (c, n, d) => new BcPolicy(c, n, d), tiny: () => new BcConfig { HiddenDims = [64, 64], Dropout = 0.1 }),
+            (c, n, d) => new BcPolicy(c, n, d), tiny: () => new BcConfig { HiddenDims = [64, 64], Dropout = 0.1 },
+            sweep: PolicyEntry.Grid(
+                [("w256x3", ["policy.hidden_dims=[256,256,256]"]), ("w1024x3", ["policy.hidden_dims=[1024,1024,1024]"])],
+                [("lr1e-4", ["train.lr=1e-4"]), ("lr1e-3", ["train.lr=1e-3"])],
+                [("H16Ta8", ["policy.horizon=16", "policy.n_action_steps=8"]), ("H2Ta1", ["policy.horizon=2", "policy.n_action_steps=1"])])),
     ];
 
     public static IEnumerable<string> Names => All.Select(e => e.Name);

@@ -68,6 +68,40 @@ public static class Checkpoint
         return result;
     }
 
+    /// <summary>Where a run keeps the acting weights of its last K checkpoints (<c>train.keep_checkpoints</c>).</summary>
+    public const string KeptDir = "checkpoints";
+
+    public static string KeptName(int step) => $"step-{step:D7}";
+
+    /// <summary>The kept checkpoints of a run, oldest first.</summary>
+    public static IReadOnlyList<(int Step, string Dir)> Kept(string runDir)
+    {
+        string dir = Path.Combine(runDir, KeptDir);
+        if (!Directory.Exists(dir)) return [];
+        return Directory.GetDirectories(dir, "step-*")
+            .Select(d => (Ok: int.TryParse(Path.GetFileName(d)["step-".Length..], out int step), Step: step, Dir: d))
+            .Where(k => k.Ok && !k.Dir.Contains(".tmp-") && !k.Dir.Contains(".old-")).OrderBy(k => k.Step).Select(k => (k.Step, k.Dir)).ToList();
+    }
+
+    /// <summary>
+    /// The checkpoints a selection names: "latest" (the run's checkpoint/), "last:K" (the newest K kept ones),
+    /// or "all" (every kept one).
+    /// </summary>
+    public static IReadOnlyList<string> Select(string runPath, string selection)
+    {
+        if (selection == "latest") return [runPath];
+        var kept = Kept(runPath);
+        if (kept.Count == 0)
+            throw new ArgumentException($"--checkpoints {selection}: {runPath} kept no checkpoints (train it with train.keep_checkpoints=K)");
+        if (selection == "all") return kept.Select(k => k.Dir).ToList();
+        if (selection.StartsWith("last:", StringComparison.Ordinal) && int.TryParse(selection[5..], out int k) && k >= 1)
+        {
+            if (k > kept.Count) throw new ArgumentException($"--checkpoints {selection}: {runPath} kept {kept.Count} checkpoints");
+            return kept.TakeLast(k).Select(c => c.Dir).ToList();
+        }
+        throw new ArgumentException($"--checkpoints '{selection}': use latest, last:K or all");
+    }
+
     public static string ResolveDir(string path)
     {
         if (File.Exists(Path.Combine(path, ConfigFile)) && File.Exists(Path.Combine(path, ModelFile))) return path;

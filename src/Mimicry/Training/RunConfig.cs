@@ -15,6 +15,10 @@ public sealed record RunConfig
     public TrainConfig Train { get; init; } = new();
     /// <summary>Torch device: "cpu", "cuda", "cuda:1".</summary>
     public string Device { get; init; } = "cpu";
+    /// <summary>The preset this run started from (<c>mimicry presets</c>), if any.</summary>
+    public string? Preset { get; init; }
+    /// <summary>How this configuration differs from the paper it follows, printed in every report.</summary>
+    public IReadOnlyList<string> Deviations { get; init; } = [];
 
     public void Validate()
     {

@@ -31,6 +31,12 @@ public sealed record TrainConfig
     public int Seed { get; init; } = 42;
     /// <summary>Fraction of episodes held out for validation loss (DP: 0.02).</summary>
     public double ValFraction { get; init; } = 0.02;
+    /// <summary>How episodes are split: seeded (val_fraction, max_train_episodes) or dp_pusht (the paper's 90 / 4 Push-T episodes).</summary>
+    public Data.Sampling.SplitKind Split { get; init; } = Data.Sampling.SplitKind.Seeded;
+    /// <summary>At most this many training episodes (DP Push-T: 90); null: every episode not held out.</summary>
+    public int? MaxTrainEpisodes { get; init; }
+    /// <summary>Also keep the acting weights of the last K checkpoints in <c>RUN/checkpoints/step-N/</c> (0: only the latest), for paper-style reporting.</summary>
+    public int KeepCheckpoints { get; init; }
     public int LogEvery { get; init; } = 50;
     public int CheckpointEvery { get; init; } = 1000;
     /// <summary>Evaluate in simulation every this many steps (0: only when asked).</summary>
@@ -55,6 +61,8 @@ public sealed record TrainConfig
         if (EmaMinValue < 0 || EmaMaxValue > 1 || EmaMinValue > EmaMaxValue || EmaPower <= 0 || EmaInvGamma <= 0)
             throw new ArgumentException($"train.ema_*: need 0 <= ema_min_value <= ema_max_value <= 1, ema_power > 0, ema_inv_gamma > 0");
         if (EvalEvery < 0 || EvalEpisodes < 1) throw new ArgumentException($"train.eval_every must be >= 0 and train.eval_episodes >= 1, got {EvalEvery} and {EvalEpisodes}");
+        if (MaxTrainEpisodes is < 1) throw new ArgumentException($"train.max_train_episodes must be >= 1 (or null: all), got {MaxTrainEpisodes}");
+        if (KeepCheckpoints < 0) throw new ArgumentException($"train.keep_checkpoints must be >= 0, got {KeepCheckpoints}");
         if (Threads < 0) throw new ArgumentException($"train.threads must be >= 0 (0: torch's default), got {Threads}");
         if (WarmupSteps < 0) throw new ArgumentException($"train.warmup_steps must be >= 0, got {WarmupSteps}");
         if (GradClipNorm < 0) throw new ArgumentException($"train.grad_clip_norm must be >= 0 (0: off), got {GradClipNorm}");

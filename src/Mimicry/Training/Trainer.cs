@@ -40,6 +40,8 @@ public sealed class Trainer : IDisposable
     private readonly Device _device;
 
     public IPolicy Policy => _policy;
+    /// <summary>The training and validation episodes.</summary>
+    public EpisodeSplit Split { get; }
     /// <summary>The weights to act with: the EMA copy when EMA is on.</summary>
     public nn.Module ActingNetwork => _emaNet ?? _policy.Network;
     public int Step { get; private set; }
@@ -65,7 +67,9 @@ public sealed class Trainer : IDisposable
         DerivedFeatures.Ensure(dataset, window.Features.Select(f => f.Key));
         dataset.Stats ??= DatasetStats.Compute(dataset);
         var normalizers = PolicyNormalizers.From(dataset.Stats, config.Policy);
-        var split = EpisodeSplit.Create(dataset.Episodes, config.Train.ValFraction, config.Train.Seed);
+        var split = EpisodeSplit.Create(config.Train.Split, dataset.Episodes, config.Train.ValFraction, config.Train.Seed, config.Train.MaxTrainEpisodes,
+            dataset.Source ?? config.Dataset);
+        Split = split;
         _train = new BatchLoader(dataset, split.Train, window, normalizers.All(), config.Train.BatchSize, config.Train.Seed, _device);
         if (split.Validation.Length > 0)
             _val = new BatchLoader(dataset, split.Validation, window, normalizers.All(), config.Train.BatchSize, config.Train.Seed + 1, _device);
@@ -109,6 +113,7 @@ public sealed class Trainer : IDisposable
         else if (Directory.Exists(CheckpointDir) || File.Exists(MetricsPath))
         {
             if (Directory.Exists(CheckpointDir)) Directory.Delete(CheckpointDir, true);
+            if (Directory.Exists(KeptCheckpointsDir)) Directory.Delete(KeptCheckpointsDir, true);
             foreach (var f in new[] { MetricsPath, Path.Combine(_runDir, "training_curve.png"), Path.Combine(_runDir, "eval_curve.png") })
                 if (File.Exists(f)) File.Delete(f);
         }
@@ -275,6 +280,25 @@ public sealed class Trainer : IDisposable
                 JsonSerializer.Serialize(new TrainerState(Step, _ema?.OptimizationStep ?? 0, ElapsedSeconds, _train.SaveState()), ConfigJson.Options));
             Checkpoint.SealFiles(dir);
         });
+        if (_config.Train.KeepCheckpoints > 0) KeepCheckpoint();
+    }
+
+    /// <summary>The folder of the kept acting checkpoints (<c>train.keep_checkpoints</c>).</summary>
+    public string KeptCheckpointsDir => Path.Combine(_runDir, Checkpoint.KeptDir);
+
+    /// <summary>Copies the acting files of this step into <c>checkpoints/step-N/</c> and drops all but the newest K.</summary>
+    private void KeepCheckpoint()
+    {
+        string kept = Path.Combine(KeptCheckpointsDir, Checkpoint.KeptName(Step));
+        IO.AtomicFile.WriteDirectory(kept, dir =>
+        {
+            foreach (var file in new[] { Checkpoint.ConfigFile, Checkpoint.ModelFile, Checkpoint.NormalizationFile })
+                File.Copy(Path.Combine(CheckpointDir, file), Path.Combine(dir, file));
+            Directory.CreateDirectory(Path.Combine(dir, Checkpoint.TrainingDir));
+            File.Copy(Path.Combine(CheckpointDir, Checkpoint.TrainingDir, Checkpoint.StateFile), Path.Combine(dir, Checkpoint.TrainingDir, Checkpoint.StateFile));
+            Checkpoint.SealFiles(dir);
+        });
+        foreach (var old in Checkpoint.Kept(_runDir).SkipLast(_config.Train.KeepCheckpoints)) Directory.Delete(old.Dir, true);
     }
 
     private void Restore()

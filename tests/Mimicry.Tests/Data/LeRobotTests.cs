@@ -197,8 +197,11 @@ public class LeRobotTests
             Assert.Contains("episode 1, frame 3, feature 'action'[1]", onSave.Message);
             Assert.NotNull(LeRobotDataset.Load(dir)); // ... and the dataset already there is untouched.
 
-            // A file that holds a NaN (as another writer could leave it) is rejected on load.
+            // A file that holds a NaN (as another writer could leave it) is rejected on load: first by the checksums
+            // Mimicry recorded, and in a dataset written by another tool (no checksums) by the value check.
             await LeRobotDataset.WriteEpisode(d, 1, Path.Combine(dir, LeRobotLayout.EpisodeFile(1)));
+            Assert.Contains("episode_000001.parquet: contents changed", Assert.Throws<InvalidDataException>(() => LeRobotDataset.Load(dir)).Message);
+            File.Delete(Path.Combine(dir, Mimicry.IO.FolderChecksums.Dataset.FileName));
             var fromFile = Assert.Throws<InvalidDataException>(() => LeRobotDataset.Load(dir));
             Assert.Contains("episode_000001.parquet (episode 1), frame 3, feature 'action'[1]", fromFile.Message);
 

@@ -24,15 +24,32 @@ public class SamplerTests
     private static readonly float[] X = [0.3f, -0.7f, 1.2f, 0.05f];
     private static readonly float[] Eps = [0.1f, 0.2f, -0.3f, 0.4f];
 
+    /// <summary>
+    /// One DDIM step t = 50 → 40 (10 of 100 steps, eta 0, squared-cosine betas, clip ±1) worked out in float64
+    /// from diffusers v0.11.1 DDIMScheduler.step (scheduling_ddim.py): x0 = (x - sqrt(1-ᾱ_t) ε) / sqrt(ᾱ_t),
+    /// clipped; x_prev = sqrt(ᾱ_prev) x0 + sqrt(1-ᾱ_prev) ε. Components 2 and 3 have x0 clipped.
+    /// </summary>
     [Fact]
-    public void One_DDIM_update_matches_reference()
+    public void One_DDIM_update_matches_diffusers_default()
     {
         var s = new NoiseSchedule();
         var ddim = new DdimSampler(s, inferenceSteps: 10, eta: 0);
         Assert.Equal(new[] { 90, 80, 70, 60, 50, 40, 30, 20, 10, 0 }, ddim.Timesteps);
         Assert.Equal(40, ddim.Previous(50));
         using var prev = ddim.Step(torch.tensor(Eps), 50, torch.tensor(X), generator: null);
-        double[] expected = [0.32255677074085304, -0.8023862011266906, 1.2220139808800374, -0.03228417891662885];
+        // use_clipped_model_output=False (DP's call): ε stays the network's output.
+        double[] expected = [0.32255678411556415, -0.6740676272263417, 0.6134471425468873, -0.032284179397700535];
+        var got = prev.data<float>().ToArray();
+        for (int i = 0; i < 4; i++) Assert.Equal(expected[i], got[i], 5);
+    }
+
+    [Fact]
+    public void One_DDIM_update_with_clipped_model_output_matches_diffusers()
+    {
+        var ddim = new DdimSampler(new NoiseSchedule(), inferenceSteps: 10, eta: 0, useClippedModelOutput: true);
+        using var prev = ddim.Step(torch.tensor(Eps), 50, torch.tensor(X), generator: null);
+        // use_clipped_model_output=True: ε = (x - sqrt(ᾱ_t) clip(x0)) / sqrt(1-ᾱ_t).
+        double[] expected = [0.3225567841155641, -0.8023861911219847, 1.222014020898861, -0.032284179397700535];
         var got = prev.data<float>().ToArray();
         for (int i = 0; i < 4; i++) Assert.Equal(expected[i], got[i], 5);
     }
@@ -54,7 +71,7 @@ public class SamplerTests
         // posterior-mean path; with a fixed stand-in model they must agree at every one of the 100 steps.
         var s = new NoiseSchedule();
         var ddpm = new DdpmSampler(s, 100);
-        var ddim = new DdimSampler(s, 100, eta: 1.0);
+        var ddim = new DdimSampler(s, 100, eta: 1.0, useClippedModelOutput: true); // the variant whose eta = 1 is DDPM
         Assert.Equal(ddpm.Timesteps, ddim.Timesteps);
         torch.manual_seed(3);
         var start = torch.randn(8, 16, 2);

@@ -65,7 +65,7 @@ public class ActingRegressionTests
         var config = TinyRuns.Diffusion(steps: 150) with
         {
             Task = Tasks.Fork,
-            Policy = new DiffusionConfig { ObservationKey = FeatureKeys.State, DownDims = [16, 32], DiffusionStepEmbedDim = 32, Sampler = Mimicry.Generative.SamplerKind.Ddim, NumInferenceSteps = 10 },
+            Policy = new DiffusionConfig { ObservationKey = FeatureKeys.State, DownDims = [16, 32], DiffusionStepEmbedDim = 32, Sampler = Mimicry.Generative.SamplerKind.DdimClipped, NumInferenceSteps = 10 }, // the DDIM of revision be8f552
         };
         var scores = TrainAndEvaluate(config, ForkExpert.Demonstrations(30, seed: 2), () => new ForkEnv(), new EvalOptions(Episodes: 6, FirstSeed: 100000, MaxSteps: ForkEnv.MaxSteps, SamplingSeed: 1));
         Assert.Equal(ExpectedForkDiffusion, scores);

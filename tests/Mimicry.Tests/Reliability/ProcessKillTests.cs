@@ -6,8 +6,9 @@ using Mimicry.Training;
 namespace Mimicry.Tests.Reliability;
 
 /// <summary>
-/// The CLI as a separate process, stopped the hard ways: Ctrl-C (SIGINT) saves a checkpoint and exits 130;
-/// kill -9 mid-run, then --resume, ends with the same weights as a run never interrupted.
+/// The CLI as a separate process, stopped the hard ways: a stop signal saves a checkpoint and exits 130
+/// (SIGTERM here: a test runner's children may inherit an ignored SIGINT; Ctrl-C's SIGINT takes the same
+/// handler); kill -9 mid-run, then --resume, ends with the same weights as a run never interrupted.
 /// </summary>
 [Collection(nameof(MemoryMeasurements))]
 public class ProcessKillTests
@@ -51,7 +52,7 @@ public class ProcessKillTests
     private static int? CheckpointStep(string run) => Trainer.SavedProgress(Path.Combine(run, "checkpoint"))?.Step;
 
     [Fact]
-    public void Ctrl_C_saves_a_checkpoint_and_kill_9_resumes_to_the_same_weights()
+    public void A_stop_signal_saves_a_checkpoint_and_kill_9_resumes_to_the_same_weights()
     {
         if (!OperatingSystem.IsLinux()) return;
         string root = TempDirs.New("kill");
@@ -64,12 +65,16 @@ public class ProcessKillTests
             string interrupted = Path.Combine(root, "int");
             using (var p = Start(Train(data, interrupted, 1_000_000)))
             {
-                WaitFor(() => CheckpointStep(interrupted) >= 50, p);
-                Process.Start("kill", ["-INT", p.Id.ToString()])!.WaitForExit();
-                Assert.True(p.WaitForExit(60_000), "did not stop after Ctrl-C");
+                try
+                {
+                    WaitFor(() => CheckpointStep(interrupted) >= 50, p);
+                    Process.Start("kill", ["-TERM", p.Id.ToString()])!.WaitForExit();
+                    Assert.True(p.WaitForExit(60_000), "did not stop after SIGTERM");
+                }
+                finally { if (!p.HasExited) { p.Kill(); p.WaitForExit(); } }
                 string err = p.StandardError.ReadToEnd();
                 Assert.True(p.ExitCode == 130, $"exit {p.ExitCode}: {err}");
-                Assert.Contains("saving a checkpoint", err);
+                Assert.Contains("SIGTERM: stopping after this step and saving a checkpoint", err);
                 int step = CheckpointStep(interrupted)!.Value;
                 Assert.True(step >= 50, $"checkpoint at {step}");
                 var last = TrainingCurve.ReadMetrics(Path.Combine(interrupted, "metrics.jsonl")).Last().Step;
@@ -82,9 +87,12 @@ public class ProcessKillTests
             Assert.True(straight.Code == 0, straight.Err);
             using (var p = Start(Train(data, killed, 400)))
             {
-                WaitFor(() => CheckpointStep(killed) >= 100, p);
-                p.Kill(); // SIGKILL
-                p.WaitForExit();
+                try { WaitFor(() => CheckpointStep(killed) >= 100, p); }
+                finally
+                {
+                    if (!p.HasExited) p.Kill(); // SIGKILL
+                    p.WaitForExit();
+                }
             }
             Assert.True(CheckpointStep(killed) < 400);
             var resumed = CliTests.Run("train", "bc", "--out", killed, "--steps", "400", "--resume");

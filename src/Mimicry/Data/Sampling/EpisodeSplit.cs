@@ -2,10 +2,37 @@ using Mimicry.Envs;
 
 namespace Mimicry.Data.Sampling;
 
+/// <summary>How training episodes are chosen.</summary>
+public enum SplitKind
+{
+    /// <summary>A seeded shuffle holds out round(n · val_fraction) episodes; max_train_episodes keeps the first of the rest.</summary>
+    Seeded,
+    /// <summary>The Diffusion Policy paper's Push-T split: validation {18, 90, 134, 157}, 90 training episodes (<see cref="DiffusionPolicySplit"/>).</summary>
+    DpPusht,
+}
+
 /// <summary>A seeded split of episode indices into training and validation (by whole episodes, as DP's get_val_mask).</summary>
 public sealed record EpisodeSplit(int[] Train, int[] Validation)
 {
     /// <summary>Picks round(n * valFraction) validation episodes (at least one when valFraction &gt; 0 and n &gt; 1) with a seeded shuffle.</summary>
+    /// <summary>The split a training run asks for.</summary>
+    /// <param name="maxTrainEpisodes">Keep at most this many training episodes (DP's max_train_episodes; null: all).</param>
+    public static EpisodeSplit Create(SplitKind kind, int episodes, double valFraction, int seed, int? maxTrainEpisodes, string source)
+    {
+        if (kind == SplitKind.DpPusht)
+        {
+            if (maxTrainEpisodes is { } m && m != DiffusionPolicySplit.TrainEpisodes)
+                throw new ArgumentException($"train.split dp_pusht has DP's {DiffusionPolicySplit.TrainEpisodes} training episodes; train.max_train_episodes {m} needs train.split seeded");
+            return DiffusionPolicySplit.For(episodes, source);
+        }
+        var split = Create(episodes, valFraction, seed);
+        if (maxTrainEpisodes is not { } max || max >= split.Train.Length) return split;
+        if (max < 1) throw new ArgumentException($"train.max_train_episodes must be >= 1, got {max}");
+        var train = (int[])split.Train.Clone();
+        new NumpyRandomState(seed).Shuffle(train); // as DP's downsample_mask: a seeded choice among the training episodes
+        return split with { Train = train[..max].Order().ToArray() };
+    }
+
     public static EpisodeSplit Create(int episodes, double valFraction, int seed)
     {
         if (episodes < 1) throw new ArgumentException("no episodes to split");

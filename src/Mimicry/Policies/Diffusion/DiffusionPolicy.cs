@@ -30,6 +30,8 @@ public sealed class DiffusionPolicy : PolicyBase<DiffusionConfig>
         {
             SamplerKind.Ddpm => new DdpmSampler(schedule, config.NumInferenceSteps, config.PredictionType, config.ClipSample, config.ClipSampleRange),
             SamplerKind.Ddim => new DdimSampler(schedule, config.NumInferenceSteps, config.DdimEta, config.PredictionType, config.ClipSample, config.ClipSampleRange),
+            SamplerKind.DdimClipped => new DdimSampler(schedule, config.NumInferenceSteps, config.DdimEta, config.PredictionType, config.ClipSample, config.ClipSampleRange,
+                useClippedModelOutput: true),
             _ => throw new ArgumentOutOfRangeException(nameof(config), config.Sampler, "unknown sampler"),
         });
         _net = (ConditionalUnet1d)CreateNetwork();

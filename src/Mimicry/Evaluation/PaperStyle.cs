@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Text;
+
+namespace Mimicry.Evaluation;
+
+/// <summary>One training run's checkpoints, as the Diffusion Policy paper reports them: the max and the mean of their scores.</summary>
+public sealed record RunSummary(string Run, int Checkpoints, double MaxAvgMaxReward, double MeanAvgMaxReward, double MaxSuccessRate, double MeanSuccessRate);
+
+/// <summary>Runs that differ only in their training seed, summarized as mean ± std over seeds, beside the paper's number.</summary>
+public sealed record MethodSummary(string Label, IReadOnlyList<RunSummary> Runs, double MaxMean, double MaxStd, double AvgMean, double AvgStd,
+    double SuccessMaxMean, double SuccessAvgMean, double? PaperMax, string? PaperSource);
+
+/// <summary>
+/// The paper's reporting (Chi et al. 2023, §V): for each training seed, the max and the average of the
+/// scores of its last checkpoints (the paper: the last 10, one every 50 epochs); then the mean and
+/// standard deviation of each over 3 training seeds.
+/// </summary>
+public static class PaperStyle
+{
+    public static IReadOnlyList<MethodSummary> Summarize(IReadOnlyList<ReportEntry> entries)
+    {
+        var runs = entries.Where(e => e.Run != null).GroupBy(e => e.Run!).Select(g => (Method: g.First().Method ?? g.Key, Label: Label(g.First()), First: g.First(), Summary: new RunSummary(g.Key, g.Count(),
+            g.Max(e => e.Result.AvgMaxReward), g.Average(e => e.Result.AvgMaxReward), g.Max(e => e.Result.SuccessRate), g.Average(e => e.Result.SuccessRate)))).ToList();
+        if (runs.Count == 0 || runs.All(r => r.Summary.Checkpoints == 1) && runs.GroupBy(r => r.Method).All(m => m.Count() == 1)) return [];
+        return runs.GroupBy(r => r.Method).Select(m =>
+        {
+            var s = m.Select(r => r.Summary).ToList();
+            var preset = m.First().First.Preset is { } name ? Training.Presets.All.FirstOrDefault(p => p.Name == name) : null;
+            return new MethodSummary(m.First().Label, s, s.Average(r => r.MaxAvgMaxReward), Std(s.Select(r => r.MaxAvgMaxReward)),
+                s.Average(r => r.MeanAvgMaxReward), Std(s.Select(r => r.MeanAvgMaxReward)), s.Average(r => r.MaxSuccessRate), s.Average(r => r.MeanSuccessRate),
+                preset?.PaperMax, preset?.PaperSource);
+        }).ToList();
+    }
+
+    private static string Label(ReportEntry e) => (e.Preset ?? e.PolicyType) + (e.Acting is { Count: > 0 } a ? $" [{string.Join(", ", a)}]" : "");
+
+    /// <summary>Sample standard deviation (n - 1); 0 for a single value.</summary>
+    public static double Std(IEnumerable<double> values)
+    {
+        var v = values.ToList();
+        if (v.Count < 2) return 0;
+        double mean = v.Average();
+        return Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Count - 1));
+    }
+
+    public static string Markdown(IReadOnlyList<ReportEntry> entries)
+    {
+        var summary = Summarize(entries);
+        if (summary.Count == 0) return "";
+        var ci = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine("## Paper-style summary: max / avg over each run's checkpoints, mean ± std over training seeds");
+        sb.AppendLine();
+        sb.AppendLine("| method | seeds | checkpoints per seed | max (avg max reward) | avg (avg max reward) | success, max / avg | paper (max) |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---|");
+        foreach (var m in summary)
+            sb.AppendLine(string.Create(ci, $"| {m.Label} | {m.Runs.Count} | {string.Join("/", m.Runs.Select(r => r.Checkpoints).Distinct())} | **{m.MaxMean:F3}** ± {m.MaxStd:F3} | {m.AvgMean:F3} ± {m.AvgStd:F3} | {m.SuccessMaxMean:P0} / {m.SuccessAvgMean:P0} | {(m.PaperMax is { } p ? p.ToString("F2", ci) + (m.PaperSource != null ? $" ({m.PaperSource})" : "") : "")} |"));
+        sb.AppendLine();
+        sb.AppendLine("| run | checkpoints | max | avg |");
+        sb.AppendLine("|---|---:|---:|---:|");
+        foreach (var r in summary.SelectMany(m => m.Runs))
+            sb.AppendLine(string.Create(ci, $"| `{r.Run}` | {r.Checkpoints} | {r.MaxAvgMaxReward:F3} | {r.MeanAvgMaxReward:F3} |"));
+        sb.AppendLine();
+        return sb.ToString();
+    }
+}

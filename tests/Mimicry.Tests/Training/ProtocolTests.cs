@@ -1,0 +1,122 @@
+using System.Text.Json;
+using Mimicry.Configuration;
+using Mimicry.Data.Sampling;
+using Mimicry.Tests.Cli;
+using Mimicry.Tests.Envs;
+using Mimicry.Training;
+
+namespace Mimicry.Tests.Training;
+
+/// <summary>The paper's protocol: DP's split, presets with their deviations, paper-style checkpoint reporting, the fair-baseline sweep.</summary>
+[Collection(nameof(MemoryMeasurements))]
+public class ProtocolTests
+{
+    [Fact]
+    public void DP_split_is_the_papers_lists()
+    {
+        // ../shared/notes/pusht-dp-split.md: get_val_mask(206, 0.02, 42) and downsample_mask(~val, 90, 42) under numpy 1.24.
+        var split = EpisodeSplit.Create(SplitKind.DpPusht, 206, 0.02, 42, 90, "pusht");
+        Assert.Equal([18, 90, 134, 157], split.Validation);
+        Assert.Equal(90, split.Train.Length);
+        Assert.Equal([7, 9, 10, 11, 13], split.Train[..5]);
+        Assert.Equal([195, 198, 200, 203], split.Train[^4..]);
+        Assert.Empty(split.Train.Intersect(split.Validation));
+        Assert.Equal(90, split.Train.Distinct().Count());
+        Assert.Throws<ArgumentException>(() => EpisodeSplit.Create(SplitKind.DpPusht, 100, 0.02, 42, null, "other"));
+        Assert.Throws<ArgumentException>(() => EpisodeSplit.Create(SplitKind.DpPusht, 206, 0.02, 42, 50, "pusht"));
+        // The seeded split with a cap keeps that many training episodes, none of them held out.
+        var seeded = EpisodeSplit.Create(SplitKind.Seeded, 206, 0.02, 42, 90, "pusht");
+        Assert.Equal(90, seeded.Train.Length);
+        Assert.Equal(4, seeded.Validation.Length);
+        Assert.Empty(seeded.Train.Intersect(seeded.Validation));
+    }
+
+    [Fact]
+    public void Presets_round_trip_through_json_and_name_their_deviations()
+    {
+        var dp = Presets.Get("dp-pusht-lowdim");
+        // The paper's fields (train_diffusion_unet_lowdim_workspace.yaml, pusht_lowdim.yaml).
+        var policy = Assert.IsType<Mimicry.Policies.Diffusion.DiffusionConfig>(dp.Config.Policy);
+        Assert.Equal([256, 512, 1024], policy.DownDims);
+        Assert.Equal(0, dp.Config.Train.GradClipNorm); // DP does not clip
+        Assert.Equal(SplitKind.DpPusht, dp.Config.Train.Split);
+        Assert.Equal(90, dp.Config.Train.MaxTrainEpisodes);
+        Assert.Equal(210_000, dp.Config.Train.Steps);
+        var cpu = Presets.Get("dp-pusht-lowdim-cpu");
+        Assert.Contains(cpu.Deviations, d => d.Contains("down_dims"));
+        Assert.Equal("dp-pusht-lowdim-cpu", cpu.Config.Preset);
+        string json = ConfigJson.Serialize(cpu.Config);
+        var back = ConfigJson.Deserialize<RunConfig>(json, "test");
+        Assert.Equal(json, ConfigJson.Serialize(back));
+        Assert.Equal(cpu.Deviations, back.Deviations);
+        Assert.Throws<ArgumentException>(() => Presets.Get("nope"));
+        var (code, output, _) = CliTests.Run("presets");
+        Assert.Equal(0, code);
+        foreach (var p in Presets.All) Assert.Contains(p.Name, output);
+    }
+
+    [Fact]
+    public void Eval_of_the_last_K_checkpoints_reports_the_papers_max_and_average()
+    {
+        string root = TempDirs.New("protocol");
+        try
+        {
+            string data = Path.Combine(root, "fork");
+            Assert.Equal(0, CliTests.Run("dataset", "generate", data, "--task", "fork", "--episodes", "12").Code);
+            foreach (int seed in new[] { 1, 2 })
+            {
+                var r = CliTests.Run("train", "bc", "--dataset", data, "--out", Path.Combine(root, $"s{seed}"), "--steps", "40", "--set", $"train.seed={seed}",
+                    "--set", "train.checkpoint_every=10", "--set", "train.keep_checkpoints=3", "--set", "train.threads=1", "--set", "policy.hidden_dims=[32]");
+                Assert.True(r.Code == 0, r.Err);
+            }
+            // Three kept checkpoints per run (40 steps, one every 10, keep 3): steps 20, 30, 40.
+            Assert.Equal([20, 30, 40], Checkpoint.Kept(Path.Combine(root, "s1")).Select(k => k.Step));
+            var e = CliTests.Run("eval", Path.Combine(root, "s1"), Path.Combine(root, "s2"), "--checkpoints", "last:3", "--episodes", "3", "--out", Path.Combine(root, "eval"));
+            Assert.True(e.Code == 0, e.Err);
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "eval", "report.json")));
+            var entries = doc.RootElement.GetProperty("policies").EnumerateArray().ToList();
+            Assert.Equal(6, entries.Count);
+            Assert.Equal([20, 30, 40, 20, 30, 40], entries.Select(x => x.GetProperty("train_steps").GetInt32()));
+            var scores = entries.Select(x => x.GetProperty("result").GetProperty("avg_max_reward").GetDouble()).ToArray();
+            var summary = doc.RootElement.GetProperty("summary");
+            Assert.Equal(1, summary.GetArrayLength()); // the two runs differ only in seed: one method
+            var m = summary[0];
+            double max1 = scores[..3].Max(), max2 = scores[3..].Max(), avg1 = scores[..3].Average(), avg2 = scores[3..].Average();
+            Assert.Equal((max1 + max2) / 2, m.GetProperty("max_mean").GetDouble(), 12);
+            Assert.Equal((avg1 + avg2) / 2, m.GetProperty("avg_mean").GetDouble(), 12);
+            Assert.Equal(Math.Abs(max1 - max2) / Math.Sqrt(2), m.GetProperty("max_std").GetDouble(), 12); // sample std of two values
+            Assert.Contains("Paper-style summary", File.ReadAllText(Path.Combine(root, "eval", "report.md")));
+            var bad = CliTests.Run("eval", Path.Combine(root, "s1"), "--checkpoints", "last:9", "--episodes", "1");
+            Assert.Equal(1, bad.Code);
+            Assert.Contains("kept 3", bad.Err);
+        }
+        finally { TempDirs.Delete(root); }
+    }
+
+    [Fact]
+    public void BC_sweep_runs_end_to_end_on_the_fork_task()
+    {
+        string root = TempDirs.New("sweep");
+        try
+        {
+            string data = Path.Combine(root, "fork");
+            Assert.Equal(0, CliTests.Run("dataset", "generate", data, "--task", "fork", "--episodes", "12").Code);
+            string dir = Path.Combine(root, "sweep");
+            var r = CliTests.Run("sweep", "bc", "--dataset", data, "--out", dir, "--steps", "15", "--episodes", "2", "--set", "train.threads=1", "--set", "train.batch_size=16");
+            Assert.True(r.Code == 0, r.Err);
+            var rows = Mimicry.Policies.PolicyRegistry.Get("bc").Sweep;
+            Assert.Equal(8, rows.Count); // widths {256x3, 1024x3} x lr {1e-4, 1e-3} x (H, Ta) {(16, 8), (2, 1)}
+            foreach (var row in rows) Assert.Equal(15, Trainer.SavedProgress(Path.Combine(dir, row.Name, "checkpoint"))!.Value.Step);
+            string sweep = File.ReadAllText(Path.Combine(dir, "sweep.md"));
+            Assert.Contains("Best: **", sweep);
+            foreach (var row in rows) Assert.Contains($"| {row.Name} |", sweep);
+            Assert.True(File.Exists(Path.Combine(dir, "loss_curves.png")));
+            Assert.Contains("\"n_action_steps\": 1", File.ReadAllText(Path.Combine(dir, "w256x3_lr1e-3_H2Ta1", "config.json")));
+            // Run again: every row is reused, nothing retrained.
+            var again = CliTests.Run("sweep", "bc", "--dataset", data, "--out", dir, "--steps", "15", "--episodes", "2", "--set", "train.threads=1", "--set", "train.batch_size=16");
+            Assert.True(again.Code == 0, again.Err);
+            Assert.Equal(8, again.Out.Split('\n').Count(l => l.Contains("reused")));
+        }
+        finally { TempDirs.Delete(root); }
+    }
+}
