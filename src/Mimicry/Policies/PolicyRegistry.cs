@@ -43,6 +43,8 @@ public static class PolicyRegistry
     [
         PolicyEntry.Of<DiffusionConfig>("diffusion", "Diffusion Policy (1-D conditional U-Net, DDPM/DDIM)",
             (c, n, d) => new DiffusionPolicy(c, n, d), tiny: () => new DiffusionConfig { DownDims = [16, 32], DiffusionStepEmbedDim = 32 }),
+        PolicyEntry.Of<Flow.FlowConfig>("flow", "Flow matching on the Diffusion Policy U-Net (π0's objective, Euler sampling)",
+            (c, n, d) => new Flow.FlowPolicy(c, n, d), tiny: () => new Flow.FlowConfig { DownDims = [16, 32], DiffusionStepEmbedDim = 32 }),
         PolicyEntry.Of<BcConfig>("bc", "Behaviour cloning (MLP regression of the action chunk, MSE)",
             (c, n, d) => new BcPolicy(c, n, d), tiny: () => new BcConfig { HiddenDims = [64, 64], Dropout = 0.1 },
             sweep: PolicyEntry.Grid(

@@ -9,16 +9,8 @@ namespace Mimicry.Policies.Diffusion;
 /// To = 2, H = 16, Ta = 8, keypoint observations, U-Net [256, 512, 1024], kernel 5, 8 groups, FiLM
 /// scale and bias, 100 DDPM steps with the squared-cosine schedule, epsilon prediction, clipping to [-1, 1].
 /// </summary>
-public sealed record DiffusionConfig : PolicyConfig
+public sealed record DiffusionConfig : UnetPolicyConfig
 {
-    /// <summary>U-Net channels per level.</summary>
-    public int[] DownDims { get; init; } = [256, 512, 1024];
-    public int KernelSize { get; init; } = 5;
-    public int NGroups { get; init; } = 8;
-    public int DiffusionStepEmbedDim { get; init; } = 256;
-    /// <summary>FiLM predicts a scale as well as a bias.</summary>
-    public bool CondPredictScale { get; init; } = true;
-
     public int NumTrainTimesteps { get; init; } = 100;
     public BetaSchedule BetaSchedule { get; init; } = BetaSchedule.SquaredCosCapV2;
     public double BetaStart { get; init; } = 1e-4;
@@ -36,13 +28,8 @@ public sealed record DiffusionConfig : PolicyConfig
     public override void Validate()
     {
         base.Validate();
-        if (DownDims.Length == 0 || DownDims.Any(d => d <= 0 || d % NGroups != 0))
-            throw new ArgumentException($"down_dims [{string.Join(",", DownDims)}] must be positive multiples of n_groups ({NGroups})");
-        int factor = 1 << (DownDims.Length - 1);
-        if (Horizon % factor != 0) throw new ArgumentException($"horizon ({Horizon}) must be divisible by 2^(levels-1) = {factor} for the U-Net");
         if (NumInferenceSteps < 1 || NumInferenceSteps > NumTrainTimesteps)
             throw new ArgumentException($"num_inference_steps ({NumInferenceSteps}) must be in 1..num_train_timesteps ({NumTrainTimesteps})");
         if (!double.IsFinite(DdimEta) || DdimEta < 0) throw new ArgumentException($"ddim_eta ({DdimEta}) must be finite and >= 0");
-        if (KernelSize % 2 == 0) throw new ArgumentException($"kernel_size ({KernelSize}) must be odd");
     }
 }
