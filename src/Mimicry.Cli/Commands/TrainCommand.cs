@@ -52,7 +52,7 @@ internal static class TrainCommand
             // A changed preset is a further deviation: say so in every report.
             if (config.Preset != null && !r.GetValue(resume))
             {
-                var extra = overrides.Select(o => $"{o} (set on the command line)")
+                var extra = overrides.Where(o => !NotADeviation.Contains(o.Split('=')[0].Trim())).Select(o => $"{o} (set on the command line)")
                     .Concat(r.GetValue(steps) is { } st ? [$"train.steps={st} (--steps)"] : Array.Empty<string>());
                 config = config with { Deviations = [.. config.Deviations, .. extra.Where(e => !config.Deviations.Contains(e))] };
             }
@@ -67,6 +67,10 @@ internal static class TrainCommand
         }));
         return cmd;
     }
+
+    /// <summary>Settings that change how a run is watched or seeded, not what it trains: not deviations from a preset.</summary>
+    private static readonly string[] NotADeviation =
+        ["train.seed", "train.threads", "train.log_every", "train.eval_every", "train.eval_episodes", "train.keep_checkpoints", "device"];
 
     /// <summary>
     /// Loads the dataset, takes the task from it (or checks <paramref name="task"/> against it), fits the
