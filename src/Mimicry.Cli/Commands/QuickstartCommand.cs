@@ -56,7 +56,8 @@ internal static class QuickstartCommand
             Train = new TrainConfig { Steps = steps, WarmupSteps = Math.Min(500, steps / 10), CheckpointEvery = Math.Max(500, steps / 3) },
         };
         if (Directory.Exists(run)) Directory.Delete(run, true);
-        TrainCommand.Train(config, run, resume: false);
+        int trained = TrainCommand.Train(config, run, resume: false);
+        if (trained != 0) return trained; // stopped by a signal: the checkpoint is saved, nothing is evaluated
 
         Console.WriteLine($"== 4/4 evaluate on {episodes} seeds from 100000 (DDIM, 10 steps)");
         var report = EvalCommand.Evaluate([(run, "diffusion (quickstart)")], new EvalOptions(episodes), ["policy.sampler=ddim", "policy.num_inference_steps=10"],
