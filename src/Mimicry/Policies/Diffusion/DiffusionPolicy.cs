@@ -13,12 +13,10 @@ namespace Mimicry.Policies.Diffusion;
 /// (<see cref="DiffusionSampling"/>). Follows diffusion_policy/policy/diffusion_unet_lowdim_policy.py
 /// (obs_as_global_cond, oa_step_convention).
 /// </summary>
-public sealed class DiffusionPolicy : PolicyBase<DiffusionConfig>
+public sealed class DiffusionPolicy : UnetPolicyBase<DiffusionConfig>
 {
-    private readonly ConditionalUnet1d _net;
     private readonly ITrainingObjective _objective;
 
-    public override nn.Module Network => _net;
     public IActionSampler Sampler { get; }
 
     public DiffusionPolicy(DiffusionConfig config, PolicyNormalizers normalizers, Device? device = null)
@@ -34,15 +32,6 @@ public sealed class DiffusionPolicy : PolicyBase<DiffusionConfig>
                 useClippedModelOutput: true),
             _ => throw new ArgumentOutOfRangeException(nameof(config), config.Sampler, "unknown sampler"),
         });
-        _net = (ConditionalUnet1d)CreateNetwork();
-    }
-
-    public override nn.Module CreateNetwork()
-    {
-        var net = new ConditionalUnet1d(ActionDim, Cfg.NObsSteps * ObsDim, Cfg.DownDims, Cfg.DiffusionStepEmbedDim,
-            Cfg.KernelSize, Cfg.NGroups, Cfg.CondPredictScale);
-        net.to(Device);
-        return net;
     }
 
     public override LossOutput ComputeLoss(Batch batch, Generator generator)
@@ -50,7 +39,7 @@ public sealed class DiffusionPolicy : PolicyBase<DiffusionConfig>
         using var scope = torch.NewDisposeScope();
         var cond = FlattenWindow(batch[Cfg.ObservationKey]); // (B, To x Do), normalized
         var c = _objective.Corrupt(batch.Action, generator);   // actions (B, H, Da), normalized
-        var prediction = _net.forward(c.Input, c.Time, cond);
+        var prediction = Net.forward(c.Input, c.Time, cond);
         return new LossOutput(nn.functional.mse_loss(prediction, c.Target).MoveToOuterDisposeScope());
     }
 
@@ -58,6 +47,6 @@ public sealed class DiffusionPolicy : PolicyBase<DiffusionConfig>
     protected override Tensor PredictNormalizedWindow(Tensor normalizedObservations, Generator? generator)
     {
         var cond = FlattenWindow(normalizedObservations);
-        return Sampler.Sample((x, t) => _net.forward(x, t, cond), [normalizedObservations.shape[0], Cfg.Horizon, ActionDim], Device, generator);
+        return Sampler.Sample((x, t) => Net.forward(x, t, cond), [normalizedObservations.shape[0], Cfg.Horizon, ActionDim], Device, generator);
     }
 }

@@ -11,31 +11,20 @@ namespace Mimicry.Policies.Flow;
 /// <see cref="FlowMatchingObjective"/> (||v_θ(x_t, t, obs) - (ε - a)||²) and <see cref="FlowSampling"/>
 /// (Euler or Heun, t: 1 → 0) in place of DDPM's pair. The network sees t·time_embedding_scale as its step.
 /// </summary>
-public sealed class FlowPolicy : PolicyBase<FlowConfig>
+public sealed class FlowPolicy : UnetPolicyBase<FlowConfig>
 {
-    private readonly ConditionalUnet1d _net;
     private readonly ITrainingObjective _objective;
 
-    public override nn.Module Network => _net;
     public FlowSampling Sampler { get; }
 
     public FlowPolicy(FlowConfig config, PolicyNormalizers normalizers, Device? device = null) : base(config, normalizers, device)
     {
         _objective = new FlowMatchingObjective(config.TimeSampling);
         Sampler = new FlowSampling(config.NumInferenceSteps, config.Solver, config.ClipSample, config.ClipSampleRange);
-        _net = (ConditionalUnet1d)CreateNetwork();
-    }
-
-    public override nn.Module CreateNetwork()
-    {
-        var net = new ConditionalUnet1d(ActionDim, Cfg.NObsSteps * ObsDim, Cfg.DownDims, Cfg.DiffusionStepEmbedDim,
-            Cfg.KernelSize, Cfg.NGroups, Cfg.CondPredictScale);
-        net.to(Device);
-        return net;
     }
 
     /// <summary>The velocity field v(x_t, t) conditioned on an observation window (B, To x Do).</summary>
-    private Tensor Velocity(Tensor x, Tensor t, Tensor cond) => _net.forward(x, t * Cfg.TimeEmbeddingScale, cond);
+    private Tensor Velocity(Tensor x, Tensor t, Tensor cond) => Net.forward(x, t * Cfg.TimeEmbeddingScale, cond);
 
     public override LossOutput ComputeLoss(Batch batch, Generator generator)
     {
