@@ -34,10 +34,7 @@ internal static class DatasetCommand
             string srcFull = Path.GetFullPath(src).TrimEnd('/'), dstFull = Path.GetFullPath(dst).TrimEnd('/');
             if (srcFull == dstFull || srcFull.StartsWith(dstFull + "/", StringComparison.Ordinal))
                 throw new ArgumentException($"{dst} is or contains the input {src}: writing there would delete it; choose another OUT");
-            if (File.Exists(dst)) throw new IOException($"{dst} is a file; give a folder for the dataset");
-            if (Directory.Exists(dst) && !r.GetValue(overwrite)) throw new IOException($"{dst} already exists (use --overwrite to replace it)");
-            if (Directory.Exists(dst) && !File.Exists(Path.Combine(dst, LeRobotLayout.InfoPath)) && Directory.EnumerateFileSystemEntries(dst).Any())
-                throw new IOException($"{dst} exists and is not a LeRobot dataset (no {LeRobotLayout.InfoPath}); Mimicry will not delete it: remove it yourself or choose another OUT");
+            LeRobotDataset.CheckTarget(dst, r.GetValue(overwrite)); // before minutes of replay
             var probe = PushTReplayBuffer.Load(src, r.GetValue(missing));
             var dataset = Progress.Run("replaying episodes", probe.Episodes, p => PushTImport.FromZarr(src, r.GetValue(images), p, r.GetValue(missing)));
             Progress.Run("writing parquet", dataset.Episodes, p => { LeRobotDataset.Save(dataset, dst, PushTImport.RobotType, r.GetValue(overwrite), p); return 0; });

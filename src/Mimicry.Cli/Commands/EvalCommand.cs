@@ -61,7 +61,8 @@ internal static class EvalCommand
         var tasks = runs.Select(r => (r.Path, ConfigJson.Load<RunConfig>(Path.Combine(Checkpoint.ResolveDir(r.Path), Checkpoint.ConfigFile)).Task)).ToList();
         if (tasks.Select(t => t.Task).Distinct().Count() > 1)
             throw new ArgumentException($"the runs act in different tasks ({string.Join(", ", tasks.Select(t => $"{t.Path}: {t.Task}"))}); evaluate them separately");
-        string? task = null;
+        var taskEntry = Tasks.Get(tasks[0].Task);
+        int maxSteps = options.MaxSteps ?? taskEntry.Spec.MaxSteps;
         var entries = new List<ReportEntry>();
         var commands = new List<string>();
         string? firstGif = null;
@@ -69,13 +70,9 @@ internal static class EvalCommand
         {
             var (config, policy) = Checkpoint.Load(path, torchDevice, acting: acting);
             using var _ = policy;
-            if (task != null && task != config.Task) throw new ArgumentException($"{path} is a {config.Task} policy; the other runs are {task}");
-            task = config.Task;
-            var taskEntry = Tasks.Get(task);
             string? gifPath = gif ? Path.Combine(outDir, $"rollouts-{name}.gif") : null;
             firstGif ??= gifPath;
             using var renderer = taskEntry.Renderer(128);
-            int maxSteps = options.MaxSteps ?? taskEntry.Spec.MaxSteps;
             var result = Progress.Run($"evaluating {name}", options.Episodes * maxSteps,
                 p => Evaluator.Run(policy, taskEntry.Create, options with { GifPath = gifPath }, renderer.Render, p));
             Console.WriteLine($"{name}: avg max reward {result.AvgMaxReward:F3}, success rate {result.SuccessRate:P0}, latency p50 {result.LatencyP50Ms:F1} ms / p95 {result.LatencyP95Ms:F1} ms per call ({result.MeanBatchPerCall:F1} envs per call)");
@@ -88,7 +85,7 @@ internal static class EvalCommand
         }
         commands.Add(Cli.CommandLine);
         commands = commands.Distinct().ToList();
-        var report = new EvalReport(task ?? "", EvalReport.CurrentGitRevision(), DateTime.UtcNow.ToString("u"), commands, entries, firstGif);
+        var report = new EvalReport(taskEntry.Name, EvalReport.CurrentGitRevision(), DateTime.UtcNow.ToString("u"), commands, entries, firstGif);
         report.Save(outDir);
         return report;
     }

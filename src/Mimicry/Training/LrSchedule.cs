@@ -19,7 +19,4 @@ public static class LrSchedule
         double progress = (double)(step - warmup) / Math.Max(1, total - warmup);
         return Math.Max(0, 0.5 * (1 + Math.Cos(Math.PI * progress)));
     }
-
-    /// <summary>The cosine schedule (DP's).</summary>
-    public static double Factor(int step, int warmup, int total) => Factor(LrSchedulerKind.Cosine, step, warmup, total);
 }

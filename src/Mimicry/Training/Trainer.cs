@@ -40,8 +40,6 @@ public sealed class Trainer : IDisposable
     private readonly Device _device;
 
     public IPolicy Policy => _policy;
-    /// <summary>The training and validation episodes.</summary>
-    public EpisodeSplit Split { get; }
     /// <summary>The weights to act with: the EMA copy when EMA is on.</summary>
     public nn.Module ActingNetwork => _emaNet ?? _policy.Network;
     public int Step { get; private set; }
@@ -69,7 +67,6 @@ public sealed class Trainer : IDisposable
         var normalizers = PolicyNormalizers.From(dataset.Stats, config.Policy);
         var split = EpisodeSplit.Create(config.Train.Split, dataset.Episodes, config.Train.ValFraction, config.Train.Seed, config.Train.MaxTrainEpisodes,
             dataset.Source ?? config.Dataset);
-        Split = split;
         _train = new BatchLoader(dataset, split.Train, window, normalizers.All(), config.Train.BatchSize, config.Train.Seed, _device);
         if (split.Validation.Length > 0)
             _val = new BatchLoader(dataset, split.Validation, window, normalizers.All(), config.Train.BatchSize, config.Train.Seed + 1, _device);

@@ -16,14 +16,24 @@ namespace Mimicry.Data.LeRobot;
 /// </summary>
 public static class LeRobotDataset
 {
+    /// <summary>
+    /// Whether a dataset may be written to <paramref name="root"/>: not a file; an existing folder only with
+    /// <paramref name="overwrite"/>, and never a non-empty folder that is not a dataset. Save checks it; a
+    /// command that works long before saving (import) checks it first too.
+    /// </summary>
+    public static void CheckTarget(string root, bool overwrite)
+    {
+        if (File.Exists(root)) throw new IOException($"{root} is a file; give a folder for the dataset");
+        if (Directory.Exists(root) && !overwrite) throw new IOException($"{root} already exists (use --overwrite to replace it)");
+        if (Directory.Exists(root) && !File.Exists(Path.Combine(root, LeRobotLayout.InfoPath)) && Directory.EnumerateFileSystemEntries(root).Any())
+            throw new IOException($"{root} exists and is not a LeRobot dataset (no {LeRobotLayout.InfoPath}); Mimicry will not delete it: remove it yourself or choose another folder");
+    }
+
     /// <summary>Writes <paramref name="dataset"/> (and its statistics, computed if missing) to folder <paramref name="root"/>.</summary>
     public static void Save(EpisodeDataset dataset, string root, string robotType = "", bool overwrite = false, IProgress<int>? progress = null)
     {
         root = Path.GetFullPath(root);
-        if (File.Exists(root)) throw new IOException($"{root} is a file; give a folder for the dataset");
-        if (Directory.Exists(root) && !overwrite) throw new IOException($"{root} already exists (pass --overwrite to replace it)");
-        if (Directory.Exists(root) && !File.Exists(Path.Combine(root, LeRobotLayout.InfoPath)) && Directory.EnumerateFileSystemEntries(root).Any())
-            throw new IOException($"{root} exists and is not a LeRobot dataset (no {LeRobotLayout.InfoPath}); Mimicry will not delete it: remove it yourself or choose another folder");
+        CheckTarget(root, overwrite);
         dataset.CheckFinite(); // nothing non-finite is ever written
         IO.AtomicFile.WriteDirectory(root, tmp =>
         {
