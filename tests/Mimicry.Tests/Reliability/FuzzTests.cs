@@ -65,7 +65,6 @@ public class FuzzTests
             var rng = new Random(20261201);
             var dataFiles = Directory.GetFiles(data, "*", SearchOption.AllDirectories).Order().ToArray();
             var checkpointFiles = Directory.GetFiles(Path.Combine(run, "checkpoint"), "*", SearchOption.AllDirectories).Order().ToArray();
-            int cases = 0;
             for (int i = 0; i < 14; i++)
             {
                 string copy = Path.Combine(root, $"d{i}");
@@ -79,7 +78,6 @@ public class FuzzTests
                 AssertCleanFailure(Run("train", "bc", "--dataset", copy, "--out", Path.Combine(root, $"r{i}"), "--steps", "1", "--set", "train.threads=1"), what + " / train", copy);
                 Assert.False(Directory.Exists(Path.Combine(root, $"r{i}")), what);
                 Assert.True(before == Snapshot(copy), $"{what}: the command changed its input");
-                cases++;
             }
             for (int i = 0; i < 14; i++)
             {
@@ -94,9 +92,7 @@ public class FuzzTests
                     AssertCleanFailure(Run("eval", copy, "--episodes", "1", "--max-steps", "2", "--out", Path.Combine(root, $"e{i}")), what + " / eval", copy);
                 AssertCleanFailure(Run("train", "bc", "--out", copy, "--steps", "3", "--resume"), what + " / train --resume", copy);
                 Assert.True(before == Snapshot(copy), $"{what}: the command changed its input");
-                cases++;
             }
-            Assert.Equal(28, cases);
         }
         finally { TempDirs.Delete(root); }
     }
