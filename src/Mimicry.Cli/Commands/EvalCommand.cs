@@ -4,6 +4,7 @@ using Mimicry.Envs;
 using Mimicry.Evaluation;
 using Mimicry.Policies;
 using Mimicry.Training;
+using TorchSharp;
 
 namespace Mimicry.Cli.Commands;
 
@@ -23,9 +24,10 @@ internal static class EvalCommand
         var samplerSteps = new Option<int?>("--inference-steps") { Description = "shorthand for --set policy.num_inference_steps=N" };
         var device = new Option<string>("--device") { Description = "torch device", DefaultValueFactory = _ => "cpu" };
         var seed = new Option<int>("--sampling-seed") { Description = "seed of the policy's sampling noise", DefaultValueFactory = _ => 0 };
+        var jobs = new Option<int>("--jobs") { Description = "checkpoints evaluated at once, each on its share of the cores (small policies sample faster as 2 jobs of 1 thread than as 1 job of 2)", DefaultValueFactory = _ => 1 };
         var checkpoints = new Option<string>("--checkpoints") { Description = "which checkpoints of each run: latest, last:K (the newest K kept with train.keep_checkpoints) or all; the report then gives the paper's max / avg", DefaultValueFactory = _ => "latest" };
         var cmd = new Command("eval", "Evaluate trained policies in simulation; writes report.json, report.md and rollout GIFs")
-        { runs, episodes, seedStart, maxSteps, gif, output, set, sampler, samplerSteps, device, seed, checkpoints };
+        { runs, episodes, seedStart, maxSteps, gif, output, set, sampler, samplerSteps, device, seed, checkpoints, jobs };
         cmd.SetAction(r => Cli.Run(() =>
         {
             var paths = r.GetValue(runs)!;
@@ -41,7 +43,7 @@ internal static class EvalCommand
                 var chosen = Checkpoint.Select(p, selection);
                 return chosen.Select(c => (c, selection == "latest" ? name : $"{name}@{Path.GetFileName(c)["step-".Length..].TrimStart('0')}"));
             }).ToList();
-            var report = Evaluate(targets, options, acting, r.GetValue(device)!, r.GetValue(gif), outDir);
+            var report = Evaluate(targets, options, acting, r.GetValue(device)!, r.GetValue(gif), outDir, r.GetValue(jobs));
             Console.WriteLine($"wrote {Path.Combine(outDir, "report.json")} and report.md");
             return report.Policies.Count > 0 ? 0 : 1;
         }));
@@ -52,7 +54,7 @@ internal static class EvalCommand
     /// Evaluates runs (path, name) on the same seeds with the same acting overrides, and writes one
     /// report (report.json, report.md, optional rollout GIFs) into <paramref name="outDir"/>.
     /// </summary>
-    public static EvalReport Evaluate(IReadOnlyList<(string Path, string Name)> runs, EvalOptions options, IReadOnlyList<string> acting, string device, bool gif, string outDir)
+    public static EvalReport Evaluate(IReadOnlyList<(string Path, string Name)> runs, EvalOptions options, IReadOnlyList<string> acting, string device, bool gif, string outDir, int jobs = 1)
     {
         options.Validate();
         if (File.Exists(outDir)) throw new IOException($"--out {outDir} is a file; give a folder for the report");
@@ -63,26 +65,54 @@ internal static class EvalCommand
             throw new ArgumentException($"the runs act in different tasks ({string.Join(", ", tasks.Select(t => $"{t.Path}: {t.Task}"))}); evaluate them separately");
         var taskEntry = Tasks.Get(tasks[0].Task);
         int maxSteps = options.MaxSteps ?? taskEntry.Spec.MaxSteps;
-        var entries = new List<ReportEntry>();
-        var commands = new List<string>();
-        string? firstGif = null;
-        foreach (var (path, name) in runs)
+        if (jobs < 1) throw new ArgumentException($"--jobs must be >= 1, got {jobs}");
+        jobs = Math.Min(jobs, runs.Count);
+        var entries = new ReportEntry[runs.Count];
+        var gifs = runs.Select(r => gif ? Path.Combine(outDir, $"rollouts-{r.Name}.gif") : null).ToArray();
+        int stepsPerRun = options.Episodes * maxSteps;
+        ReportEntry EvaluateOne(int i, IProgress<int> progress)
         {
+            var (path, name) = runs[i];
             var (config, policy) = Checkpoint.Load(path, torchDevice, acting: acting);
             using var _ = policy;
-            string? gifPath = gif ? Path.Combine(outDir, $"rollouts-{name}.gif") : null;
-            firstGif ??= gifPath;
             using var renderer = taskEntry.Renderer(128);
-            var result = Progress.Run($"evaluating {name}", options.Episodes * maxSteps,
-                p => Evaluator.Run(policy, taskEntry.Create, options with { GifPath = gifPath }, renderer.Render, p));
+            var result = Evaluator.Run(policy, taskEntry.Create, options with { GifPath = gifs[i] }, renderer.Render, progress);
             Console.WriteLine($"{name}: avg max reward {result.AvgMaxReward:F3}, success rate {result.SuccessRate:P0}, latency p50 {result.LatencyP50Ms:F1} ms / p95 {result.LatencyP95Ms:F1} ms per call ({result.MeanBatchPerCall:F1} envs per call)");
             string dir = Checkpoint.ResolveDir(path);
             var trained = Trainer.SavedProgress(dir);
-            entries.Add(new ReportEntry(name, Path.GetFullPath(path), config.Policy.Name, policy.ParameterCount(), trained?.Step, trained?.ElapsedSeconds, result,
-                acting.Count > 0 ? acting : null, config.Preset, config.Deviations, RunOf(dir), MethodOf(config)));
-            string cmdFile = Path.Combine(RunOf(dir), "command.txt");
+            return new ReportEntry(name, Path.GetFullPath(path), config.Policy.Name, policy.ParameterCount(), trained?.Step, trained?.ElapsedSeconds, result,
+                acting.Count > 0 ? acting : null, config.Preset, config.Deviations, RunOf(dir), MethodOf(config));
+        }
+        if (jobs == 1)
+        {
+            for (int i = 0; i < runs.Count; i++)
+                entries[i] = Progress.Run($"evaluating {runs[i].Name}", stepsPerRun, p => EvaluateOne(i, p));
+        }
+        else
+        {
+            // One torch pool per process: each job gets its share of the cores and runs its ops on its own thread.
+            int threadsBefore = torch.get_num_threads();
+            torch.set_num_threads(Math.Max(1, Environment.ProcessorCount / jobs));
+            var done = new long[runs.Count]; // one bar for all: the sum of every job's environment steps
+            try
+            {
+                Progress.Run($"evaluating {runs.Count} checkpoints, {jobs} at a time", runs.Count * stepsPerRun, total =>
+                {
+                    Parallel.For(0, runs.Count, new ParallelOptions { MaxDegreeOfParallelism = jobs }, i =>
+                        entries[i] = EvaluateOne(i, Progress.Sync(n => { Interlocked.Exchange(ref done[i], n); total.Report((int)done.Sum()); })));
+                    return 0;
+                });
+            }
+            catch (AggregateException e) { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw(); }
+            finally { torch.set_num_threads(threadsBefore); }
+        }
+        var commands = new List<string>();
+        foreach (var e in entries)
+        {
+            string cmdFile = Path.Combine(e.Run!, "command.txt");
             if (File.Exists(cmdFile)) commands.AddRange(File.ReadAllLines(cmdFile));
         }
+        string? firstGif = gifs[0];
         commands.Add(Cli.CommandLine);
         commands = commands.Distinct().ToList();
         var report = new EvalReport(taskEntry.Name, EvalReport.CurrentGitRevision(), DateTime.UtcNow.ToString("u"), commands, entries, firstGif);
