@@ -16,6 +16,7 @@ public static class Program
         TrainCommand.Create(),
         EvalCommand.Create(),
         MultimodalCommand.Create(),
+        CfgForkCommand.Create(),
         PresetsCommand.Create(),
         SweepCommand.Create(),
     };

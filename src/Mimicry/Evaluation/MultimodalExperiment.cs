@@ -111,7 +111,7 @@ public static class MultimodalExperiment
     /// <summary>One colour per policy, in the order they were run.</summary>
     private static readonly Color[] Palette = [Colors.RoyalBlue, Colors.Red, Colors.DarkOrange, Colors.SeaGreen, Colors.Purple];
 
-    private static void AddTask(Plot plt)
+    public static void AddTask(Plot plt)
     {
         var obstacle = plt.Add.Circle(ForkEnv.ObstacleCenter.X, ForkEnv.ObstacleCenter.Y, ForkEnv.ObstacleRadius);
         obstacle.FillColor = Colors.LightSlateGray.WithAlpha(0.6);

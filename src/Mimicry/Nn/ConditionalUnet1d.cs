@@ -25,6 +25,7 @@ public sealed class ConditionalUnet1d : nn.Module<Tensor, Tensor, Tensor, Tensor
     private readonly ModuleList<ConditionalResidualBlock1d> mid_modules;
     private readonly ModuleList<ModuleList<nn.Module>> up_modules;
     private readonly Sequential final_conv;
+    private readonly ClassifierFreeCondition? condition_encoder;
 
     private readonly List<(ConditionalResidualBlock1d A, ConditionalResidualBlock1d B, nn.Module<Tensor, Tensor> Resample)> _down = new(), _up = new();
 
@@ -35,7 +36,11 @@ public sealed class ConditionalUnet1d : nn.Module<Tensor, Tensor, Tensor, Tensor
     /// <param name="kernelSize">Temporal convolution kernel (DP low-dim Push-T: 5).</param>
     /// <param name="groups">GroupNorm groups (DP: 8).</param>
     /// <param name="predictScale">FiLM with scale and bias (DP Push-T: true) or bias only.</param>
-    public ConditionalUnet1d(int inputDim, int globalCondDim, int[] downDims, int stepEmbedDim = 256, int kernelSize = 5, int groups = 8, bool predictScale = true)
+    /// <param name="guidanceCondition">(condition size Dc, embedding size E) of an extra condition that may be
+    /// dropped for classifier-free guidance (<see cref="ClassifierFreeCondition"/>); its embedding joins the FiLM
+    /// conditioning. Null: none (DP).</param>
+    public ConditionalUnet1d(int inputDim, int globalCondDim, int[] downDims, int stepEmbedDim = 256, int kernelSize = 5, int groups = 8, bool predictScale = true,
+        (int Dim, int EmbedDim)? guidanceCondition = null)
         : base(nameof(ConditionalUnet1d))
     {
         if (downDims.Length < 1) throw new ArgumentException("down_dims needs at least one level");
@@ -46,6 +51,11 @@ public sealed class ConditionalUnet1d : nn.Module<Tensor, Tensor, Tensor, Tensor
             nn.Mish(),
             nn.Linear(dsed * 4, dsed));
         int condDim = dsed + globalCondDim;
+        if (guidanceCondition is { } gc)
+        {
+            condition_encoder = new ClassifierFreeCondition(gc.Dim, gc.EmbedDim);
+            condDim += gc.EmbedDim;
+        }
 
         int[] all = [inputDim, .. downDims];
         var inOut = all.Zip(all.Skip(1)).ToArray();
@@ -94,6 +104,21 @@ public sealed class ConditionalUnet1d : nn.Module<Tensor, Tensor, Tensor, Tensor
     /// <param name="globalCond">(B, To x Do) flattened observations.</param>
     /// <returns>(B, H, Da): predicted noise (or sample).</returns>
     public override Tensor forward(Tensor sample, Tensor timestep, Tensor globalCond)
+    {
+        if (condition_encoder != null) throw new InvalidOperationException("this U-Net takes a guidance condition: call forward(sample, timestep, globalCond, condition, keep)");
+        return Run(sample, timestep, globalCond);
+    }
+
+    /// <param name="condition">(B, Dc) the extra condition, normalized.</param>
+    /// <param name="keep">(B) bool: false replaces that row's condition by the null embedding ∅.</param>
+    public Tensor forward(Tensor sample, Tensor timestep, Tensor globalCond, Tensor condition, Tensor keep)
+    {
+        if (condition_encoder == null) throw new InvalidOperationException("this U-Net was built without a guidance condition");
+        using var scope = torch.NewDisposeScope();
+        return Run(sample, timestep, torch.cat([globalCond, condition_encoder.forward(condition, keep)], dim: -1)).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Run(Tensor sample, Tensor timestep, Tensor globalCond)
     {
         using var scope = torch.NewDisposeScope();
         var x = sample.transpose(1, 2); // (B, Da, H)

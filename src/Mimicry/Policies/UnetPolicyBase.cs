@@ -1,3 +1,5 @@
+using Mimicry.Data.Sampling;
+using Mimicry.Generative;
 using Mimicry.Nn;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -20,9 +22,53 @@ public abstract class UnetPolicyBase<TConfig> : PolicyBase<TConfig> where TConfi
 
     public override nn.Module CreateNetwork()
     {
+        var guidance = Cfg.Condition == null ? ((int, int)?)null : (Normalizers.Dim(Cfg.Condition), Cfg.ConditionEmbedDim);
         var net = new ConditionalUnet1d(ActionDim, Cfg.NObsSteps * ObsDim, Cfg.DownDims, Cfg.DiffusionStepEmbedDim,
-            Cfg.KernelSize, Cfg.NGroups, Cfg.CondPredictScale);
+            Cfg.KernelSize, Cfg.NGroups, Cfg.CondPredictScale, guidance);
         net.to(Device);
         return net;
+    }
+
+    /// <summary>
+    /// The network on a training batch: (x_t, t) → output, conditioned on the observation window and, with
+    /// <c>policy.condition</c>, on the condition, replaced by ∅ in a Bernoulli(condition_dropout) share of rows.
+    /// </summary>
+    protected Denoiser TrainingNetwork(Batch batch, Generator generator)
+    {
+        var cond = FlattenWindow(batch[Cfg.ObservationKey]); // (B, To x Do), normalized
+        if (Cfg.Condition == null) return (x, t) => Net.forward(x, t, cond);
+        var c = batch[Cfg.Condition][.., 0];                  // (B, Dc), normalized
+        var keep = torch.rand([c.shape[0]], generator: generator, device: c.device) >= Cfg.ConditionDropout;
+        return (x, t) => Net.forward(x, t, cond, c, keep);
+    }
+
+    /// <summary>
+    /// The network when acting, conditioned on normalized observations (B, To, Do) and, with
+    /// <c>policy.condition</c>, guided toward <c>policy.condition_value</c> with scale <c>policy.guidance_scale</c>.
+    /// </summary>
+    protected Denoiser ActingNetwork(Tensor normalizedObservations)
+    {
+        var cond = FlattenWindow(normalizedObservations);
+        if (Cfg.Condition == null) return (x, t) => Net.forward(x, t, cond);
+        var c = RequestedCondition(normalizedObservations.shape[0]);
+        return ClassifierFreeGuidance.Guide((x, t, keep) =>
+        {
+            long repeat = x.shape[0] / cond.shape[0]; // 2 in a guided pass of 2B
+            return Net.forward(x, t, cond.repeat(repeat, 1), c.repeat(repeat, 1), keep);
+        }, Cfg.GuidanceScale);
+    }
+
+    /// <summary>policy.condition_value, normalized, for B rows (B, Dc); zeros stand in when s = 0 ignores it.</summary>
+    private Tensor RequestedCondition(long batch)
+    {
+        int dim = Normalizers.Dim(Cfg.Condition!);
+        if (Cfg.ConditionValue == null)
+        {
+            if (Cfg.GuidanceScale == 0) return torch.zeros(batch, dim, device: Device);
+            throw new InvalidOperationException($"policy {Cfg.Name} is conditioned on '{Cfg.Condition}': set policy.condition_value (or policy.guidance_scale=0 for the unconditional model)");
+        }
+        if (Cfg.ConditionValue.Length != dim) throw new ArgumentException($"policy.condition_value has {Cfg.ConditionValue.Length} values; '{Cfg.Condition}' has {dim}");
+        var raw = torch.tensor(Cfg.ConditionValue.Select(v => (float)v).ToArray(), device: Device).reshape(1, dim);
+        return Normalizers[Cfg.Condition!].Normalize(raw).expand(batch, dim);
     }
 }

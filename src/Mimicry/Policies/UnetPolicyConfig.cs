@@ -1,3 +1,7 @@
+using System.Text.Json.Serialization;
+using Mimicry.Data;
+using Mimicry.Data.Sampling;
+
 namespace Mimicry.Policies;
 
 /// <summary>
@@ -15,6 +19,25 @@ public abstract record UnetPolicyConfig : PolicyConfig
     /// <summary>FiLM predicts a scale as well as a bias.</summary>
     public bool CondPredictScale { get; init; } = true;
 
+    /// <summary>
+    /// Classifier-free guidance: a dataset feature the policy is also conditioned on (e.g. the fork's
+    /// <c>demo.side</c>, or <c>return_to_go</c>), read at the frame of the newest observation, embedded and
+    /// dropped for the learned null ∅ with probability <see cref="ConditionDropout"/> in training. Null: none.
+    /// </summary>
+    public string? Condition { get; init; }
+    /// <summary>p_uncond of Ho &amp; Salimans (2022): how often training drops the condition (their 0.1–0.2).</summary>
+    public double ConditionDropout { get; init; } = 0.1;
+    /// <summary>Size of the condition's embedding, concatenated to the FiLM conditioning.</summary>
+    public int ConditionEmbedDim { get; init; } = 32;
+    public NormalizationMode ConditionNormalization { get; init; } = NormalizationMode.MinMax;
+    /// <summary>Guidance scale s: ε̃ = ε(∅) + s·(ε(c) − ε(∅)); 1 = conditional, 0 = unconditional (Ho's w = s − 1).</summary>
+    [Acting] public double GuidanceScale { get; init; } = 1.0;
+    /// <summary>The condition asked for when acting, in the feature's units (e.g. [-1]: the left of the fork).</summary>
+    [Acting] public double[]? ConditionValue { get; init; }
+
+    [JsonIgnore] public override IReadOnlyList<InputFeature> Inputs => Condition == null ? base.Inputs
+        : [.. base.Inputs, new InputFeature(Condition, NObsSteps - 1, 1, ConditionNormalization)];
+
     public override void Validate()
     {
         base.Validate();
@@ -23,6 +46,17 @@ public abstract record UnetPolicyConfig : PolicyConfig
         int factor = 1 << (DownDims.Length - 1);
         if (Horizon % factor != 0) throw new ArgumentException($"horizon ({Horizon}) must be divisible by 2^(levels-1) = {factor} for the U-Net");
         if (KernelSize % 2 == 0) throw new ArgumentException($"kernel_size ({KernelSize}) must be odd");
+        if (Condition != null)
+        {
+            if (FeatureKeys.IsObservation(Condition) || Condition == FeatureKeys.Action || Condition == ObservationKey)
+                throw new ArgumentException($"policy.condition ({Condition}) must be a feature that is not observed or acted, e.g. demo.side or return_to_go");
+            if (!(ConditionDropout > 0 && ConditionDropout < 1)) throw new ArgumentException($"policy.condition_dropout ({ConditionDropout}) must be in (0, 1): guidance needs both the conditional and the unconditional model");
+            if (ConditionEmbedDim < 1) throw new ArgumentException($"policy.condition_embed_dim ({ConditionEmbedDim}) must be >= 1");
+        }
+        if (!double.IsFinite(GuidanceScale)) throw new ArgumentException($"policy.guidance_scale must be finite, got {GuidanceScale}");
+        if (Condition == null && (GuidanceScale != 1 || ConditionValue != null))
+            throw new ArgumentException("policy.guidance_scale and policy.condition_value need a policy trained with policy.condition");
+        if (ConditionValue != null && ConditionValue.Any(v => !double.IsFinite(v))) throw new ArgumentException("policy.condition_value must be finite");
         if (DiffusionStepEmbedDim < 4 || DiffusionStepEmbedDim % 2 != 0) throw new ArgumentException($"diffusion_step_embed_dim ({DiffusionStepEmbedDim}) must be even and >= 4");
     }
 }

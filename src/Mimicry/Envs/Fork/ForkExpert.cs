@@ -11,6 +11,10 @@ public static class ForkExpert
 {
     public const double Side = 0.5, ActionNoise = 0.005;
 
+    /// <summary>Which side the demonstrator took, on every frame of its episode: -1 left, +1 right. Not observed
+    /// by the policy; a condition to steer by (classifier-free guidance).</summary>
+    public const string SideKey = "demo.side";
+
     /// <summary>LeRobot's robot_type for fork datasets.</summary>
     public const string RobotType = "point";
 
@@ -22,6 +26,7 @@ public static class ForkExpert
         var reward = new List<float>();
         var success = new List<float>();
         var done = new List<float>();
+        var sides = new List<float>();
         var ends = new long[episodes];
         var rng = new NumpyRandomState(seed);
         using var env = new ForkEnv();
@@ -46,6 +51,7 @@ public static class ForkExpert
                 success.Add(r.Success ? 1 : 0);
                 bool end = r.Success || env.Collided || env.Steps >= ForkEnv.MaxSteps;
                 done.Add(end ? 1 : 0);
+                sides.Add((float)side);
                 if (end) break;
             }
             ends[e] = state.Count / 2;
@@ -57,11 +63,13 @@ public static class ForkExpert
             new FeatureInfo(FeatureKeys.Reward, FeatureDType.Float32, [1]),
             new FeatureInfo(FeatureKeys.Success, FeatureDType.Bool, [1]),
             new FeatureInfo(FeatureKeys.Done, FeatureDType.Bool, [1]),
+            new FeatureInfo(SideKey, FeatureDType.Float32, [1], ["side"]),
         };
         var d2 = new EpisodeDataset(features, ends, new Dictionary<string, float[]>
         {
             [FeatureKeys.State] = state.ToArray(), [FeatureKeys.Action] = action.ToArray(),
             [FeatureKeys.Reward] = reward.ToArray(), [FeatureKeys.Success] = success.ToArray(), [FeatureKeys.Done] = done.ToArray(),
+            [SideKey] = sides.ToArray(),
         }, fps: 10, task: "Reach the goal past the obstacle, on either side.") { EnvTask = Tasks.Fork };
         d2.Stats = DatasetStats.Compute(d2);
         return d2;

@@ -37,16 +37,15 @@ public sealed class DiffusionPolicy : UnetPolicyBase<DiffusionConfig>
     public override LossOutput ComputeLoss(Batch batch, Generator generator)
     {
         using var scope = torch.NewDisposeScope();
-        var cond = FlattenWindow(batch[Cfg.ObservationKey]); // (B, To x Do), normalized
+        var net = TrainingNetwork(batch, generator);           // conditioned on the observation window (and the condition)
         var c = _objective.Corrupt(batch.Action, generator);   // actions (B, H, Da), normalized
-        var prediction = Net.forward(c.Input, c.Time, cond);
+        var prediction = net(c.Input, c.Time);
         return new LossOutput(nn.functional.mse_loss(prediction, c.Target).MoveToOuterDisposeScope());
     }
 
     /// <summary>Samples the action window (B, H, Da) conditioned on the observation window.</summary>
     protected override Tensor PredictNormalizedWindow(Tensor normalizedObservations, Generator? generator)
     {
-        var cond = FlattenWindow(normalizedObservations);
-        return Sampler.Sample((x, t) => Net.forward(x, t, cond), [normalizedObservations.shape[0], Cfg.Horizon, ActionDim], Device, generator);
+        return Sampler.Sample(ActingNetwork(normalizedObservations), [normalizedObservations.shape[0], Cfg.Horizon, ActionDim], Device, generator);
     }
 }

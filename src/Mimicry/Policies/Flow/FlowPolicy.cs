@@ -23,20 +23,19 @@ public sealed class FlowPolicy : UnetPolicyBase<FlowConfig>
         Sampler = new FlowSampling(config.NumInferenceSteps, config.Solver, config.ClipSample, config.ClipSampleRange);
     }
 
-    /// <summary>The velocity field v(x_t, t) conditioned on an observation window (B, To x Do).</summary>
-    private Tensor Velocity(Tensor x, Tensor t, Tensor cond) => Net.forward(x, t * Cfg.TimeEmbeddingScale, cond);
+    /// <summary>The velocity field v(x_t, t): the network sees t·time_embedding_scale as its step.</summary>
+    private Denoiser Velocity(Denoiser net) => (x, t) => net(x, t * Cfg.TimeEmbeddingScale);
 
     public override LossOutput ComputeLoss(Batch batch, Generator generator)
     {
         using var scope = torch.NewDisposeScope();
-        var cond = FlattenWindow(batch[Cfg.ObservationKey]);  // (B, To x Do), normalized
-        var c = _objective.Corrupt(batch.Action, generator);    // actions (B, H, Da), normalized
-        return new LossOutput(nn.functional.mse_loss(Velocity(c.Input, c.Time, cond), c.Target).MoveToOuterDisposeScope());
+        var velocity = Velocity(TrainingNetwork(batch, generator)); // conditioned on the observation window (and the condition)
+        var c = _objective.Corrupt(batch.Action, generator);         // actions (B, H, Da), normalized
+        return new LossOutput(nn.functional.mse_loss(velocity(c.Input, c.Time), c.Target).MoveToOuterDisposeScope());
     }
 
     protected override Tensor PredictNormalizedWindow(Tensor normalizedObservations, Generator? generator)
     {
-        var cond = FlattenWindow(normalizedObservations);
-        return Sampler.Sample((x, t) => Velocity(x, t, cond), [normalizedObservations.shape[0], Cfg.Horizon, ActionDim], Device, generator);
+        return Sampler.Sample(Velocity(ActingNetwork(normalizedObservations)), [normalizedObservations.shape[0], Cfg.Horizon, ActionDim], Device, generator);
     }
 }
