@@ -20,7 +20,7 @@ internal static class EvalCommand
         var gif = new Option<bool>("--gif") { Description = "write a GIF grid of the first 8 rollouts of each run" };
         var output = new Option<string?>("--out") { Description = "report folder (default: RUN/eval for one run)" };
         var set = new Option<string[]>("--set") { Description = "change an acting-only setting, e.g. policy.sampler=ddim, policy.num_inference_steps=10, policy.execution=temporal_ensemble" };
-        var sampler = new Option<string?>("--sampler") { Description = "shorthand for --set policy.sampler=X (ddpm or ddim)" };
+        var sampler = new Option<string?>("--sampler") { Description = "shorthand for --set policy.sampler=X: ddpm, ddim or ddim_clipped (diffusion); euler or heun (flow)" };
         var samplerSteps = new Option<int?>("--inference-steps") { Description = "shorthand for --set policy.num_inference_steps=N" };
         var device = new Option<string>("--device") { Description = "torch device", DefaultValueFactory = _ => "cpu" };
         var seed = new Option<int>("--sampling-seed") { Description = "seed of the policy's sampling noise", DefaultValueFactory = _ => 0 };

@@ -15,6 +15,17 @@ public enum SamplerKind
     DdimClipped,
 }
 
+/// <summary>Which of the T training steps n inference steps visit (diffusers' timestep_spacing).</summary>
+public enum TimestepSpacing
+{
+    /// <summary>(0..n-1)·(T div n), reversed: 90, 80, ..., 0 for n = 10. diffusers' default and DP's. With few steps
+    /// it never visits the noisiest step: n = 1 denoises pure noise as if it were step 0.</summary>
+    Leading,
+    /// <summary>round(T, T - T/n, ..., T/n) - 1: 99, 74, 49, 24 for n = 4 (Lin et al. 2024, "Common diffusion noise
+    /// schedules and sample steps are flawed", Table 2). Always starts at the noisiest step.</summary>
+    Trailing,
+}
+
 /// <summary>One reverse step x_t → x_prev of a diffusion sampler, shared by every diffusion-style policy.</summary>
 public interface IDiffusionSampler
 {
@@ -26,27 +37,37 @@ public interface IDiffusionSampler
 }
 
 /// <summary>Shared pieces: x0 from the model output, clipping.</summary>
-public abstract class DiffusionSamplerBase(NoiseSchedule schedule, int inferenceSteps, PredictionType prediction, bool clipSample, double clipRange) : IDiffusionSampler
+public abstract class DiffusionSamplerBase(NoiseSchedule schedule, int inferenceSteps, PredictionType prediction, bool clipSample, double clipRange,
+    TimestepSpacing spacing = TimestepSpacing.Leading) : IDiffusionSampler
 {
     public NoiseSchedule Schedule { get; } = schedule;
     protected readonly PredictionType Prediction = prediction;
     protected readonly bool ClipSample = clipSample;
     protected readonly double ClipRange = clipRange;
 
-    /// <summary>Evenly spaced ("leading") steps: (0..n-1) * (T / n), reversed (diffusers' set_timesteps).</summary>
-    public int[] Timesteps { get; } = LeadingTimesteps(schedule.TrainTimesteps, inferenceSteps);
+    /// <summary>The visited steps, noisiest first (diffusers' set_timesteps with <see cref="TimestepSpacing"/>).</summary>
+    public int[] Timesteps { get; } = SpacedTimesteps(schedule.TrainTimesteps, inferenceSteps, spacing);
 
-    private readonly int _stride = schedule.TrainTimesteps / Math.Max(1, inferenceSteps);
-
-    private static int[] LeadingTimesteps(int train, int steps)
+    public static int[] SpacedTimesteps(int train, int steps, TimestepSpacing spacing)
     {
         if (steps < 1 || steps > train) throw new ArgumentOutOfRangeException(nameof(steps), steps, $"inference steps must be in 1..{train}");
-        int ratio = train / steps;
-        return Enumerable.Range(0, steps).Select(i => i * ratio).Reverse().ToArray();
+        if (spacing == TimestepSpacing.Leading)
+        {
+            int ratio = train / steps;
+            return Enumerable.Range(0, steps).Select(i => i * ratio).Reverse().ToArray();
+        }
+        // np.round(np.arange(T, 0, -T / n)) - 1; numpy rounds halves to even.
+        double stride = (double)train / steps;
+        return Enumerable.Range(0, steps).Select(i => (int)Math.Round(train - i * stride, MidpointRounding.ToEven) - 1).ToArray();
     }
 
-    /// <summary>The previous step of <paramref name="t"/> (-1 after the last).</summary>
-    public int Previous(int t) => t - _stride;
+    /// <summary>The step visited after <paramref name="t"/> (-1 after the last: ᾱ = 1, the clean sample).</summary>
+    public int Previous(int t)
+    {
+        int i = Array.IndexOf(Timesteps, t);
+        if (i < 0) throw new ArgumentOutOfRangeException(nameof(t), t, "not one of the sampler's timesteps");
+        return i + 1 < Timesteps.Length ? Timesteps[i + 1] : -1;
+    }
 
     /// <summary>x0 predicted from x_t (DDPM eq. 15 for epsilon), clipped to ±clip_range when enabled.</summary>
     protected Tensor PredictX0(Tensor modelOutput, Tensor sample, double abarT)
@@ -66,8 +87,9 @@ public abstract class DiffusionSamplerBase(NoiseSchedule schedule, int inference
 /// "fixed_small" β̃ = (1-ᾱ_prev) / (1-ᾱ_t) β_t (diffusers' DDPMScheduler.step, as DP uses it).
 /// With fewer inference steps than training steps, α_t and β_t are those of the strided step.
 /// </summary>
-public sealed class DdpmSampler(NoiseSchedule schedule, int inferenceSteps, PredictionType prediction = PredictionType.Epsilon, bool clipSample = true, double clipRange = 1.0)
-    : DiffusionSamplerBase(schedule, inferenceSteps, prediction, clipSample, clipRange)
+public sealed class DdpmSampler(NoiseSchedule schedule, int inferenceSteps, PredictionType prediction = PredictionType.Epsilon, bool clipSample = true, double clipRange = 1.0,
+    TimestepSpacing spacing = TimestepSpacing.Leading)
+    : DiffusionSamplerBase(schedule, inferenceSteps, prediction, clipSample, clipRange, spacing)
 {
     public override Tensor Step(Tensor modelOutput, int t, Tensor sample, Generator? generator)
     {
@@ -96,8 +118,8 @@ public sealed class DdpmSampler(NoiseSchedule schedule, int inferenceSteps, Pred
 /// the clipped x0, which keeps them consistent (then eta = 1 gives DDPM's posterior, Song et al. §4.1).
 /// </summary>
 public sealed class DdimSampler(NoiseSchedule schedule, int inferenceSteps, double eta = 0.0, PredictionType prediction = PredictionType.Epsilon, bool clipSample = true,
-    double clipRange = 1.0, bool useClippedModelOutput = false)
-    : DiffusionSamplerBase(schedule, inferenceSteps, prediction, clipSample, clipRange)
+    double clipRange = 1.0, bool useClippedModelOutput = false, TimestepSpacing spacing = TimestepSpacing.Leading)
+    : DiffusionSamplerBase(schedule, inferenceSteps, prediction, clipSample, clipRange, spacing)
 {
     public double Eta { get; } = eta >= 0 ? eta : throw new ArgumentOutOfRangeException(nameof(eta), eta, "eta must be >= 0");
     public bool UseClippedModelOutput { get; } = useClippedModelOutput;

@@ -8,6 +8,23 @@ namespace Mimicry.Tests.Generative;
 /// Nichol and Dhariwal (2021) and diffusers' DDPM/DDIM schedulers.</summary>
 public class SamplerTests
 {
+    /// <summary>Worked from diffusers' set_timesteps: leading = arange(0, n)·(T // n) reversed; trailing =
+    /// np.round(np.arange(T, 0, -T / n)) - 1, numpy rounding halves to even (87.5 → 88, 62.5 → 62, 37.5 → 38, 12.5 → 12).</summary>
+    [Theory]
+    [InlineData(TimestepSpacing.Leading, 10, new[] { 90, 80, 70, 60, 50, 40, 30, 20, 10, 0 })]
+    [InlineData(TimestepSpacing.Leading, 8, new[] { 84, 72, 60, 48, 36, 24, 12, 0 })]
+    [InlineData(TimestepSpacing.Leading, 1, new[] { 0 })]
+    [InlineData(TimestepSpacing.Trailing, 4, new[] { 99, 74, 49, 24 })]
+    [InlineData(TimestepSpacing.Trailing, 8, new[] { 99, 87, 74, 61, 49, 37, 24, 11 })]
+    [InlineData(TimestepSpacing.Trailing, 1, new[] { 99 })]
+    public void Timestep_spacing_matches_diffusers(TimestepSpacing spacing, int steps, int[] expected)
+    {
+        var ddim = new DdimSampler(new NoiseSchedule(100), steps, spacing: spacing);
+        Assert.Equal(expected, ddim.Timesteps);
+        // Each step goes to the next visited one, the last to -1 (the clean sample).
+        Assert.Equal([.. expected.Skip(1), -1], expected.Select(ddim.Previous));
+    }
+
     [Theory]
     [InlineData(0, 0.0006312815983416931, 0.9993687184016583)]
     [InlineData(1, 0.0011169370373218523, 0.9982524864661346)]

@@ -19,9 +19,11 @@ public sealed record DiffusionConfig : UnetPolicyConfig
     public bool ClipSample { get; init; } = true;
     public double ClipSampleRange { get; init; } = 1.0;
 
-    /// <summary>Sampler at inference: DDPM (the paper's, 100 steps) or DDIM (any number of steps).</summary>
+    /// <summary>Sampler at inference: ddpm (the paper's, 100 steps), ddim (any number of steps) or ddim_clipped.</summary>
     [Acting] public SamplerKind Sampler { get; init; } = SamplerKind.Ddpm;
     [Acting] public int NumInferenceSteps { get; init; } = 100;
+    /// <summary>Which training steps the sampler visits: leading (DP, diffusers' default) or trailing (starts at the noisiest).</summary>
+    [Acting] public TimestepSpacing TimestepSpacing { get; init; } = TimestepSpacing.Leading;
     /// <summary>DDIM's eta (0: deterministic).</summary>
     [Acting] public double DdimEta { get; init; } = 0.0;
 

@@ -26,10 +26,11 @@ public sealed class DiffusionPolicy : UnetPolicyBase<DiffusionConfig>
         _objective = new DiffusionObjective(schedule, config.PredictionType);
         Sampler = new DiffusionSampling(config.Sampler switch
         {
-            SamplerKind.Ddpm => new DdpmSampler(schedule, config.NumInferenceSteps, config.PredictionType, config.ClipSample, config.ClipSampleRange),
-            SamplerKind.Ddim => new DdimSampler(schedule, config.NumInferenceSteps, config.DdimEta, config.PredictionType, config.ClipSample, config.ClipSampleRange),
+            SamplerKind.Ddpm => new DdpmSampler(schedule, config.NumInferenceSteps, config.PredictionType, config.ClipSample, config.ClipSampleRange, config.TimestepSpacing),
+            SamplerKind.Ddim => new DdimSampler(schedule, config.NumInferenceSteps, config.DdimEta, config.PredictionType, config.ClipSample, config.ClipSampleRange,
+                spacing: config.TimestepSpacing),
             SamplerKind.DdimClipped => new DdimSampler(schedule, config.NumInferenceSteps, config.DdimEta, config.PredictionType, config.ClipSample, config.ClipSampleRange,
-                useClippedModelOutput: true),
+                useClippedModelOutput: true, spacing: config.TimestepSpacing),
             _ => throw new ArgumentOutOfRangeException(nameof(config), config.Sampler, "unknown sampler"),
         });
     }

@@ -21,8 +21,8 @@ public sealed record FlowConfig : UnetPolicyConfig
     public bool ClipSample { get; init; } = true;
     public double ClipSampleRange { get; init; } = 1.0;
 
-    /// <summary>ODE solver at inference: euler (π0) or heun.</summary>
-    [Acting] public OdeSolver Solver { get; init; } = OdeSolver.Euler;
+    /// <summary>ODE solver at inference: euler (π0) or heun (named sampler, as diffusion's, so <c>eval --sampler</c> serves both).</summary>
+    [Acting] public OdeSolver Sampler { get; init; } = OdeSolver.Euler;
     /// <summary>Integration steps (π0: 10).</summary>
     [Acting] public int NumInferenceSteps { get; init; } = 10;
 

@@ -20,7 +20,7 @@ public sealed class FlowPolicy : UnetPolicyBase<FlowConfig>
     public FlowPolicy(FlowConfig config, PolicyNormalizers normalizers, Device? device = null) : base(config, normalizers, device)
     {
         _objective = new FlowMatchingObjective(config.TimeSampling);
-        Sampler = new FlowSampling(config.NumInferenceSteps, config.Solver, config.ClipSample, config.ClipSampleRange);
+        Sampler = new FlowSampling(config.NumInferenceSteps, config.Sampler, config.ClipSample, config.ClipSampleRange);
     }
 
     /// <summary>The velocity field v(x_t, t): the network sees t·time_embedding_scale as its step.</summary>
