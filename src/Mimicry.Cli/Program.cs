@@ -17,6 +17,7 @@ public static class Program
         EvalCommand.Create(),
         MultimodalCommand.Create(),
         CfgForkCommand.Create(),
+        AblateCommand.Create(),
         PresetsCommand.Create(),
         SweepCommand.Create(),
     };

@@ -54,7 +54,11 @@ internal static class EvalCommand
     /// Evaluates runs (path, name) on the same seeds with the same acting overrides, and writes one
     /// report (report.json, report.md, optional rollout GIFs) into <paramref name="outDir"/>.
     /// </summary>
-    public static EvalReport Evaluate(IReadOnlyList<(string Path, string Name)> runs, EvalOptions options, IReadOnlyList<string> acting, string device, bool gif, string outDir, int jobs = 1)
+    public static EvalReport Evaluate(IReadOnlyList<(string Path, string Name)> runs, EvalOptions options, IReadOnlyList<string> acting, string device, bool gif, string outDir, int jobs = 1) =>
+        Evaluate(runs.Select(r => (r.Path, r.Name, acting)).ToList(), options, device, gif, outDir, jobs);
+
+    /// <summary>As above, each run with its own acting overrides (e.g. one sampler and step count per row of an ablation).</summary>
+    public static EvalReport Evaluate(IReadOnlyList<(string Path, string Name, IReadOnlyList<string> Acting)> runs, EvalOptions options, string device, bool gif, string outDir, int jobs = 1)
     {
         options.Validate();
         if (File.Exists(outDir)) throw new IOException($"--out {outDir} is a file; give a folder for the report");
@@ -72,7 +76,7 @@ internal static class EvalCommand
         int stepsPerRun = options.Episodes * maxSteps;
         ReportEntry EvaluateOne(int i, IProgress<int> progress)
         {
-            var (path, name) = runs[i];
+            var (path, name, acting) = runs[i];
             var (config, policy) = Checkpoint.Load(path, torchDevice, acting: acting);
             using var _ = policy;
             using var renderer = taskEntry.Renderer(128);

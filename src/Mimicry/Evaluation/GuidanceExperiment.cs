@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Mimicry.Data;
 using Mimicry.Envs;
 using Mimicry.Envs.Fork;
@@ -98,7 +97,7 @@ public static class GuidanceExperiment
                     cells.Add(cell);
                     log?.Invoke($"s = {s}, asking {(side < 0 ? "left" : "right")}: adherence {cell.Adherence:P0}, success {cell.SuccessRate:P0} (passed left {left:P0}, right {right:P0})");
                     if (side == -1 && (s == 1 || s == o.Scales.Where(x => x != 0 && x != 1).DefaultIfEmpty(3).Max()))
-                        latency[$"s={s}"] = Batch1Latency(p, o.LatencyCalls);
+                        latency[$"s={s}"] = ChunkLatency.Measure(p, 1, o.LatencyCalls).P50Ms;
                 }
             }
         }
@@ -106,23 +105,6 @@ public static class GuidanceExperiment
         DrawAdherence(result, Path.Combine(outDir, "adherence.png"));
         DrawSamples(o, samples, cells, Path.Combine(outDir, "fork_samples.png"));
         return result;
-    }
-
-    /// <summary>Median milliseconds of one action chunk for one environment (warm), the observation at the start.</summary>
-    private static double Batch1Latency(IPolicy policy, int calls)
-    {
-        var chunking = (IChunkingPolicy)policy;
-        using var obs = torch.tensor(new float[] { 0, -0.9f }).reshape(1, 1, 2).expand(1, policy.Config.NObsSteps, 2).contiguous();
-        using var g = new Generator(7);
-        chunking.PredictChunk(obs, g).Dispose();
-        var ms = new double[calls];
-        for (int i = 0; i < calls; i++)
-        {
-            var sw = Stopwatch.StartNew();
-            chunking.PredictChunk(obs, g).Dispose();
-            ms[i] = sw.Elapsed.TotalMilliseconds;
-        }
-        return Statistics.Quantile(ms.Order().ToArray(), 0.5);
     }
 
     private static void DrawAdherence(GuidanceResult r, string path)

@@ -1,0 +1,32 @@
+using System.Diagnostics;
+using Mimicry.Policies;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mimicry.Evaluation;
+
+/// <summary>Wall time of one action chunk for B environments at once, outside any rollout: the inference cost alone.</summary>
+public static class ChunkLatency
+{
+    /// <summary>p50 and p95 over <paramref name="calls"/> warm calls of <see cref="IChunkingPolicy.PredictChunk"/> on a
+    /// (batch, To, Do) window of the mean observation (latency does not depend on the values).</summary>
+    public static (double P50Ms, double P95Ms) Measure(IPolicy policy, int batch, int calls, int seed = 0)
+    {
+        if (policy is not IChunkingPolicy chunking) throw new NotSupportedException($"{policy.Config.Name} does not predict action chunks");
+        if (batch < 1 || calls < 1) throw new ArgumentException($"batch ({batch}) and calls ({calls}) must be >= 1");
+        string key = policy.Config.ObservationKey;
+        var mean = policy.Normalizers.Features[key].Stats.Mean.Select(v => (float)v).ToArray();
+        using var obs = torch.tensor(mean).reshape(1, 1, mean.Length).expand(batch, policy.Config.NObsSteps, mean.Length).contiguous();
+        using var g = new Generator((ulong)seed);
+        chunking.PredictChunk(obs, g).Dispose(); // warm-up
+        var ms = new double[calls];
+        for (int i = 0; i < calls; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            chunking.PredictChunk(obs, g).Dispose();
+            ms[i] = sw.Elapsed.TotalMilliseconds;
+        }
+        Array.Sort(ms);
+        return (Statistics.Quantile(ms, 0.5), Statistics.Quantile(ms, 0.95));
+    }
+}
