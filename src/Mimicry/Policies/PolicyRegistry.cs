@@ -45,6 +45,12 @@ public static class PolicyRegistry
             (c, n, d) => new DiffusionPolicy(c, n, d), tiny: () => new DiffusionConfig { DownDims = [16, 32], DiffusionStepEmbedDim = 32 }),
         PolicyEntry.Of<Flow.FlowConfig>("flow", "Flow matching on the Diffusion Policy U-Net (π0's objective, Euler sampling)",
             (c, n, d) => new Flow.FlowPolicy(c, n, d), tiny: () => new Flow.FlowConfig { DownDims = [16, 32], DiffusionStepEmbedDim = 32 }),
+        PolicyEntry.Of<Act.ActConfig>("act", "ACT: CVAE transformer over action chunks (L1 + KL), temporal ensembling as an option",
+            (c, n, d) => new Act.ActPolicy(c, n, d),
+            tiny: () => new Act.ActConfig { DimModel = 32, NHeads = 4, DimFeedforward = 64, NEncoderLayers = 1, NVaeEncoderLayers = 1, Horizon = 8, NActionSteps = 8, LatentDim = 4 },
+            // LeRobot's ACT optimization (configuration_act.py get_optimizer_preset, configs/train.py): AdamW 1e-5, weight decay 1e-4,
+            // no schedule, clip 10, batch 8, no EMA.
+            train: () => new TrainConfig { Lr = 1e-5, WeightDecay = 1e-4, Beta1 = 0.9, WarmupSteps = 0, LrScheduler = LrSchedulerKind.Constant, GradClipNorm = 10, BatchSize = 8, UseEma = false }),
         PolicyEntry.Of<BcConfig>("bc", "Behaviour cloning (MLP regression of the action chunk, MSE)",
             (c, n, d) => new BcPolicy(c, n, d), tiny: () => new BcConfig { HiddenDims = [64, 64], Dropout = 0.1 },
             sweep: PolicyEntry.Grid(

@@ -1,0 +1,64 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Mimicry.Nn;
+
+/// <summary>
+/// Multi-head scaled dot-product attention (Vaswani et al. 2017, eq. 1), sequence-first like
+/// <c>torch.nn.MultiheadAttention</c> and with its parameter names (in_proj_weight (3D, D), in_proj_bias (3D),
+/// out_proj), so LeRobot's ACT state dict maps across:
+/// softmax(Q Kᵀ / sqrt(d_head) + mask) V per head, heads concatenated, then out_proj.
+/// </summary>
+public sealed class MultiheadAttention : nn.Module<Tensor, Tensor, Tensor, Tensor>
+{
+    private readonly Parameter in_proj_weight;
+    private readonly Parameter in_proj_bias;
+    private readonly Linear out_proj;
+    private readonly Dropout dropout;
+    private readonly int _heads;
+    private readonly int _dim;
+
+    public MultiheadAttention(int dim, int heads, double dropoutRate = 0.0) : base(nameof(MultiheadAttention))
+    {
+        if (dim % heads != 0) throw new ArgumentException($"model dim {dim} must be divisible by the number of heads {heads}");
+        _dim = dim;
+        _heads = heads;
+        in_proj_weight = nn.Parameter(torch.empty(3 * dim, dim));
+        in_proj_bias = nn.Parameter(torch.zeros(3 * dim));
+        nn.init.xavier_uniform_(in_proj_weight); // as torch.nn.MultiheadAttention._reset_parameters
+        out_proj = nn.Linear(dim, dim);
+        nn.init.zeros_(out_proj.bias!);
+        dropout = nn.Dropout(dropoutRate);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor query, Tensor key, Tensor value) => forward(query, key, value, null, null);
+
+    /// <param name="query">(Nq, B, D).</param>
+    /// <param name="key">(Nk, B, D).</param>
+    /// <param name="value">(Nk, B, D).</param>
+    /// <param name="keyPaddingMask">(B, Nk) bool, true = this key is padding and is not attended to.</param>
+    /// <param name="attnMask">(Nq, Nk) bool, true = not allowed (e.g. the future in a causal mask).</param>
+    /// <returns>(Nq, B, D).</returns>
+    public Tensor forward(Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask, Tensor? attnMask)
+    {
+        using var scope = torch.NewDisposeScope();
+        long nq = query.shape[0], nk = key.shape[0], b = query.shape[1];
+        int dh = _dim / _heads;
+        var w = in_proj_weight.chunk(3);
+        var bias = in_proj_bias.chunk(3);
+        // (N, B, D) → (B·h, N, d_head)
+        Tensor Heads(Tensor x, Tensor wi, Tensor bi, long n) => nn.functional.linear(x, wi, bi).reshape(n, b * _heads, dh).transpose(0, 1);
+        var q = Heads(query, w[0], bias[0], nq);
+        var k = Heads(key, w[1], bias[1], nk);
+        var v = Heads(value, w[2], bias[2], nk);
+        var scores = torch.bmm(q, k.transpose(1, 2)) / Math.Sqrt(dh); // (B·h, Nq, Nk)
+        if (attnMask is not null) scores = scores.masked_fill(attnMask.unsqueeze(0), double.NegativeInfinity);
+        if (keyPaddingMask is not null)
+            scores = scores.view(b, _heads, nq, nk).masked_fill(keyPaddingMask.view(b, 1, 1, nk), double.NegativeInfinity).view(b * _heads, nq, nk);
+        var weights = dropout.forward(scores.softmax(-1));
+        var heads = torch.bmm(weights, v).transpose(0, 1).reshape(nq, b, _dim); // (Nq, B, D)
+        return out_proj.forward(heads).MoveToOuterDisposeScope();
+    }
+}

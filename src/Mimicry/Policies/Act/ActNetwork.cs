@@ -1,0 +1,97 @@
+using Mimicry.Nn;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Mimicry.Policies.Act;
+
+/// <summary>
+/// ACT's network (lerobot/policies/act/modeling_act.py, class ACT; module names as there), for low-dimensional
+/// observations. Training: a CVAE encoder reads [CLS, robot state, action chunk] and gives q(z | s, a) = N(μ, σ²).
+/// The transformer encoder reads three tokens [z, robot state, environment state] with learned 1-D positions; a
+/// decoder of S learned queries cross-attends to it, and a linear head gives the chunk (B, S, A).
+/// <code>
+///  CVAE encoder: [cls; W_s s; W_a a_1..a_S] (B, S+2, D) + sinusoid → layers → out[CLS] → (μ, log σ²) (B, 2L)
+///  z = μ + σ ε (training) | 0 (acting)
+///  encoder: [W_z z; W_s s; W_e e] (3, B, D), pos (3, 1, D) → memory (3, B, D)
+///  decoder: zeros (S, B, D), queries pos (S, 1, D), memory → (S, B, D) → action_head → (B, S, A)
+/// </code>
+/// </summary>
+public sealed class ActNetwork : nn.Module
+{
+    private readonly DetrEncoder? vae_encoder;
+    private readonly Embedding? vae_encoder_cls_embed;
+    private readonly Linear? vae_encoder_robot_state_input_proj;
+    private readonly Linear? vae_encoder_action_input_proj;
+    private readonly Linear? vae_encoder_latent_output_proj;
+    private readonly DetrEncoder encoder;
+    private readonly DetrDecoder decoder;
+    private readonly Linear encoder_robot_state_input_proj;
+    private readonly Linear? encoder_env_state_input_proj;
+    private readonly Linear encoder_latent_input_proj;
+    private readonly Embedding encoder_1d_feature_pos_embed;
+    private readonly Embedding decoder_pos_embed;
+    private readonly Linear action_head;
+
+    private readonly ActConfig _cfg;
+
+    public ActNetwork(ActConfig cfg, int robotStateDim, int envStateDim, int actionDim) : base(nameof(ActNetwork))
+    {
+        _cfg = cfg;
+        int d = cfg.DimModel, s = cfg.Horizon;
+        if (cfg.UseVae)
+        {
+            vae_encoder = new DetrEncoder(cfg.NVaeEncoderLayers, d, cfg.NHeads, cfg.DimFeedforward, cfg.Dropout, cfg.PreNorm, cfg.FeedforwardActivation);
+            vae_encoder_cls_embed = nn.Embedding(1, d);
+            vae_encoder_robot_state_input_proj = nn.Linear(robotStateDim, d);
+            vae_encoder_action_input_proj = nn.Linear(actionDim, d);
+            vae_encoder_latent_output_proj = nn.Linear(d, 2 * cfg.LatentDim);
+        }
+        encoder = new DetrEncoder(cfg.NEncoderLayers, d, cfg.NHeads, cfg.DimFeedforward, cfg.Dropout, cfg.PreNorm, cfg.FeedforwardActivation);
+        decoder = new DetrDecoder(cfg.NDecoderLayers, d, cfg.NHeads, cfg.DimFeedforward, cfg.Dropout, cfg.PreNorm, cfg.FeedforwardActivation);
+        encoder_robot_state_input_proj = nn.Linear(robotStateDim, d);
+        if (envStateDim > 0) encoder_env_state_input_proj = nn.Linear(envStateDim, d);
+        encoder_latent_input_proj = nn.Linear(cfg.LatentDim, d);
+        encoder_1d_feature_pos_embed = nn.Embedding(envStateDim > 0 ? 3 : 2, d);
+        decoder_pos_embed = nn.Embedding(s, d);
+        action_head = nn.Linear(d, actionDim);
+        RegisterComponents();
+        // ACT._reset_parameters: Xavier-uniform on the transformer's matrices only.
+        using (torch.no_grad())
+            foreach (var (_, p) in encoder.named_parameters().Concat(decoder.named_parameters()))
+                if (p.dim() > 1) nn.init.xavier_uniform_(p);
+    }
+
+    /// <summary>The CVAE posterior's (μ, log σ²), each (B, L), from the robot state (B, Ds) and the chunk (B, S, A).</summary>
+    public (Tensor Mu, Tensor LogVar) Posterior(Tensor robotState, Tensor actions, Tensor actionIsPad)
+    {
+        if (vae_encoder is null) throw new InvalidOperationException("policy.use_vae is false: there is no CVAE encoder");
+        using var scope = torch.NewDisposeScope();
+        long b = actions.shape[0];
+        var cls = vae_encoder_cls_embed!.weight!.unsqueeze(0).expand(b, 1, -1);                   // (B, 1, D)
+        var state = vae_encoder_robot_state_input_proj!.forward(robotState).unsqueeze(1);          // (B, 1, D)
+        var acts = vae_encoder_action_input_proj!.forward(actions);                                // (B, S, D)
+        var tokens = torch.cat([cls, state, acts], dim: 1).permute(1, 0, 2);                       // (S+2, B, D)
+        var pad = torch.cat([torch.zeros(b, 2, ScalarType.Bool, actions.device), actionIsPad], dim: 1); // (B, S+2)
+        var pos = SinusoidalPositions.Table(2 + _cfg.Horizon, _cfg.DimModel).to(actions.device).unsqueeze(1); // (S+2, 1, D), fixed (LeRobot's vae_encoder_pos_enc buffer)
+        var cls_out = vae_encoder!.forward(tokens, pos, pad)[0];                                   // (B, D)
+        var p = vae_encoder_latent_output_proj!.forward(cls_out);                                  // (B, 2L)
+        int l = _cfg.LatentDim;
+        return (p[.., ..l].MoveToOuterDisposeScope(), p[.., l..].MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The action chunk (B, S, A) from a latent (B, L), the robot state (B, Ds) and the environment state (B, De) or null.</summary>
+    public Tensor Decode(Tensor z, Tensor robotState, Tensor? envState)
+    {
+        using var scope = torch.NewDisposeScope();
+        long b = z.shape[0];
+        var tokens = new List<Tensor> { encoder_latent_input_proj.forward(z), encoder_robot_state_input_proj.forward(robotState) };
+        if (encoder_env_state_input_proj is not null) tokens.Add(encoder_env_state_input_proj.forward(envState!));
+        var x = torch.stack(tokens, dim: 0);                                // (N, B, D)
+        var pos = encoder_1d_feature_pos_embed.weight!.unsqueeze(1);        // (N, 1, D)
+        var memory = encoder.forward(x, pos);                               // (N, B, D)
+        var queries = torch.zeros(_cfg.Horizon, b, _cfg.DimModel, device: z.device);
+        var outp = decoder.forward(queries, memory, pos, decoder_pos_embed.weight!.unsqueeze(1)); // (S, B, D)
+        return action_head.forward(outp.transpose(0, 1)).MoveToOuterDisposeScope(); // (B, S, A)
+    }
+}
