@@ -50,7 +50,9 @@ public static class PolicyRegistry
             tiny: () => new Act.ActConfig { DimModel = 32, NHeads = 4, DimFeedforward = 64, NEncoderLayers = 1, NVaeEncoderLayers = 1, Horizon = 8, NActionSteps = 8, LatentDim = 4 },
             // LeRobot's ACT optimization (configuration_act.py get_optimizer_preset, configs/train.py): AdamW 1e-5, weight decay 1e-4,
             // no schedule, clip 10, batch 8, no EMA.
-            train: () => new TrainConfig { Lr = 1e-5, WeightDecay = 1e-4, Beta1 = 0.9, WarmupSteps = 0, LrScheduler = LrSchedulerKind.Constant, GradClipNorm = 10, BatchSize = 8, UseEma = false }),
+            train: () => new TrainConfig { Lr = 1e-5, WeightDecay = 1e-4, Beta1 = 0.9, WarmupSteps = 0, LrScheduler = LrSchedulerKind.Constant, GradClipNorm = 10, BatchSize = 8, UseEma = false },
+            // ACT's known weakness, the KL term: β = 0 is a plain chunking transformer (no CVAE), 10 ACT's.
+            sweep: PolicyEntry.Grid([("kl0", ["policy.use_vae=false", "policy.kl_weight=0"]), ("kl1", ["policy.kl_weight=1"]), ("kl10", ["policy.kl_weight=10"]), ("kl100", ["policy.kl_weight=100"])])),
         PolicyEntry.Of<BcConfig>("bc", "Behaviour cloning (MLP regression of the action chunk, MSE)",
             (c, n, d) => new BcPolicy(c, n, d), tiny: () => new BcConfig { HiddenDims = [64, 64], Dropout = 0.1 },
             sweep: PolicyEntry.Grid(

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Mimicry.Configuration;
 using Mimicry.IO;
+using ScottPlot;
 
 namespace Mimicry.Training;
 
@@ -52,6 +53,34 @@ public static class TrainingCurve
             e.ShowLegend();
             Save(e, Path.Combine(Path.GetDirectoryName(pngPath) ?? ".", "eval_curve.png"));
         }
+    }
+
+    /// <summary>Several runs' curves side by side: the training loss and each named loss term, one panel each (log10).</summary>
+    public static void WriteComparison(IReadOnlyDictionary<string, List<TrainMetrics>> runs, string title, string pngPath)
+    {
+        var terms = runs.Values.SelectMany(m => m).Where(m => m.Terms != null).SelectMany(m => m.Terms!.Keys).Distinct().Order().ToList();
+        var multi = new Multiplot();
+        multi.RemovePlot(multi.GetPlot(0));
+        foreach (var term in new string?[] { null }.Concat(terms))
+        {
+            var plt = new ScottPlot.Plot();
+            foreach (var (run, m) in runs)
+            {
+                var points = m.Where(x => term == null || x.Terms?.ContainsKey(term) == true).ToList();
+                if (points.Count == 0) continue;
+                var line = plt.Add.Scatter(points.Select(x => (double)x.Step).ToArray(),
+                    points.Select(x => Math.Log10(Math.Max(term == null ? x.Loss : x.Terms![term], 1e-12))).ToArray());
+                line.LegendText = run;
+                line.MarkerSize = 0;
+            }
+            plt.Title($"{title}: {term ?? "training loss"}");
+            plt.XLabel("step");
+            plt.YLabel($"log10 {term ?? "loss"}");
+            if (term == null) plt.ShowLegend();
+            multi.AddPlot(plt);
+        }
+        multi.Layout = new ScottPlot.MultiplotLayouts.Columns();
+        AtomicFile.Write(pngPath, tmp => multi.SavePng(tmp, 700 * (terms.Count + 1), 500));
     }
 
     /// <summary>The metrics lines of a run; a truncated or corrupt line (a run killed mid-write) is skipped.</summary>
