@@ -17,6 +17,9 @@ public static class FeatureKeys
     public const string FrameIndex = "frame_index";
     /// <summary>Derived: the undiscounted sum of <c>next.reward</c> from this frame to the episode's end (Decision Transformer's return-to-go).</summary>
     public const string ReturnToGo = "return_to_go";
+    /// <summary>Derived: the episode's highest <c>next.reward</c>, on each of its frames (for Push-T the best coverage reached:
+    /// an outcome that, unlike a sum, does not punish a fast success that ends the episode early).</summary>
+    public const string EpisodeMaxReward = "episode_max_reward";
 
     /// <summary>Whether a key names something observed at acting time (the <c>observation.</c> features).</summary>
     public static bool IsObservation(string key) => key.StartsWith("observation.", StringComparison.Ordinal);

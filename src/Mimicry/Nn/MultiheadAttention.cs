@@ -16,6 +16,10 @@ public sealed class MultiheadAttention : nn.Module<Tensor, Tensor, Tensor, Tenso
     private readonly Parameter in_proj_bias;
     private readonly Linear out_proj;
     private readonly Dropout dropout;
+    /// <summary>The score of a masked pair: finite (GPT-2 uses -1e4), so a query with every key masked — a
+    /// left-padded position under a causal mask — gets a uniform, finite average instead of NaN.</summary>
+    private const double Masked = -1e9;
+
     private readonly int _heads;
     private readonly int _dim;
 
@@ -54,9 +58,9 @@ public sealed class MultiheadAttention : nn.Module<Tensor, Tensor, Tensor, Tenso
         var k = Heads(key, w[1], bias[1], nk);
         var v = Heads(value, w[2], bias[2], nk);
         var scores = torch.bmm(q, k.transpose(1, 2)) / Math.Sqrt(dh); // (B·h, Nq, Nk)
-        if (attnMask is not null) scores = scores.masked_fill(attnMask.unsqueeze(0), double.NegativeInfinity);
+        if (attnMask is not null) scores = scores.masked_fill(attnMask.unsqueeze(0), Masked);
         if (keyPaddingMask is not null)
-            scores = scores.view(b, _heads, nq, nk).masked_fill(keyPaddingMask.view(b, 1, 1, nk), double.NegativeInfinity).view(b * _heads, nq, nk);
+            scores = scores.view(b, _heads, nq, nk).masked_fill(keyPaddingMask.view(b, 1, 1, nk), Masked).view(b * _heads, nq, nk);
         var weights = dropout.forward(scores.softmax(-1));
         var heads = torch.bmm(weights, v).transpose(0, 1).reshape(nq, b, _dim); // (Nq, B, D)
         return out_proj.forward(heads).MoveToOuterDisposeScope();

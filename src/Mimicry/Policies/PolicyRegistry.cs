@@ -53,6 +53,12 @@ public static class PolicyRegistry
             train: () => new TrainConfig { Lr = 1e-5, WeightDecay = 1e-4, Beta1 = 0.9, WarmupSteps = 0, LrScheduler = LrSchedulerKind.Constant, GradClipNorm = 10, BatchSize = 8, UseEma = false },
             // ACT's known weakness, the KL term: β = 0 is a plain chunking transformer (no CVAE), 10 ACT's.
             sweep: PolicyEntry.Grid([("kl0", ["policy.use_vae=false", "policy.kl_weight=0"]), ("kl1", ["policy.kl_weight=1"]), ("kl10", ["policy.kl_weight=10"]), ("kl100", ["policy.kl_weight=100"])])),
+        PolicyEntry.Of<DecisionTransformer.DecisionTransformerConfig>("dt", "Decision Transformer: a causal GPT over (return, state, action) tokens, acting toward a target return",
+            (c, n, d) => new DecisionTransformer.DecisionTransformerPolicy(c, n, d),
+            tiny: () => new DecisionTransformer.DecisionTransformerConfig { EmbedDim = 32, NLayer = 1, NHead = 2, NObsSteps = 4, Horizon = 4, MaxEpisodeLength = 300 },
+            // kzl/decision-transformer gym/experiment.py: AdamW 1e-4, weight decay 1e-4, linear warm-up over 10,000 steps then constant,
+            // clip 0.25, batch 64, no EMA.
+            train: () => new TrainConfig { Lr = 1e-4, WeightDecay = 1e-4, Beta1 = 0.9, WarmupSteps = 10_000, LrScheduler = LrSchedulerKind.Constant, GradClipNorm = 0.25, BatchSize = 64, UseEma = false }),
         PolicyEntry.Of<BcConfig>("bc", "Behaviour cloning (MLP regression of the action chunk, MSE)",
             (c, n, d) => new BcPolicy(c, n, d), tiny: () => new BcConfig { HiddenDims = [64, 64], Dropout = 0.1 },
             sweep: PolicyEntry.Grid(

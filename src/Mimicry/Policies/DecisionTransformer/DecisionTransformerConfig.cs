@@ -1,0 +1,77 @@
+using System.Text.Json.Serialization;
+using Mimicry.Data;
+using Mimicry.Data.Sampling;
+using Mimicry.Nn;
+
+namespace Mimicry.Policies.DecisionTransformer;
+
+/// <summary>How the return token moves during an episode (kzl/decision-transformer evaluate_episode_rtg).</summary>
+public enum ReturnMode
+{
+    /// <summary>R̂_{t+1} = R̂_t − r_t: the return still to collect (DT's "normal" mode; pair with <c>return_to_go</c>).</summary>
+    Decrement,
+    /// <summary>R̂_t = target throughout (DT's "delayed" mode; pair with an outcome such as <c>episode_max_reward</c>).</summary>
+    Constant,
+}
+
+/// <summary>
+/// Decision Transformer (Chen et al. 2021), kzl/decision-transformer's gym configuration: context K = 20
+/// timesteps (60 tokens), width 128, 3 layers, 1 head, ReLU MLP of 4·128, dropout 0.1, tanh action head,
+/// learned timestep embedding. The return token reads <see cref="ReturnFeature"/>; for Push-T the default is
+/// the episode's best coverage (<c>episode_max_reward</c>) held constant, because success ends an episode
+/// and a summed reward would rank a fast success below hovering near it (../shared/notes/specs/decision-transformer.md §8).
+/// </summary>
+public sealed record DecisionTransformerConfig : PolicyConfig
+{
+    public DecisionTransformerConfig()
+    {
+        NObsSteps = 20;
+        Horizon = 20;
+        NActionSteps = 1;
+    }
+
+    public int EmbedDim { get; init; } = 128;
+    public int NLayer { get; init; } = 3;
+    public int NHead { get; init; } = 1;
+    public double Dropout { get; init; } = 0.1;
+    public FeedForwardActivation Activation { get; init; } = FeedForwardActivation.Relu;
+    /// <summary>Rows of the timestep embedding; later frames use the last row (DT clips; Push-T episodes last 300 steps).</summary>
+    public int MaxEpisodeLength { get; init; } = 1000;
+    /// <summary>The dataset feature the return token is trained on: episode_max_reward or return_to_go.</summary>
+    public string ReturnFeature { get; init; } = FeatureKeys.EpisodeMaxReward;
+    /// <summary>Returns are divided by this before embedding (DT: 1000 for MuJoCo; 1 for rewards in [0, 1]).</summary>
+    public double ReturnScale { get; init; } = 1.0;
+
+    /// <summary>The return asked for, in the return feature's units (Push-T: the coverage to reach, 1.0 = perfect).</summary>
+    [Acting] public double TargetReturn { get; init; } = 1.0;
+    [Acting] public ReturnMode ReturnMode { get; init; } = ReturnMode.Constant;
+
+    /// <summary>K: the timesteps of history the transformer sees.</summary>
+    [JsonIgnore] public int Context => Horizon;
+
+    /// <summary>Windows of K frames of observation, action, return and frame index; the ones at an episode's start left-padded.</summary>
+    [JsonIgnore] public override IReadOnlyList<InputFeature> Inputs =>
+    [
+        new(ObservationKey, 0, Context, ObservationNormalization),
+        new(FeatureKeys.Action, 0, Context, ActionNormalization),
+        new(ReturnFeature, 0, Context, NormalizationMode.Identity),
+        new(FeatureKeys.FrameIndex, 0, Context, NormalizationMode.Identity),
+    ];
+
+    /// <summary>A window ends at every frame (DT samples a start uniformly and left-pads what precedes the episode).</summary>
+    [JsonIgnore] public override WindowSpec TrainingWindow => new(Inputs, PadBefore: Context - 1, PadAfter: 0);
+
+    public override void Validate()
+    {
+        base.Validate();
+        if (NObsSteps != Horizon) throw new ArgumentException($"the Decision Transformer's context is one length: n_obs_steps ({NObsSteps}) must equal horizon ({Horizon})");
+        if (NActionSteps != 1) throw new ArgumentException($"the Decision Transformer acts one step at a time: n_action_steps must be 1, got {NActionSteps}");
+        if (EmbedDim % NHead != 0) throw new ArgumentException($"policy.embed_dim ({EmbedDim}) must be divisible by n_head ({NHead})");
+        if (NLayer < 1) throw new ArgumentException($"policy.n_layer ({NLayer}) must be >= 1");
+        if (MaxEpisodeLength < 1) throw new ArgumentException($"policy.max_episode_length ({MaxEpisodeLength}) must be >= 1");
+        if (!(ReturnScale > 0) || !double.IsFinite(ReturnScale)) throw new ArgumentException($"policy.return_scale ({ReturnScale}) must be finite and > 0");
+        if (!double.IsFinite(TargetReturn)) throw new ArgumentException($"policy.target_return must be finite, got {TargetReturn}");
+        if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentException($"policy.dropout ({Dropout}) must be in [0, 1)");
+        if (Execution != ActionExecution.RecedingHorizon) throw new ArgumentException("the Decision Transformer predicts one action per step from its history; policy.execution does not apply");
+    }
+}

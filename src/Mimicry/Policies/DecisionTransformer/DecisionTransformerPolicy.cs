@@ -1,0 +1,62 @@
+using Mimicry.Data;
+using Mimicry.Data.Sampling;
+using Mimicry.Policies.Acting;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mimicry.Policies.DecisionTransformer;
+
+/// <summary>
+/// Decision Transformer (Chen et al. 2021): return-conditioned imitation. Loss: MSE between the tanh action
+/// predicted at each non-padded state token and the normalized action (kzl/decision-transformer seq_trainer.py).
+/// Acting: <see cref="DecisionTransformerActor"/> keeps each episode's last K (return, state, action, timestep).
+/// </summary>
+public sealed class DecisionTransformerPolicy : IPolicy
+{
+    private readonly DecisionTransformerConfig _cfg;
+    private readonly DecisionTransformerNetwork _net;
+
+    public PolicyConfig Config => _cfg;
+    public nn.Module Network => _net;
+    public PolicyNormalizers Normalizers { get; }
+    public Device Device { get; }
+    public int StateDim { get; }
+    public int ActionDim { get; }
+
+    public DecisionTransformerPolicy(DecisionTransformerConfig config, PolicyNormalizers normalizers, Device? device = null)
+    {
+        config.Validate();
+        _cfg = config;
+        Normalizers = normalizers;
+        Device = device ?? CPU;
+        StateDim = normalizers.Dim(config.ObservationKey);
+        ActionDim = normalizers.Dim(FeatureKeys.Action);
+        _net = (DecisionTransformerNetwork)CreateNetwork();
+    }
+
+    public nn.Module CreateNetwork()
+    {
+        var net = new DecisionTransformerNetwork(_cfg, StateDim, ActionDim);
+        net.to(Device);
+        return net;
+    }
+
+    /// <summary>The action predicted at every state token, (B, K, a), normalized.</summary>
+    internal Tensor Forward(Tensor states, Tensor actions, Tensor returns, Tensor timesteps, Tensor pad) =>
+        _net.forward(states, actions, returns / _cfg.ReturnScale, timesteps, pad);
+
+    public LossOutput ComputeLoss(Batch batch, Generator generator)
+    {
+        using var scope = torch.NewDisposeScope();
+        var pad = batch.IsPad[FeatureKeys.Action];                                  // (B, K)
+        var predicted = Forward(batch[_cfg.ObservationKey], batch.Action, batch[_cfg.ReturnFeature][.., .., 0],
+            batch[FeatureKeys.FrameIndex][.., .., 0], pad);                          // (B, K, a)
+        var valid = (~pad).unsqueeze(-1).to(predicted.dtype);
+        var loss = ((predicted - batch.Action).pow(2) * valid).sum() / (valid.sum() * ActionDim).clamp_min(1);
+        return new LossOutput(loss.MoveToOuterDisposeScope());
+    }
+
+    public IActor CreateActor(int slots, Generator? generator = null) => new DecisionTransformerActor(this, _cfg, slots);
+
+    public void Dispose() => _net.Dispose();
+}

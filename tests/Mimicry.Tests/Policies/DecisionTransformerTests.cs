@@ -1,0 +1,108 @@
+using Mimicry.Data;
+using Mimicry.Data.Normalization;
+using Mimicry.Envs;
+using Mimicry.Envs.Fork;
+using Mimicry.Evaluation;
+using Mimicry.Policies.DecisionTransformer;
+using Mimicry.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mimicry.Tests.Policies;
+
+public class DecisionTransformerTests
+{
+    [Fact]
+    public void Changing_a_future_token_leaves_earlier_predictions_unchanged()
+    {
+        torch.manual_seed(4);
+        var net = new DecisionTransformerNetwork(new DecisionTransformerConfig { EmbedDim = 16, NLayer = 2, NHead = 2, NObsSteps = 5, Horizon = 5, Dropout = 0 }, 3, 2);
+        net.eval();
+        using var g = new Generator(1);
+        var states = torch.randn([2, 5, 3], generator: g);
+        var actions = torch.randn([2, 5, 2], generator: g);
+        var returns = torch.rand([2, 5], generator: g);
+        var timesteps = torch.arange(5).unsqueeze(0).expand(2, 5);
+        var pad = torch.zeros(2, 5, ScalarType.Bool);
+        pad[1, 0] = torch.tensor(true); // the second window starts one step into its context
+        var before = net.forward(states, actions, returns, timesteps, pad);
+        // a_3 comes after s_3 in the sequence (R̂_3, s_3, a_3): changing it, or s_4, changes nothing at steps 0..3.
+        var actions2 = actions.clone(); actions2[.., 3] = torch.tensor(5f);
+        var states2 = states.clone(); states2[.., 4] = torch.tensor(-5f);
+        var after = net.forward(states2, actions2, returns, timesteps, pad);
+        Assert.Equal(before[.., ..4].contiguous().data<float>().ToArray(), after[.., ..4].contiguous().data<float>().ToArray());
+        Assert.True((before[.., 4] - after[.., 4]).abs().max().item<float>() > 1e-4f, "the newest state token should see its own state");
+        // A padded position is invisible: changing what it holds changes no real position's prediction.
+        var states3 = states.clone(); states3[1, 0] = torch.tensor(9f);
+        var after3 = net.forward(states3, actions, returns, timesteps, pad);
+        Assert.Equal(before[1, 1..].contiguous().data<float>().ToArray(), after3[1, 1..].contiguous().data<float>().ToArray());
+    }
+
+    [Fact]
+    public void Return_bookkeeping_in_both_modes()
+    {
+        // Target 1.0, rewards 0.2 then 0.3 (worked by hand): decrement 1.0 → 0.8 → 0.5; constant stays 1.0.
+        double[] rewards = [0.2, 0.3];
+        foreach (var (mode, expected) in new[] { (ReturnMode.Decrement, new[] { 1.0, 0.8, 0.5 }), (ReturnMode.Constant, new[] { 1.0, 1.0, 1.0 }) })
+        {
+            var got = new List<double>();
+            double r = 0;
+            for (int t = 0; t < 3; t++)
+            {
+                r = DecisionTransformerActor.NextReturn(r, t == 0 ? 0 : rewards[t - 1], fresh: t == 0, target: 1.0, mode);
+                got.Add(r);
+            }
+            Assert.Equal(expected, got, (a, b) => Math.Abs(a - b) < 1e-12);
+        }
+        // The derived training return: each frame holds its episode's best reward.
+        var d = ForkExpert.Demonstrations(3, 0);
+        var best = DerivedFeatures.EpisodeMaxReward(d);
+        var reward = d.Values(FeatureKeys.Reward);
+        for (int e = 0; e < d.Episodes; e++)
+        {
+            float max = Enumerable.Range((int)d.EpisodeStart(e), d.EpisodeLength(e)).Max(t => reward[t]);
+            Assert.All(Enumerable.Range((int)d.EpisodeStart(e), d.EpisodeLength(e)), t => Assert.Equal(max, best[t]));
+        }
+    }
+
+    /// <summary>
+    /// The fork, relabelled: passing on the left earns 1.0, on the right 0.5. Asked for 1.0, a DT trained on both goes left.
+    /// </summary>
+    [Fact]
+    public void Asked_for_the_higher_return_the_dt_takes_the_better_side()
+    {
+        string dir = TempDirs.New("dt");
+        try
+        {
+            var data = ForkExpert.Demonstrations(120, 0);
+            var reward = data.Values(FeatureKeys.Reward);
+            var side = data.Values(ForkExpert.SideKey);
+            for (int t = 0; t < reward.Length; t++) if (side[t] > 0) reward[t] *= 0.5f;
+            data.Stats = DatasetStats.Compute(data);
+            var config = new RunConfig
+            {
+                Task = Tasks.Fork, Dataset = "(generated)",
+                Policy = new DecisionTransformerConfig { ObservationKey = FeatureKeys.State, EmbedDim = 32, NLayer = 2, NHead = 2, NObsSteps = 4, Horizon = 4, MaxEpisodeLength = 64, Dropout = 0 },
+                Train = TinyRunsTrain(600),
+            };
+            using (var trainer = new Trainer(config, data, dir)) trainer.Run();
+            var (_, policy) = Checkpoint.Load(dir, acting: ["policy.target_return=1.0"]);
+            using (policy)
+            {
+                int episodes = 20;
+                var crossing = new double?[episodes];
+                Evaluator.Run(policy, () => new ForkEnv(), new EvalOptions(episodes, 100000),
+                    onStep: (i, env) => { var p = ((ForkEnv)env).Position; if (crossing[i] == null && p.Y >= 0) crossing[i] = p.X; });
+                double left = crossing.Count(x => x < 0) / (double)episodes;
+                Assert.True(left >= 0.9, $"passed left in {left:P0} of rollouts asked for return 1.0");
+            }
+        }
+        finally { TempDirs.Delete(dir); }
+    }
+
+    private static TrainConfig TinyRunsTrain(int steps) => new()
+    {
+        Steps = steps, BatchSize = 64, Lr = 1e-3, WarmupSteps = 50, LrScheduler = LrSchedulerKind.Constant, GradClipNorm = 0.25, UseEma = false,
+        LogEvery = 100, CheckpointEvery = steps, ValFraction = 0, Seed = 1, Threads = 1,
+    };
+}
