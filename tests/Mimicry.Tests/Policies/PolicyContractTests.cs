@@ -1,3 +1,4 @@
+using Mimicry.Data;
 using System.Text.Json;
 using Mimicry.Configuration;
 using Mimicry.Policies;
@@ -41,6 +42,7 @@ public class PolicyContractTests
     {
         var data = TinyRuns.PushT(2);
         var config = PolicyRegistry.Get(policy).Tiny();
+        DerivedFeatures.Ensure(data, config.Inputs.Select(f => f.Key)); // as the trainer does (frame_index, returns)
         using var p = PolicyRegistry.Create(config, PolicyNormalizers.From(data.Stats!, config));
         foreach (var (name, t) in p.Network.named_parameters()) Assert.True(t.isfinite().all().item<bool>(), $"{policy}: parameter {name}");
         foreach (var (name, t) in p.Network.named_buffers()) Assert.True(t.isfinite().all().item<bool>(), $"{policy}: buffer {name}");

@@ -87,8 +87,8 @@ public sealed class DecisionTransformerActor : IActor
             try
             {
                 var dev = _policy.Device;
-                predicted = _policy.Forward(torch.tensor(states, dev).reshape(n, _k, _s), torch.tensor(actions, dev).reshape(n, _k, _a),
-                    torch.tensor(returns, dev).reshape(n, _k), torch.tensor(timesteps, dev).reshape(n, _k), torch.tensor(pad, dev).reshape(n, _k));
+                predicted = _policy.Forward(torch.tensor(states, device: dev).reshape(n, _k, _s), torch.tensor(actions, device: dev).reshape(n, _k, _a),
+                    torch.tensor(returns, device: dev).reshape(n, _k), torch.tensor(timesteps, device: dev).reshape(n, _k), torch.tensor(pad, device: dev).reshape(n, _k));
             }
             finally { _policy.Network.train(); }
         }
