@@ -30,9 +30,8 @@ internal static class AblateCommand
         var episodes = new Option<int>("--episodes") { Description = "evaluation episodes per row", DefaultValueFactory = _ => 50 };
         var seedStart = new Option<long>("--seed-start") { Description = "first evaluation seed", DefaultValueFactory = _ => 100000 };
         var calls = new Option<int>("--latency-calls") { Description = "batch-1 chunk predictions timed per row", DefaultValueFactory = _ => 20 };
-        var jobs = new Option<int>("--jobs") { Description = "rows evaluated at once", DefaultValueFactory = _ => 1 };
         var stepsCmd = new Command("steps", "Avg max reward, success and latency against the number of sampling steps, for every sampler of each run (DDPM at its training steps, DDIM leading and trailing, Euler, Heun)")
-        { runs, output, steps, episodes, seedStart, calls, jobs };
+        { runs, output, steps, episodes, seedStart, calls };
         stepsCmd.SetAction(r => Cli.Run(() =>
         {
             string outDir = r.GetValue(output)!;
@@ -41,7 +40,7 @@ internal static class AblateCommand
             var rows = r.GetValue(runs)!.SelectMany(run => RowsFor(run, counts)).ToList();
             if (rows.Count == 0) throw new ArgumentException("no diffusion or flow run to ablate");
             var options = new EvalOptions(r.GetValue(episodes), r.GetValue(seedStart));
-            var report = EvalCommand.Evaluate(rows.Select(x => (x.Run, Name(x), x.Acting)).ToList(), options, "cpu", gif: false, outDir, r.GetValue(jobs));
+            var report = EvalCommand.Evaluate(rows.Select(x => (x.Run, Name(x), x.Acting)).ToList(), options, "cpu", gif: false, outDir);
             var batch1 = rows.Select(x =>
             {
                 var (_, policy) = Checkpoint.Load(x.Run, acting: x.Acting);

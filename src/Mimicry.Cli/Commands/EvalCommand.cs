@@ -4,7 +4,6 @@ using Mimicry.Envs;
 using Mimicry.Evaluation;
 using Mimicry.Policies;
 using Mimicry.Training;
-using TorchSharp;
 
 namespace Mimicry.Cli.Commands;
 
@@ -24,10 +23,9 @@ internal static class EvalCommand
         var samplerSteps = new Option<int?>("--inference-steps") { Description = "shorthand for --set policy.num_inference_steps=N" };
         var device = new Option<string>("--device") { Description = "torch device", DefaultValueFactory = _ => "cpu" };
         var seed = new Option<int>("--sampling-seed") { Description = "seed of the policy's sampling noise", DefaultValueFactory = _ => 0 };
-        var jobs = new Option<int>("--jobs") { Description = "checkpoints evaluated at once, each on its share of the cores (small policies sample faster as 2 jobs of 1 thread than as 1 job of 2)", DefaultValueFactory = _ => 1 };
         var checkpoints = new Option<string>("--checkpoints") { Description = "which checkpoints of each run: latest, last:K (the newest K kept with train.keep_checkpoints) or all; the report then gives the paper's max / avg", DefaultValueFactory = _ => "latest" };
         var cmd = new Command("eval", "Evaluate trained policies in simulation; writes report.json, report.md and rollout GIFs")
-        { runs, episodes, seedStart, maxSteps, gif, output, set, sampler, samplerSteps, device, seed, checkpoints, jobs };
+        { runs, episodes, seedStart, maxSteps, gif, output, set, sampler, samplerSteps, device, seed, checkpoints };
         cmd.SetAction(r => Cli.Run(() =>
         {
             var paths = r.GetValue(runs)!;
@@ -43,7 +41,7 @@ internal static class EvalCommand
                 var chosen = Checkpoint.Select(p, selection);
                 return chosen.Select(c => (c, selection == "latest" ? name : $"{name}@{Path.GetFileName(c)["step-".Length..].TrimStart('0')}"));
             }).ToList();
-            var report = Evaluate(targets, options, acting, r.GetValue(device)!, r.GetValue(gif), outDir, r.GetValue(jobs));
+            var report = Evaluate(targets, options, acting, r.GetValue(device)!, r.GetValue(gif), outDir);
             Console.WriteLine($"wrote {Path.Combine(outDir, "report.json")} and report.md");
             return report.Policies.Count > 0 ? 0 : 1;
         }));
@@ -54,11 +52,11 @@ internal static class EvalCommand
     /// Evaluates runs (path, name) on the same seeds with the same acting overrides, and writes one
     /// report (report.json, report.md, optional rollout GIFs) into <paramref name="outDir"/>.
     /// </summary>
-    public static EvalReport Evaluate(IReadOnlyList<(string Path, string Name)> runs, EvalOptions options, IReadOnlyList<string> acting, string device, bool gif, string outDir, int jobs = 1) =>
-        Evaluate(runs.Select(r => (r.Path, r.Name, acting)).ToList(), options, device, gif, outDir, jobs);
+    public static EvalReport Evaluate(IReadOnlyList<(string Path, string Name)> runs, EvalOptions options, IReadOnlyList<string> acting, string device, bool gif, string outDir) =>
+        Evaluate(runs.Select(r => (r.Path, r.Name, acting)).ToList(), options, device, gif, outDir);
 
     /// <summary>As above, each run with its own acting overrides (e.g. one sampler and step count per row of an ablation).</summary>
-    public static EvalReport Evaluate(IReadOnlyList<(string Path, string Name, IReadOnlyList<string> Acting)> runs, EvalOptions options, string device, bool gif, string outDir, int jobs = 1)
+    public static EvalReport Evaluate(IReadOnlyList<(string Path, string Name, IReadOnlyList<string> Acting)> runs, EvalOptions options, string device, bool gif, string outDir)
     {
         options.Validate();
         if (File.Exists(outDir)) throw new IOException($"--out {outDir} is a file; give a folder for the report");
@@ -69,8 +67,6 @@ internal static class EvalCommand
             throw new ArgumentException($"the runs act in different tasks ({string.Join(", ", tasks.Select(t => $"{t.Path}: {t.Task}"))}); evaluate them separately");
         var taskEntry = Tasks.Get(tasks[0].Task);
         int maxSteps = options.MaxSteps ?? taskEntry.Spec.MaxSteps;
-        if (jobs < 1) throw new ArgumentException($"--jobs must be >= 1, got {jobs}");
-        jobs = Math.Min(jobs, runs.Count);
         var entries = new ReportEntry[runs.Count];
         var gifs = runs.Select(r => gif ? Path.Combine(outDir, $"rollouts-{r.Name}.gif") : null).ToArray();
         int stepsPerRun = options.Episodes * maxSteps;
@@ -87,29 +83,10 @@ internal static class EvalCommand
             return new ReportEntry(name, Path.GetFullPath(path), config.Policy.Name, policy.ParameterCount(), trained?.Step, trained?.ElapsedSeconds, result,
                 acting.Count > 0 ? acting : null, config.Preset, config.Deviations, RunOf(dir), MethodOf(config));
         }
-        if (jobs == 1)
-        {
-            for (int i = 0; i < runs.Count; i++)
-                entries[i] = Progress.Run($"evaluating {runs[i].Name}", stepsPerRun, p => EvaluateOne(i, p));
-        }
-        else
-        {
-            // One torch pool per process: each job gets its share of the cores and runs its ops on its own thread.
-            int threadsBefore = torch.get_num_threads();
-            torch.set_num_threads(Math.Max(1, Environment.ProcessorCount / jobs));
-            var done = new long[runs.Count]; // one bar for all: the sum of every job's environment steps
-            try
-            {
-                Progress.Run($"evaluating {runs.Count} checkpoints, {jobs} at a time", runs.Count * stepsPerRun, total =>
-                {
-                    Parallel.For(0, runs.Count, new ParallelOptions { MaxDegreeOfParallelism = jobs }, i =>
-                        entries[i] = EvaluateOne(i, Progress.Sync(n => { Interlocked.Exchange(ref done[i], n); total.Report((int)done.Sum()); })));
-                    return 0;
-                });
-            }
-            catch (AggregateException e) { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw(); }
-            finally { torch.set_num_threads(threadsBefore); }
-        }
+        // One checkpoint at a time: two evaluations in one process on two threads crashed inside TorchSharp 0.107
+        // (a Scalar freed under functional.mish while the other thread used it); run two eval processes instead.
+        for (int i = 0; i < runs.Count; i++)
+            entries[i] = Progress.Run($"evaluating {runs[i].Name}", stepsPerRun, p => EvaluateOne(i, p));
         var commands = new List<string>();
         foreach (var e in entries)
         {

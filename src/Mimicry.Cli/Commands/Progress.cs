@@ -35,9 +35,6 @@ internal static class Progress
         }));
     }
 
-    /// <summary>A progress that reports on the calling thread, in order.</summary>
-    public static IProgress<int> Sync(Action<int> report) => new SyncProgress(report);
-
     /// <summary>Reports on the calling thread (System.Progress posts to the thread pool, out of order).</summary>
     private sealed class SyncProgress(Action<int> report) : IProgress<int>
     {

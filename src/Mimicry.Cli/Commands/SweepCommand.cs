@@ -35,8 +35,7 @@ internal static class SweepCommand
         var set = new Option<string[]>("--set") { Description = "a setting shared by every row, e.g. train.threads=1" };
         var preset = new Option<string?>("--preset") { Description = "start every row from this preset" };
         var seeds = new Option<int>("--seeds") { Description = "training seeds per row (train.seed, train.seed + 1, ...): rows report mean ± std over them", DefaultValueFactory = _ => 1 };
-        var jobs = new Option<int>("--jobs") { Description = "runs evaluated at once", DefaultValueFactory = _ => 1 };
-        var cmd = new Command(entry.Name, $"the {entry.Name} sweep: {string.Join(", ", entry.Sweep.Select(s => s.Name))}") { dataset, output, steps, episodes, seedStart, set, preset, seeds, jobs };
+        var cmd = new Command(entry.Name, $"the {entry.Name} sweep: {string.Join(", ", entry.Sweep.Select(s => s.Name))}") { dataset, output, steps, episodes, seedStart, set, preset, seeds };
         cmd.SetAction(r => Cli.Run(() =>
         {
             string dir = r.GetValue(output)!;
@@ -69,7 +68,7 @@ internal static class SweepCommand
                 int code = TrainCommand.Train(config, run, resume: done != null, overwrite: done == null); // a row killed before its first checkpoint starts over
                 if (code != 0) return code;
             }
-            var report = EvalCommand.Evaluate(runs.Select(x => (Path.Combine(dir, x.Name), x.Name)).ToList(), options, [], "cpu", gif: false, dir, r.GetValue(jobs));
+            var report = EvalCommand.Evaluate(runs.Select(x => (Path.Combine(dir, x.Name), x.Name)).ToList(), options, [], "cpu", gif: false, dir);
             WriteSweep(dir, entry.Name, rows.Select(row => (row.Name, row.Overrides, runs.Where(x => x.Row == row.Name).Select(x => x.Name).ToArray())).ToList(), report);
             Console.WriteLine($"wrote {Path.Combine(dir, "sweep.md")}, report.md, loss_curves.png");
             return 0;

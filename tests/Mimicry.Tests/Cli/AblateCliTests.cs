@@ -19,7 +19,7 @@ public class AblateCliTests
                 Assert.True(t.Code == 0, t.Err);
             }
             string dir = Path.Combine(root, "steps");
-            var r = CliTests.Run("ablate", "steps", Path.Combine(root, "diffusion"), Path.Combine(root, "flow"), "--out", dir, "--steps", "1,2", "--episodes", "2", "--latency-calls", "2", "--jobs", "2");
+            var r = CliTests.Run("ablate", "steps", Path.Combine(root, "diffusion"), Path.Combine(root, "flow"), "--out", dir, "--steps", "1,2", "--episodes", "2", "--latency-calls", "2");
             Assert.True(r.Code == 0, r.Err);
             using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "steps.json")));
             var rows = doc.RootElement.GetProperty("rows").EnumerateArray()
