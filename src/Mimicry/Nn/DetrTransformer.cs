@@ -172,8 +172,8 @@ public sealed class DetrDecoder : nn.Module
 /// <summary>Fixed 1-D sinusoidal positions (Vaswani et al. 2017 §3.5; ACT's create_sinusoidal_pos_embedding).</summary>
 public static class SinusoidalPositions
 {
-    /// <summary>(n, dim): angle[p, j] = p / 10000^(2·floor(j/2)/dim), sin at even j, cos at odd j.</summary>
-    public static Tensor Table(int n, int dim)
+    /// <summary>(n, dim) row-major: angle[p, j] = p / 10000^(2·floor(j/2)/dim), sin at even j, cos at odd j.</summary>
+    public static float[] Values(int n, int dim)
     {
         var table = new float[n * dim];
         for (int p = 0; p < n; p++)
@@ -182,6 +182,6 @@ public static class SinusoidalPositions
                 double angle = p / Math.Pow(10000, 2.0 * (j / 2) / dim);
                 table[p * dim + j] = (float)(j % 2 == 0 ? Math.Sin(angle) : Math.Cos(angle));
             }
-        return torch.tensor(table).reshape(n, dim);
+        return table;
     }
 }

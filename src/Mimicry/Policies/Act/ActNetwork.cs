@@ -34,6 +34,7 @@ public sealed class ActNetwork : nn.Module
     private readonly Linear action_head;
 
     private readonly ActConfig _cfg;
+    private readonly float[]? _vaePositions; // LeRobot's fixed vae_encoder_pos_enc, (S+2)·D, computed once
 
     public ActNetwork(ActConfig cfg, int robotStateDim, int envStateDim, int actionDim) : base(nameof(ActNetwork))
     {
@@ -46,6 +47,7 @@ public sealed class ActNetwork : nn.Module
             vae_encoder_robot_state_input_proj = nn.Linear(robotStateDim, d);
             vae_encoder_action_input_proj = nn.Linear(actionDim, d);
             vae_encoder_latent_output_proj = nn.Linear(d, 2 * cfg.LatentDim);
+            _vaePositions = SinusoidalPositions.Values(2 + s, d);
         }
         encoder = new DetrEncoder(cfg.NEncoderLayers, d, cfg.NHeads, cfg.DimFeedforward, cfg.Dropout, cfg.PreNorm, cfg.FeedforwardActivation);
         decoder = new DetrDecoder(cfg.NDecoderLayers, d, cfg.NHeads, cfg.DimFeedforward, cfg.Dropout, cfg.PreNorm, cfg.FeedforwardActivation);
@@ -73,7 +75,7 @@ public sealed class ActNetwork : nn.Module
         var acts = vae_encoder_action_input_proj!.forward(actions);                                // (B, S, D)
         var tokens = torch.cat([cls, state, acts], dim: 1).permute(1, 0, 2);                       // (S+2, B, D)
         var pad = torch.cat([torch.zeros(b, 2, ScalarType.Bool, actions.device), actionIsPad], dim: 1); // (B, S+2)
-        var pos = SinusoidalPositions.Table(2 + _cfg.Horizon, _cfg.DimModel).to(actions.device).unsqueeze(1); // (S+2, 1, D), fixed (LeRobot's vae_encoder_pos_enc buffer)
+        var pos = torch.tensor(_vaePositions!, device: actions.device).reshape(2 + _cfg.Horizon, 1, _cfg.DimModel); // (S+2, 1, D)
         var cls_out = vae_encoder!.forward(tokens, pos, pad)[0];                                   // (B, D)
         var p = vae_encoder_latent_output_proj!.forward(cls_out);                                  // (B, 2L)
         int l = _cfg.LatentDim;
