@@ -5,8 +5,10 @@ using Mimicry.Envs.Fork;
 using Mimicry.Generative;
 using Mimicry.IO;
 using Mimicry.Policies;
+using Mimicry.Policies.Act;
 using Mimicry.Policies.Bc;
 using Mimicry.Policies.Diffusion;
+using Mimicry.Policies.Flow;
 using Mimicry.Training;
 using ScottPlot;
 using TorchSharp;
@@ -14,13 +16,18 @@ using static TorchSharp.torch;
 
 namespace Mimicry.Evaluation;
 
-/// <summary>Budget of the BC-versus-diffusion comparison on the fork task.</summary>
+/// <summary>Budget of the fork comparison (BC against the generative policies).</summary>
 public sealed record MultimodalOptions
 {
+    /// <summary>Policies trained, in this order: bc, diffusion, flow, act (ACT is evaluated twice, z = 0 and z ~ N(0, I)).</summary>
+    public string[] Policies { get; init; } = ["diffusion", "bc"];
     public int Demonstrations { get; init; } = 200;
     public int Steps { get; init; } = 1500;
     public int BatchSize { get; init; } = 128;
+    /// <summary>Learning rate of the MLP and U-Net policies.</summary>
     public double Lr { get; init; } = 1e-3;
+    /// <summary>ACT's learning rate: a post-norm transformer trained at 1e-3 without clipping diverges; 3e-4 with clipping at 10 (LeRobot's) is a sensible small-model setting.</summary>
+    public double ActLr { get; init; } = 3e-4;
     public int EvalEpisodes { get; init; } = 50;
     /// <summary>First evaluation seed; demonstrations use seeds 0..Demonstrations-1, so keep them apart.</summary>
     public long EvalSeedStart { get; init; } = 100000;
@@ -29,65 +36,98 @@ public sealed record MultimodalOptions
     public int ForkSamples { get; init; } = 200;
     public int[] DiffusionDownDims { get; init; } = [32, 64, 128];
     public int[] BcHiddenDims { get; init; } = [256, 256, 256];
+    /// <summary>ACT's width (D; feed-forward 4D, 4 heads, 2 encoder and 2 CVAE-encoder layers, 1 decoder layer, chunk 16).</summary>
+    public int ActDimModel { get; init; } = 128;
+    public double ActKlWeight { get; init; } = 10;
 }
 
 /// <summary>Where sampled actions land at the fork: fractions left (x &lt; -0.1), right (x &gt; 0.1) and in the middle.</summary>
 public sealed record ForkSamples(double Left, double Middle, double Right, double MeanX, int StepIndex);
 
-public sealed record MultimodalPolicyResult(string Policy, EvalResult Eval, ForkSamples Samples);
+/// <summary>One evaluated row: a trained policy acting one way (<paramref name="Acting"/>: acting overrides, e.g. ACT's latent).</summary>
+public sealed record MultimodalPolicyResult(string Policy, EvalResult Eval, ForkSamples Samples, IReadOnlyList<string>? Acting = null, double TrainSeconds = 0, long Parameters = 0);
 
 /// <summary>
 /// The seed's first lesson, measured: on the fork task, demonstrations go left or right of the obstacle
 /// 50/50. Behaviour cloning (MSE) averages them and walks into it; Diffusion Policy samples one side.
-/// Trains both with the same trainer, data and budget, evaluates both on the same seeds, and draws the
-/// demonstrations and rollouts over the task, and the actions both predict at the fork.
+/// Trains every requested policy with the same trainer, data and step budget, evaluates all on the same
+/// seeds, and draws the demonstrations and rollouts over the task, and the actions each predicts at the
+/// fork. ACT is acted twice from one training run: z = 0 (ACT's choice) and z ~ N(0, I), to see whether its
+/// latent chooses a side or z = 0 averages.
 /// </summary>
 public static class MultimodalExperiment
 {
-    public static (MultimodalPolicyResult Diffusion, MultimodalPolicyResult Bc) Run(MultimodalOptions o, string outDir, Action<string>? log = null)
+    /// <summary>A trained policy and the ways it is evaluated (row name, acting overrides).</summary>
+    private sealed record Entry(string Name, RunConfig Config, (string Row, string[] Acting)[] Variants);
+
+    private static IReadOnlyList<Entry> Plan(MultimodalOptions o, TrainConfig train)
+    {
+        var run = new RunConfig { Task = Tasks.Fork, Dataset = "(generated)", Train = train, Policy = new BcConfig() };
+        Entry Single(string name, PolicyConfig policy, TrainConfig? t = null) => new(name, run with { Policy = policy, Train = t ?? train }, [(name, [])]);
+        return o.Policies.Select(name => name switch
+        {
+            "bc" => Single("bc", new BcConfig { ObservationKey = FeatureKeys.State, HiddenDims = o.BcHiddenDims }),
+            "diffusion" => Single("diffusion", new DiffusionConfig { ObservationKey = FeatureKeys.State, DownDims = o.DiffusionDownDims, Sampler = SamplerKind.Ddim, NumInferenceSteps = 10 }),
+            "flow" => Single("flow", new FlowConfig { ObservationKey = FeatureKeys.State, DownDims = o.DiffusionDownDims, NumInferenceSteps = 10 }),
+            "act" => new Entry("act", run with
+            {
+                Policy = new ActConfig
+                {
+                    ObservationKey = FeatureKeys.State, RobotStateDim = 2, Horizon = 16, NActionSteps = 8,
+                    DimModel = o.ActDimModel, DimFeedforward = 4 * o.ActDimModel, NHeads = 4, NEncoderLayers = 2, NVaeEncoderLayers = 2, KlWeight = o.ActKlWeight,
+                },
+                Train = train with { Lr = o.ActLr, GradClipNorm = 10, UseEma = false }, // ACT trains without EMA (LeRobot)
+            }, [("act (z = 0)", ["policy.latent=zero"]), ("act (z ~ N(0, I))", ["policy.latent=prior"])]),
+            _ => throw new ArgumentException($"--policies: unknown policy '{name}' (bc, diffusion, flow, act)"),
+        }).ToList();
+    }
+
+    public static IReadOnlyList<MultimodalPolicyResult> Run(MultimodalOptions o, string outDir, Action<string>? log = null)
     {
         Directory.CreateDirectory(outDir);
-        var data = ForkExpert.Demonstrations(o.Demonstrations, o.Seed);
-        log?.Invoke($"{data.Episodes} demonstrations, {data.Frames} frames");
         var train = new TrainConfig
         {
             Steps = o.Steps, BatchSize = o.BatchSize, Lr = o.Lr, WarmupSteps = Math.Min(100, o.Steps / 10), ValFraction = 0,
             LogEvery = Math.Max(1, o.Steps / 10), CheckpointEvery = o.Steps, Seed = o.Seed + 1,
             Threads = 1, // small networks: one thread is nearly as fast and never oversubscribes the machine
         };
-        var diffusion = new RunConfig
-        {
-            Task = Tasks.Fork, Dataset = "(generated)", Train = train,
-            Policy = new DiffusionConfig { ObservationKey = FeatureKeys.State, DownDims = o.DiffusionDownDims, Sampler = SamplerKind.Ddim, NumInferenceSteps = 10 },
-        };
-        var bc = diffusion with { Policy = new BcConfig { ObservationKey = FeatureKeys.State, HiddenDims = o.BcHiddenDims } };
+        var plan = Plan(o, train); // unknown names fail before any training
+        var data = ForkExpert.Demonstrations(o.Demonstrations, o.Seed);
+        log?.Invoke($"{data.Episodes} demonstrations, {data.Frames} frames");
 
         var results = new List<MultimodalPolicyResult>();
         var rollouts = new Dictionary<string, List<(double X, double Y)>[]>();
         var samplePoints = new Dictionary<string, (double X, double Y)[]>();
-        foreach (var (name, config) in new[] { ("diffusion", diffusion), ("bc", bc) })
+        foreach (var entry in plan)
         {
-            string run = Path.Combine(outDir, name);
+            string run = Path.Combine(outDir, entry.Name);
             if (Directory.Exists(run)) Directory.Delete(run, true);
-            using var trainer = new Trainer(config, data, run);
-            trainer.Run();
-            log?.Invoke($"{name}: trained {o.Steps} steps in {trainer.ElapsedSeconds:F0} s");
-            var (_, policy) = Checkpoint.Load(run);
-            using (policy)
+            double trainSeconds;
+            using (var trainer = new Trainer(entry.Config, data, run))
             {
-                var paths = Enumerable.Range(0, o.EvalEpisodes).Select(_ => new List<(double, double)>()).ToArray();
-                var eval = Evaluator.Run(policy, () => new ForkEnv(), new EvalOptions(o.EvalEpisodes, o.EvalSeedStart, SamplingSeed: o.Seed),
-                    onStep: (i, env) => paths[i].Add(((ForkEnv)env).Position));
-                rollouts[name] = paths;
-                var samples = SampleAtFork(policy, o.ForkSamples, o.Seed, out var points);
-                results.Add(new MultimodalPolicyResult(name, eval, samples));
-                log?.Invoke($"{name}: success {eval.SuccessRate:P0}; samples at the fork left {samples.Left:P0}, middle {samples.Middle:P0}, right {samples.Right:P0}");
-                samplePoints[name] = points;
+                trainer.Run();
+                trainSeconds = trainer.ElapsedSeconds;
+            }
+            log?.Invoke($"{entry.Name}: trained {o.Steps} steps in {trainSeconds:F0} s");
+            foreach (var (row, acting) in entry.Variants)
+            {
+                var (_, policy) = Checkpoint.Load(run, acting: acting);
+                using (policy)
+                {
+                    var paths = Enumerable.Range(0, o.EvalEpisodes).Select(_ => new List<(double, double)>()).ToArray();
+                    var eval = Evaluator.Run(policy, () => new ForkEnv(), new EvalOptions(o.EvalEpisodes, o.EvalSeedStart, SamplingSeed: o.Seed),
+                        onStep: (i, env) => paths[i].Add(((ForkEnv)env).Position));
+                    rollouts[row] = paths;
+                    var samples = SampleAtFork(policy, o.ForkSamples, o.Seed, out var points);
+                    results.Add(new MultimodalPolicyResult(row, eval, samples, acting.Length > 0 ? acting : null, trainSeconds, policy.ParameterCount()));
+                    log?.Invoke($"{row}: success {eval.SuccessRate:P0}; samples at the fork left {samples.Left:P0}, middle {samples.Middle:P0}, right {samples.Right:P0}");
+                    samplePoints[row] = points;
+                }
             }
         }
         DrawRollouts(data, rollouts, results, Path.Combine(outDir, "rollouts.png"));
         DrawSamples(results, samplePoints, Path.Combine(outDir, "fork_samples.png"));
-        return (results[0], results[1]);
+        return results;
     }
 
     /// <summary>
@@ -109,7 +149,7 @@ public static class MultimodalExperiment
     }
 
     /// <summary>One colour per policy, in the order they were run.</summary>
-    private static readonly Color[] Palette = [Colors.RoyalBlue, Colors.Red, Colors.DarkOrange, Colors.SeaGreen, Colors.Purple];
+    private static readonly Color[] Palette = [Colors.RoyalBlue, Colors.Red, Colors.DarkOrange, Colors.SeaGreen, Colors.Purple, Colors.Brown];
 
     public static void AddTask(Plot plt)
     {
@@ -152,7 +192,7 @@ public static class MultimodalExperiment
             multi.AddPlot(plt);
         }
         multi.Layout = new ScottPlot.MultiplotLayouts.Columns();
-        AtomicFile.Write(path, tmp => multi.SavePng(tmp, 1500, 520));
+        AtomicFile.Write(path, tmp => multi.SavePng(tmp, 500 * panels.Count, 520));
     }
 
     private static void DrawSamples(List<MultimodalPolicyResult> results, Dictionary<string, (double X, double Y)[]> samplePoints, string path)

@@ -54,7 +54,9 @@ public class MultimodalTests
                 Demonstrations = 100, Steps = 1500, BatchSize = 128, Lr = 1e-3, EvalEpisodes = 50, ForkSamples = 100,
                 DiffusionDownDims = [16, 32, 64],
             };
-            var (diffusion, bc) = MultimodalExperiment.Run(options, dir, Console.WriteLine);
+            var rows = MultimodalExperiment.Run(options, dir, Console.WriteLine);
+            Assert.Equal(["diffusion", "bc"], rows.Select(r => r.Policy));
+            var (diffusion, bc) = (rows[0], rows[1]);
             Assert.True(diffusion.Eval.SuccessRate >= 0.9, $"diffusion success {diffusion.Eval.SuccessRate:P0}");
             Assert.True(bc.Eval.SuccessRate <= 0.3, $"bc success {bc.Eval.SuccessRate:P0}");
             // At the fork, diffusion's samples fall on both sides, few in between; BC's sit in the middle.
