@@ -7,6 +7,7 @@ var benches = new Dictionary<string, Func<BenchArgs, int>>
     ["pusht-env"] = PushTEnvBench.Run,
     ["sampler"] = SamplerBench.Run,
     ["diffusion"] = DiffusionBench.Run,
+    ["act"] = ActBench.Run,
     ["make-pyarrow-fixture"] = Mimicry.Bench.Tools.PyarrowFixture.Run,
 };
 if (args.Length == 0 || !benches.ContainsKey(args[0]))

@@ -35,6 +35,23 @@ public class ActTests
     }
 
     [Fact]
+    public void Forward_flops_equal_a_hand_count_of_the_products()
+    {
+        // D 4, FF 8, chunk S 2, latent 1, robot 1, environment 1, action 1, one layer each, batch 1.
+        // Acting: input projections z, robot, env 3 × 2·1·4 = 24. Encoder over 3 tokens: Q, K, V and output
+        // projections 4 × 2·3·4·4 = 384, scores and weighted sum 2 × 2·3·3·4 = 144, feed-forward 2 × 2·3·4·8 = 384:
+        // 912. Decoder, 2 queries: self-attention 4 × 2·2·16 = 256 + 2 × 2·2·2·4 = 64; cross-attention Q and
+        // output 2 × 2·2·16 = 128, K and V over 3 memory tokens 2 × 2·3·16 = 192, products 2 × 2·2·3·4 = 96;
+        // feed-forward 2 × 2·2·4·8 = 256: 992. Head 2·2·4·1 = 16. Total 1,944.
+        var cfg = new ActConfig { DimModel = 4, NHeads = 2, DimFeedforward = 8, Horizon = 2, NActionSteps = 2, LatentDim = 1, NEncoderLayers = 1, NDecoderLayers = 1, NVaeEncoderLayers = 1 };
+        Assert.Equal(1944, ActNetwork.ForwardFlops(cfg, 1, 1, 1, 1, training: false));
+        // Training adds the CVAE encoder: robot and action projections 8 + 2·2·1·4 = 16; one layer over S + 2 = 4
+        // tokens: projections 4 × 2·4·16 = 512, products 2 × 2·4·4·4 = 256, feed-forward 512; latent head 2·4·2 = 16.
+        Assert.Equal(1944 + 8 + 16 + 1280 + 16, ActNetwork.ForwardFlops(cfg, 1, 1, 1, 1, training: true));
+        Assert.Equal(3 * 1944, ActNetwork.ForwardFlops(cfg, 1, 1, 1, 3, training: false));
+    }
+
+    [Fact]
     public void The_decoder_queries_give_a_chunk_of_the_configured_length()
     {
         var config = new ActConfig { DimModel = 16, NHeads = 2, DimFeedforward = 32, NEncoderLayers = 1, NVaeEncoderLayers = 1, Horizon = 7, NActionSteps = 7, LatentDim = 3 };

@@ -96,4 +96,24 @@ public sealed class ActNetwork : nn.Module
         var outp = decoder.forward(queries, memory, pos, decoder_pos_embed.weight!.unsqueeze(1)); // (S, B, D)
         return action_head.forward(outp.transpose(0, 1)).MoveToOuterDisposeScope(); // (B, S, A)
     }
+
+    /// <summary>
+    /// Matrix-product FLOPs of one forward pass for a batch of <paramref name="batch"/> (see <see cref="TransformerFlops"/>):
+    /// with <paramref name="training"/> the CVAE encoder runs too (its input projections, S + 2 tokens through its
+    /// layers, the latent head); then the 2 or 3 encoder tokens, S decoder queries, and the action head.
+    /// </summary>
+    public static double ForwardFlops(ActConfig cfg, int robotStateDim, int envStateDim, int actionDim, int batch, bool training)
+    {
+        int d = cfg.DimModel, f = cfg.DimFeedforward, s = cfg.Horizon;
+        int tokens = envStateDim > 0 ? 3 : 2;
+        double flops = 0;
+        if (training && cfg.UseVae)
+            flops += TransformerFlops.Linear(1, robotStateDim, d) + TransformerFlops.Linear(s, actionDim, d)
+                   + cfg.NVaeEncoderLayers * TransformerFlops.EncoderLayer(s + 2, d, f) + TransformerFlops.Linear(1, d, 2 * cfg.LatentDim);
+        flops += TransformerFlops.Linear(1, cfg.LatentDim, d) + TransformerFlops.Linear(1, robotStateDim, d) + (envStateDim > 0 ? TransformerFlops.Linear(1, envStateDim, d) : 0)
+               + cfg.NEncoderLayers * TransformerFlops.EncoderLayer(tokens, d, f)
+               + cfg.NDecoderLayers * TransformerFlops.DecoderLayer(s, tokens, d, f)
+               + TransformerFlops.Linear(s, d, actionDim);
+        return flops * batch;
+    }
 }
