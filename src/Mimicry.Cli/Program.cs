@@ -20,6 +20,7 @@ public static class Program
         AblateCommand.Create(),
         PresetsCommand.Create(),
         SweepCommand.Create(),
+        StitchingCommand.Create(),
     };
 
     /// <summary>Quotes an argument for a POSIX shell when it holds anything but plain word characters.</summary>

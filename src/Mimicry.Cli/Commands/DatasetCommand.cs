@@ -47,7 +47,7 @@ internal static class DatasetCommand
     private static Command Generate()
     {
         var output = new Argument<string>("out") { Description = "dataset folder to create" };
-        var task = new Option<string>("--task") { Description = "task with a scripted expert", DefaultValueFactory = _ => "fork" };
+        var task = new Option<string>("--task") { Description = "task with a scripted expert: fork, or stitch (the stitching toy's data: 40 % S→M→X, 40 % Y→M→G, 20 % S→Z)", DefaultValueFactory = _ => "fork" };
         var episodes = new Option<int>("--episodes") { Description = "demonstrations", DefaultValueFactory = _ => 200 };
         var seed = new Option<int>("--seed") { Description = "seed of starts and side choices", DefaultValueFactory = _ => 0 };
         var overwrite = new Option<bool>("--overwrite") { Description = "replace an existing dataset folder" };
@@ -55,11 +55,15 @@ internal static class DatasetCommand
         { output, task, episodes, seed, overwrite };
         cmd.SetAction(r => Cli.Run(() =>
         {
-            if (r.GetValue(task) != Mimicry.Envs.Tasks.Fork) throw new ArgumentException($"--task {r.GetValue(task)}: only 'fork' has a scripted expert");
+            string name = r.GetValue(task)!;
+            if (name != Mimicry.Envs.Tasks.Fork && name != Mimicry.Envs.Tasks.Stitch) throw new ArgumentException($"--task {name}: only 'fork' and 'stitch' have a scripted expert");
             if (r.GetValue(episodes) < 1) throw new ArgumentException($"--episodes must be >= 1, got {r.GetValue(episodes)}");
             if (r.GetValue(seed) < 0) throw new ArgumentException($"--seed must be >= 0, got {r.GetValue(seed)}");
-            var d = Mimicry.Envs.Fork.ForkExpert.Demonstrations(r.GetValue(episodes), r.GetValue(seed));
-            LeRobotDataset.Save(d, r.GetValue(output)!, Mimicry.Envs.Fork.ForkExpert.RobotType, r.GetValue(overwrite));
+            int n = r.GetValue(episodes);
+            var d = name == Mimicry.Envs.Tasks.Fork
+                ? Mimicry.Envs.Fork.ForkExpert.Demonstrations(n, r.GetValue(seed))
+                : Mimicry.Envs.Stitch.StitchData.Demonstrations(2 * n / 5, 2 * n / 5, n - 4 * n / 5, r.GetValue(seed));
+            LeRobotDataset.Save(d, r.GetValue(output)!, name == Mimicry.Envs.Tasks.Fork ? Mimicry.Envs.Fork.ForkExpert.RobotType : "graph", r.GetValue(overwrite));
             Console.WriteLine($"wrote {r.GetValue(output)}: {d.Episodes} episodes, {d.Frames} frames");
             return 0;
         }));

@@ -1,6 +1,7 @@
 using Mimicry.Data;
 using Mimicry.Envs.Fork;
 using Mimicry.Envs.PushT;
+using Mimicry.Envs.Stitch;
 using SkiaSharp;
 
 namespace Mimicry.Envs;
@@ -23,7 +24,7 @@ public sealed record TaskEntry(string Name, Func<IEnv> Create, EnvSpec Spec, str
 /// <summary>The tasks Mimicry can evaluate in: the one place a task is listed.</summary>
 public static class Tasks
 {
-    public const string PushT = "pusht", Fork = "fork";
+    public const string PushT = "pusht", Fork = "fork", Stitch = "stitch";
 
     public static readonly IReadOnlyList<TaskEntry> All =
     [
@@ -36,6 +37,11 @@ public static class Tasks
         {
             var r = new ForkRenderer(size);
             return new TaskRenderer((env, _) => r.Render((ForkEnv)env), r);
+        }),
+        new(Stitch, () => new StitchEnv(), StitchEnv.Specification, FeatureKeys.State, "reaching G (the data hold no path to it from the start S)", size =>
+        {
+            var r = new StitchRenderer(size);
+            return new TaskRenderer((env, _) => r.Render((StitchEnv)env), r);
         }),
     ];
 
