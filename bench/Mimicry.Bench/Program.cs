@@ -8,6 +8,7 @@ var benches = new Dictionary<string, Func<BenchArgs, int>>
     ["sampler"] = SamplerBench.Run,
     ["diffusion"] = DiffusionBench.Run,
     ["act"] = ActBench.Run,
+    ["guidance"] = GuidanceBench.Run,
     ["make-pyarrow-fixture"] = Mimicry.Bench.Tools.PyarrowFixture.Run,
 };
 if (args.Length == 0 || !benches.ContainsKey(args[0]))
