@@ -15,6 +15,7 @@ internal static class DatasetCommand
         cmd.Add(Import());
         cmd.Add(Info());
         cmd.Add(Generate());
+        cmd.Add(Mix());
         cmd.Add(Verify());
         return cmd;
     }
@@ -70,6 +71,47 @@ internal static class DatasetCommand
         return cmd;
     }
 
+    private static Command Mix()
+    {
+        var output = new Argument<string>("out") { Description = "dataset folder to create" };
+        var from = new Option<string>("--from") { Description = "the human Push-T demonstrations (a dataset folder from `dataset import`)", Required = true };
+        var noise = new Option<string>("--noise") { Description = "std (pixels) of the noise added to replayed human actions, comma-separated; empty for none", DefaultValueFactory = _ => "5,10,25,50" };
+        var noiseEpisodes = new Option<int>("--noise-episodes") { Description = "human episodes replayed per noise scale", DefaultValueFactory = _ => 40 };
+        var truncate = new Option<string>("--truncate") { Description = "fractions of human episodes kept from the start, comma-separated; empty for none", DefaultValueFactory = _ => "0.25,0.5,0.75" };
+        var truncateEpisodes = new Option<int>("--truncate-episodes") { Description = "episodes per fraction", DefaultValueFactory = _ => 30 };
+        var policies = new Option<string[]>("--policy") { Description = "a trained Push-T run whose rollouts are added (repeatable), e.g. a BC run or an early checkpoint" };
+        var policyEpisodes = new Option<int>("--policy-episodes") { Description = "rollouts per policy (environment seeds from 300000)", DefaultValueFactory = _ => 50 };
+        var seed = new Option<int>("--seed") { Description = "seed of noise and episode choice", DefaultValueFactory = _ => 0 };
+        var overwrite = new Option<bool>("--overwrite") { Description = "replace an existing dataset folder" };
+        var cmd = new Command("mix", "Mixed-quality Push-T demonstrations for return conditioning: the human episodes plus noisy replays, truncated episodes and policy rollouts, each labelled with its source and return (best reward)")
+        { output, from, noise, noiseEpisodes, truncate, truncateEpisodes, policies, policyEpisodes, seed, overwrite };
+        cmd.SetAction(r => Cli.Run(() =>
+        {
+            static double[] List(string text, string option) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(x => double.TryParse(x, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) && v > 0 ? v
+                    : throw new ArgumentException($"{option}: '{x}' is not a positive number")).ToArray();
+            string dst = r.GetValue(output)!;
+            LeRobotDataset.CheckTarget(dst, r.GetValue(overwrite));
+            var options = new Mimicry.Evaluation.MixOptions
+            {
+                NoiseScales = List(r.GetValue(noise)!, "--noise"), NoiseEpisodes = r.GetValue(noiseEpisodes),
+                TruncateFractions = List(r.GetValue(truncate)!, "--truncate"), TruncateEpisodes = r.GetValue(truncateEpisodes),
+                PolicyRuns = r.GetValue(policies) ?? [], PolicyEpisodes = r.GetValue(policyEpisodes), Seed = r.GetValue(seed),
+            };
+            if (options.NoiseEpisodes < 0 || options.TruncateEpisodes < 0 || options.PolicyEpisodes < 1) throw new ArgumentException("--noise-episodes and --truncate-episodes must be >= 0, --policy-episodes >= 1");
+            if (options.TruncateFractions.Any(f => f >= 1)) throw new ArgumentException("--truncate: fractions must be below 1");
+            var human = LeRobotDataset.Load(r.GetValue(from)!);
+            var mixed = Mimicry.Evaluation.MixedQualityData.Build(human, options, Console.WriteLine);
+            Progress.Run("writing parquet", mixed.Episodes, p => { LeRobotDataset.Save(mixed, dst, PushTImport.RobotType, r.GetValue(overwrite), p); return 0; });
+            Mimicry.Evaluation.MixedQualityData.DrawReturns(mixed, Path.Combine(dst, "returns.png"));
+            foreach (var src in Mimicry.Evaluation.MixedQualityData.Sources(mixed))
+                Console.WriteLine($"  {src.Name,-24} {src.Returns.Count,4} episodes, return mean {src.Returns.Average():F3}, ≥ 0.95: {src.Returns.Count(x => x >= 0.95)}");
+            Console.WriteLine($"wrote {dst}: {mixed.Episodes} episodes, {mixed.Frames} frames; returns histogram {Path.Combine(dst, "returns.png")}");
+            return 0;
+        }));
+        return cmd;
+    }
+
     private static Command Verify()
     {
         var dir = new Argument<string>("dir") { Description = "dataset folder" };
@@ -114,6 +156,17 @@ internal static class DatasetCommand
                     .Select(c => (Spectre.Console.Rendering.IRenderable)new Text(c)).ToArray());
             }
             AnsiConsole.Write(table);
+            if (d.Has(FeatureKeys.Reward))
+            {
+                // Episode returns (best reward per episode), per source when the dataset was mixed.
+                var returns = new Table().AddColumns("source", "episodes", "return mean", "min", "median", "max", "≥ 0.95");
+                foreach (var src in Mimicry.Evaluation.MixedQualityData.Sources(d))
+                {
+                    var v = src.Returns.Order().ToArray();
+                    returns.AddRow(src.Name, $"{v.Length}", $"{v.Average():F3}", $"{v[0]:F3}", $"{v[v.Length / 2]:F3}", $"{v[^1]:F3}", $"{v.Count(x => x >= 0.95)}");
+                }
+                AnsiConsole.Write(returns);
+            }
             return 0;
         }));
         return cmd;

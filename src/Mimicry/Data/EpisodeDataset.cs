@@ -21,6 +21,17 @@ public sealed class EpisodeDataset
     /// <summary>Where it was loaded from (for error messages), if anywhere.</summary>
     public string? Source { get; init; }
     public DatasetStats? Stats { get; set; }
+    /// <summary>Per-episode source and return, when the dataset was mixed from several sources (LeRobot's episodes.jsonl keeps them).</summary>
+    public IReadOnlyList<EpisodeLabel>? EpisodeLabels
+    {
+        get => _labels;
+        init
+        {
+            if (value is not null && value.Count != EpisodeEnds.Length) throw new ArgumentException($"{Where}{value.Count} episode labels for {EpisodeEnds.Length} episodes");
+            _labels = value;
+        }
+    }
+    private readonly IReadOnlyList<EpisodeLabel>? _labels;
 
     public EpisodeDataset(IEnumerable<FeatureInfo> features, long[] episodeEnds, IReadOnlyDictionary<string, float[]> values,
         IReadOnlyDictionary<string, byte[]>? images = null, int fps = 10, string task = "", string? source = null)
@@ -127,3 +138,6 @@ public sealed class EpisodeDataset
         }
     }
 }
+
+/// <summary>Where an episode of a mixed dataset came from, and its return (the best reward over the episode).</summary>
+public sealed record EpisodeLabel(string Source, double Return);

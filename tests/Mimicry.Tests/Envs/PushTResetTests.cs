@@ -31,4 +31,29 @@ public class PushTResetTests
         for (int i = 0; i < 5; i++)
             Assert.True(Math.Abs(s[i] - expected[i]) <= 1e-9, $"seed {seed} state[{i}] = {s[i]:R}, expected {expected[i]:R}");
     }
+
+    /// <summary>
+    /// Restoring a recorded frame is the inverse of State(): for seed 0 the legacy reset asks for (217, 292) and the
+    /// block origin ends at (222.99, 381.60) (../shared/notes/pusht-spec.md), so ResetToState(State()) would move it
+    /// again; RestoreState(State()) must not, and replaying demonstration 0's actions from there reproduces its states.
+    /// </summary>
+    [Fact]
+    public void Restoring_a_recorded_state_then_replaying_reproduces_the_demonstration()
+    {
+        var demos = Mimicry.Data.PushTReplayBuffer.Load(TestData.BundledPushT);
+        var st = demos.State;
+        using var env = new PushTEnv();
+        env.RestoreState(st[0], st[1], st[2], st[3], st[4]);
+        Assert.Equal(222.99382, env.State()[2], 3);
+        Assert.Equal(381.59903, env.State()[3], 3);
+        double worst = 0;
+        for (int t = 0; t < demos.EpisodeLength(0); t++)
+        {
+            worst = Math.Max(worst, PushTReplay.StateError(env.State(), st.AsSpan(5 * t, 5)));
+            env.Step(demos.Action[2 * t], demos.Action[2 * t + 1]);
+        }
+        Assert.True(worst < 1e-3, $"max state error {worst}");
+        env.ResetToState(st[0], st[1], st[2], st[3], st[4]); // the legacy order moves the origin: 89 px away here
+        Assert.True(Math.Abs(env.State()[3] - st[3]) > 50);
+    }
 }

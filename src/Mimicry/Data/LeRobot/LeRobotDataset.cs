@@ -47,7 +47,11 @@ public static class LeRobotDataset
             dataset.Stats.Save(Path.Combine(tmp, LeRobotLayout.StatsPath));
             var json = new JsonSerializerOptions { WriteIndented = false };
             File.WriteAllLines(Path.Combine(tmp, LeRobotLayout.EpisodesPath), Enumerable.Range(0, dataset.Episodes).Select(e =>
-                new JsonObject { ["episode_index"] = e, ["tasks"] = new JsonArray(dataset.Task), ["length"] = dataset.EpisodeLength(e) }.ToJsonString(json)));
+            {
+                var line = new JsonObject { ["episode_index"] = e, ["tasks"] = new JsonArray(dataset.Task), ["length"] = dataset.EpisodeLength(e) };
+                if (dataset.EpisodeLabels is { } labels) { line["source"] = labels[e].Source; line["return"] = labels[e].Return; }
+                return line.ToJsonString(json);
+            }));
             File.WriteAllText(Path.Combine(tmp, LeRobotLayout.TasksPath), new JsonObject { ["task_index"] = 0, ["task"] = dataset.Task }.ToJsonString(json) + "\n");
             // info.json last: a folder without it is not a dataset.
             File.WriteAllText(Path.Combine(tmp, LeRobotLayout.InfoPath), LeRobotLayout.Info(dataset, robotType).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -151,7 +155,7 @@ public static class LeRobotDataset
             ReadEpisode(root, e, e == 0 ? 0 : ends[e - 1], lengths[e], features, values, images).GetAwaiter().GetResult();
             progress?.Report(Interlocked.Increment(ref done));
         });
-        var dataset = new EpisodeDataset(features, ends, values, images, fps, LeRobotLayout.ReadTask(root), root) { EnvTask = envTask };
+        var dataset = new EpisodeDataset(features, ends, values, images, fps, LeRobotLayout.ReadTask(root), root) { EnvTask = envTask, EpisodeLabels = LeRobotLayout.ReadEpisodeLabels(root) };
         string stats = Path.Combine(root, LeRobotLayout.StatsPath);
         dataset.Stats = File.Exists(stats) ? DatasetStats.Load(stats) : DatasetStats.Compute(dataset);
         return dataset;

@@ -156,6 +156,26 @@ public static class LeRobotLayout
         return lengths.Values.ToList();
     }
 
+    /// <summary>Each episode's source and return from <c>meta/episodes.jsonl</c> ("source", "return": a mixed dataset), or null when any episode lacks them.</summary>
+    public static EpisodeLabel[]? ReadEpisodeLabels(string root)
+    {
+        string path = Path.Combine(root, EpisodesPath);
+        var labels = new SortedDictionary<int, EpisodeLabel>();
+        int lineNo = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            lineNo++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            var j = JsonNode.Parse(line)!;
+            if (j["source"] is not JsonValue src || j["return"] is not JsonValue ret) return null;
+            try { labels[j["episode_index"]!.GetValue<int>()] = new EpisodeLabel(src.GetValue<string>(), ret.GetValue<double>()); }
+            catch (Exception e) when (e is InvalidOperationException or FormatException)
+            { throw new InvalidDataException($"{path}:{lineNo}: \"source\" must be a string and \"return\" a number", e); }
+            if (!double.IsFinite(labels.Last().Value.Return)) throw new InvalidDataException($"{path}:{lineNo}: \"return\" must be finite");
+        }
+        return labels.Values.ToArray();
+    }
+
     public static string ReadTask(string root)
     {
         string path = Path.Combine(root, TasksPath);

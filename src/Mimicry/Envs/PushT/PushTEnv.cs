@@ -117,6 +117,26 @@ public sealed class PushTEnv : IEnv
         Coverage = PushTCoverage.Compute(BlockPose);
     }
 
+    /// <summary>
+    /// Puts the world in a recorded state (agent x, y, block origin x, y, angle), the inverse of <see cref="State"/>:
+    /// the angle is set before the position, as DP's non-legacy <c>_set_state</c> does, so the block's origin lands
+    /// where the state says (<see cref="ResetToState"/> sets the position first, as the legacy reset does, and the
+    /// rotation about the centre of gravity then moves the origin). Used to replay from a recorded frame.
+    /// </summary>
+    public void RestoreState(double agentX, double agentY, double blockX, double blockY, double angle)
+    {
+        foreach (var v in new[] { agentX, agentY, blockX, blockY, angle })
+            if (!double.IsFinite(v)) throw new ArgumentException($"Push-T state must be finite, got {v}");
+        Setup();
+        Native.cpBodySetPosition(_agent, new CpVect(agentX, agentY));
+        Native.cpBodySetAngle(_block, angle);
+        Native.cpBodySetPosition(_block, new CpVect(blockX, blockY));
+        Space.Step(Dt);
+        LastAction = null;
+        NContacts = 0;
+        Coverage = PushTCoverage.Compute(BlockPose);
+    }
+
     /// <inheritdoc />
     public StepResult Step(ReadOnlySpan<double> action)
     {
