@@ -35,6 +35,11 @@ public sealed record TrainConfig
     public Data.Sampling.SplitKind Split { get; init; } = Data.Sampling.SplitKind.Seeded;
     /// <summary>At most this many training episodes (DP Push-T: 90); null: every episode not held out.</summary>
     public int? MaxTrainEpisodes { get; init; }
+    /// <summary>
+    /// Train only on episodes whose return (the best reward over the episode, or a mixed dataset's label) is at
+    /// least this: filtered BC, the baseline return conditioning has to beat. Null: every training episode.
+    /// </summary>
+    public double? MinEpisodeReturn { get; init; }
     /// <summary>Also keep the acting weights of the last K checkpoints in <c>RUN/checkpoints/step-N/</c> (0: only the latest), for paper-style reporting.</summary>
     public int KeepCheckpoints { get; init; }
     public int LogEvery { get; init; } = 50;
@@ -61,6 +66,7 @@ public sealed record TrainConfig
         if (EmaMinValue < 0 || EmaMaxValue > 1 || EmaMinValue > EmaMaxValue || EmaPower <= 0 || EmaInvGamma <= 0)
             throw new ArgumentException($"train.ema_*: need 0 <= ema_min_value <= ema_max_value <= 1, ema_power > 0, ema_inv_gamma > 0");
         if (EvalEvery < 0 || EvalEpisodes < 1) throw new ArgumentException($"train.eval_every must be >= 0 and train.eval_episodes >= 1, got {EvalEvery} and {EvalEpisodes}");
+        if (MinEpisodeReturn is { } m && !double.IsFinite(m)) throw new ArgumentException($"train.min_episode_return must be finite (or null: every episode), got {m}");
         if (MaxTrainEpisodes is < 1) throw new ArgumentException($"train.max_train_episodes must be >= 1 (or null: all), got {MaxTrainEpisodes}");
         if (KeepCheckpoints < 0) throw new ArgumentException($"train.keep_checkpoints must be >= 0, got {KeepCheckpoints}");
         if (Threads < 0) throw new ArgumentException($"train.threads must be >= 0 (0: torch's default), got {Threads}");

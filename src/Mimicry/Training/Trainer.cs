@@ -53,6 +53,9 @@ public sealed class Trainer : IDisposable
     /// <summary>Whether the last <see cref="Run"/> stopped early on cancellation (after saving a checkpoint).</summary>
     public bool Stopped { get; private set; }
 
+    /// <summary>Episodes the training windows come from (after the split and any return filter).</summary>
+    public int TrainEpisodes { get; private set; }
+
     public Trainer(RunConfig config, EpisodeDataset dataset, string runDir)
     {
         config.Validate();
@@ -67,7 +70,16 @@ public sealed class Trainer : IDisposable
         var normalizers = PolicyNormalizers.From(dataset.Stats, config.Policy);
         var split = EpisodeSplit.Create(config.Train.Split, dataset.Episodes, config.Train.ValFraction, config.Train.Seed, config.Train.MaxTrainEpisodes,
             dataset.Source ?? config.Dataset);
-        _train = new BatchLoader(dataset, split.Train, window, normalizers.All(), config.Train.BatchSize, config.Train.Seed, _device);
+        var trainEpisodes = split.Train;
+        if (config.Train.MinEpisodeReturn is { } minReturn)
+        {
+            var returns = dataset.EpisodeLabels?.Select(l => l.Return).ToArray() ?? Evaluation.MixedQualityData.DerivedEpisodeReturns(dataset);
+            trainEpisodes = trainEpisodes.Where(e => returns[e] >= minReturn).ToArray();
+            if (trainEpisodes.Length == 0)
+                throw new ArgumentException($"train.min_episode_return {minReturn}: no training episode of {dataset.Source ?? config.Dataset} has that return (best: {split.Train.Max(e => returns[e]):F3})");
+        }
+        TrainEpisodes = trainEpisodes.Length;
+        _train = new BatchLoader(dataset, trainEpisodes, window, normalizers.All(), config.Train.BatchSize, config.Train.Seed, _device);
         if (split.Validation.Length > 0)
             _val = new BatchLoader(dataset, split.Validation, window, normalizers.All(), config.Train.BatchSize, config.Train.Seed + 1, _device);
         _policy = PolicyRegistry.Create(config.Policy, normalizers, _device);

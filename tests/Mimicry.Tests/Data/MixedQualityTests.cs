@@ -44,4 +44,24 @@ public class MixedQualityTests
         }
         finally { TempDirs.Delete(dir); }
     }
+
+    [Fact]
+    public void Min_episode_return_trains_on_the_good_episodes_only()
+    {
+        var human = TinyRuns.PushT(8);
+        var mixed = MixedQualityData.Build(human, new MixOptions { NoiseScales = [60], NoiseEpisodes = 8, TruncateFractions = [0.3], TruncateEpisodes = 4 });
+        double threshold = mixed.EpisodeLabels!.Where(l => l.Source == "human").Min(l => l.Return);
+        int expected = mixed.EpisodeLabels!.Count(l => l.Return >= threshold);
+        Assert.True(expected >= 8 && expected < mixed.Episodes);
+        string dir = TempDirs.New("filtered");
+        try
+        {
+            var config = TinyRuns.For("bc", 1) with { Train = TinyRuns.Train(1) with { ValFraction = 0, MinEpisodeReturn = threshold } };
+            using (var trainer = new Mimicry.Training.Trainer(config, mixed, dir)) Assert.Equal(expected, trainer.TrainEpisodes);
+            var none = config with { Train = config.Train with { MinEpisodeReturn = 1.5 } };
+            var e = Assert.Throws<ArgumentException>(() => new Mimicry.Training.Trainer(none, mixed, Path.Combine(dir, "none")));
+            Assert.Contains("train.min_episode_return 1.5", e.Message);
+        }
+        finally { TempDirs.Delete(dir); }
+    }
 }
