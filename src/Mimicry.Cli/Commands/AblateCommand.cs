@@ -72,7 +72,7 @@ internal static class AblateCommand
             Console.WriteLine($"wrote {outDir}/steps.md, steps.json, steps_latency.png, steps_reward.png, report.md");
             return 0;
         }));
-        var cmd = new Command("ablate", "Ablations over acting settings of trained runs") { stepsCmd };
+        var cmd = new Command("ablate", "Ablations over acting settings of trained runs") { stepsCmd, AblateSettingCommand.Create() };
         return cmd;
     }
 

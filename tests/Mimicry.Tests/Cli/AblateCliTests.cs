@@ -42,4 +42,38 @@ public class AblateCliTests
         }
         finally { TempDirs.Delete(root); }
     }
+
+    /// <summary>The Decision Transformer on the stitching graph, asked for each return: the rows are what eval gives with that target.</summary>
+    [Fact]
+    public void Setting_ablation_sweeps_one_acting_setting()
+    {
+        string root = TempDirs.New("ablate-setting");
+        try
+        {
+            string data = Path.Combine(root, "stitch");
+            Assert.Equal(0, CliTests.Run("dataset", "generate", data, "--task", "stitch", "--episodes", "50").Code);
+            var t = CliTests.Run("train", "dt", "--dataset", data, "--out", Path.Combine(root, "dt"), "--steps", "300", "--set", "train.threads=1", "--set", "train.lr=0.001",
+                "--set", "train.warmup_steps=30", "--set", "policy.observation_key=observation.state", "--set", "policy.n_obs_steps=4", "--set", "policy.horizon=4",
+                "--set", "policy.embed_dim=32", "--set", "policy.n_head=2", "--set", "policy.dropout=0", "--set", "policy.max_episode_length=4", "--set", "train.val_fraction=0");
+            Assert.True(t.Code == 0, t.Err);
+            string dir = Path.Combine(root, "targets");
+            var r = CliTests.Run("ablate", "setting", Path.Combine(root, "dt"), "--setting", "policy.target_return", "--values", "0,0.5", "--episodes", "2", "--out", dir);
+            Assert.True(r.Code == 0, r.Err);
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "setting.json")));
+            var rows = doc.RootElement.GetProperty("rows").EnumerateArray().Select(x => (Value: x.GetProperty("value").GetString(), Reward: x.GetProperty("avg_max_reward").GetDouble())).ToList();
+            Assert.Equal(["0", "0.5"], rows.Select(x => x.Value));
+            // The data at S hold returns 0 (S→M→X) and 0.5 (S→Z): asked for each, the DT takes that path.
+            Assert.Equal(0.0, rows[0].Reward);
+            Assert.Equal(0.5, rows[1].Reward);
+            var e = CliTests.Run("eval", Path.Combine(root, "dt"), "--set", "policy.target_return=0.5", "--episodes", "2", "--out", Path.Combine(root, "e"));
+            Assert.True(e.Code == 0, e.Err);
+            using var single = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "e", "report.json")));
+            Assert.Equal(single.RootElement.GetProperty("policies")[0].GetProperty("result").GetProperty("avg_max_reward").GetDouble(), rows[1].Reward);
+            Assert.True(File.Exists(Path.Combine(dir, "setting.png")));
+            var bad = CliTests.Run("ablate", "setting", Path.Combine(root, "dt"), "--setting", "train.lr", "--values", "1", "--out", Path.Combine(root, "bad"));
+            Assert.Equal(1, bad.Code);
+            Assert.DoesNotContain("   at ", bad.Err);
+        }
+        finally { TempDirs.Delete(root); }
+    }
 }
