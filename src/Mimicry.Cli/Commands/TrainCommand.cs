@@ -33,6 +33,8 @@ internal static class TrainCommand
         var evalEvery = new Option<int?>("--eval-every") { Description = "evaluate in simulation every N steps (train.eval_every)" };
         var task = new Option<string?>("--task") { Description = "task to evaluate in (default: the dataset's; pusht for the bundled data)" };
         var cmd = new Command(name, entry.Description) { dataset, output, steps, configFile, preset, set, device, resume, overwrite, evalEvery, task };
+        var shorthands = (entry.Shorthands ?? []).Select(x => (Option: new Option<string?>(x.Option) { Description = $"{x.Description} (shorthand for --set {x.Key}=X)" }, x.Key)).ToList();
+        foreach (var (option, _) in shorthands) cmd.Add(option);
         cmd.SetAction(r => Cli.Run(() =>
         {
             string run = r.GetValue(output)!;
@@ -47,7 +49,7 @@ internal static class TrainCommand
             else config = new RunConfig { Policy = entry.Defaults(), Train = entry.TrainDefaults() };
             if (config.Policy is null) throw new ArgumentException($"{r.GetValue(configFile)}: policy: missing; give a policy section with \"type\": \"{name}\"");
             if (config.Policy.Name != name) throw new ArgumentException($"the config describes a {config.Policy.Name} policy, not {name}");
-            var overrides = r.GetValue(set) ?? [];
+            var overrides = shorthands.Where(x => r.GetValue(x.Option) is not null).Select(x => $"{x.Key}={r.GetValue(x.Option)}").Concat(r.GetValue(set) ?? []).ToArray();
             config = ConfigJson.WithOverrides(config, overrides);
             // A changed preset is a further deviation: say so in every report.
             if (config.Preset != null && !r.GetValue(resume))

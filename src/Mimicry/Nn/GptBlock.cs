@@ -44,4 +44,16 @@ public sealed class GptBlock : nn.Module<Tensor, Tensor, Tensor>
         f = _activation == FeedForwardActivation.Relu ? nn.functional.relu(f) : nn.functional.gelu(f);
         return (x + resid_dropout.forward(c_proj.forward(f))).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The block over new positions (B, N_new, D), attending to the cached earlier ones (see <see cref="MultiheadAttention.ForwardCached"/>); no padding.</summary>
+    public Tensor ForwardCached(Tensor x, ref KvCache? cache)
+    {
+        using var scope = torch.NewDisposeScope();
+        var h = ln_1.forward(x).transpose(0, 1); // (N_new, B, D)
+        var a = attn.ForwardCached(h, ref cache).transpose(0, 1);
+        x = x + resid_dropout.forward(a);
+        var f = c_fc.forward(ln_2.forward(x));
+        f = _activation == FeedForwardActivation.Relu ? nn.functional.relu(f) : nn.functional.gelu(f);
+        return (x + resid_dropout.forward(c_proj.forward(f))).MoveToOuterDisposeScope();
+    }
 }

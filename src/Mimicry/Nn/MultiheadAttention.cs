@@ -65,4 +65,48 @@ public sealed class MultiheadAttention : nn.Module<Tensor, Tensor, Tensor, Tenso
         var heads = torch.bmm(weights, v).transpose(0, 1).reshape(nq, b, _dim); // (Nq, B, D)
         return out_proj.forward(heads).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// Causal self-attention of new positions over a cache of the keys and values of the positions before them
+    /// (an autoregressive decoder's KV cache): each new position attends to every cached one and to the new ones
+    /// up to itself, so decoding one token costs one pass over one position, not a re-run of the sequence.
+    /// Gives the same outputs as <see cref="forward(Tensor, Tensor, Tensor, Tensor?, Tensor?)"/> over the whole
+    /// sequence with a causal mask.
+    /// </summary>
+    /// <param name="x">(N_new, B, D).</param>
+    /// <param name="cache">Keys and values so far, each (B·h, N_past, d_head), or null; replaced by the extended ones (the old
+    /// ones disposed). The cache's tensors belong to no dispose scope: the caller disposes the last cache.</param>
+    /// <returns>(N_new, B, D).</returns>
+    public Tensor ForwardCached(Tensor x, ref KvCache? cache)
+    {
+        using var scope = torch.NewDisposeScope();
+        long n = x.shape[0], b = x.shape[1];
+        int dh = _dim / _heads;
+        var w = in_proj_weight.chunk(3);
+        var bias = in_proj_bias.chunk(3);
+        Tensor Heads(Tensor wi, Tensor bi) => nn.functional.linear(x, wi, bi).reshape(n, b * _heads, dh).transpose(0, 1);
+        var q = Heads(w[0], bias[0]);
+        var k = Heads(w[1], bias[1]);
+        var v = Heads(w[2], bias[2]);
+        if (cache is { } c) { k = torch.cat([c.Keys, k], 1); v = torch.cat([c.Values, v], 1); }
+        long total = k.shape[1], past = total - n;
+        var scores = torch.bmm(q, k.transpose(1, 2)) / Math.Sqrt(dh); // (B·h, N_new, N_total)
+        if (n > 1) // new position i sees cached positions and new ones up to itself: keys j > past + i are the future
+            scores = scores.masked_fill(torch.ones(n, total, ScalarType.Bool, x.device).triu(past + 1).unsqueeze(0), Masked);
+        var weights = dropout.forward(scores.softmax(-1));
+        var heads = torch.bmm(weights, v).transpose(0, 1).reshape(n, b, _dim);
+        cache?.Dispose();
+        cache = new KvCache(k.DetachFromDisposeScope(), v.DetachFromDisposeScope()); // owned by the caller, who disposes the cache
+        return out_proj.forward(heads).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>One attention layer's cached keys and values, each (B·h, N, d_head).</summary>
+public sealed record KvCache(Tensor Keys, Tensor Values) : IDisposable
+{
+    public void Dispose()
+    {
+        Keys.Dispose();
+        Values.Dispose();
+    }
 }

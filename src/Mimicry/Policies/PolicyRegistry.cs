@@ -18,13 +18,15 @@ namespace Mimicry.Policies;
 /// <param name="TrainDefaults">The method's optimization settings (its paper's, or LeRobot's).</param>
 /// <param name="Tiny">A config small enough for tests to train in seconds on Push-T keypoints.</param>
 /// <param name="Sweep">The fair-baseline sweep (<c>mimicry sweep NAME</c>): named sets of <c>--set</c> overrides, published or sensible settings.</param>
+/// <param name="Shorthands">Options <c>mimicry train NAME</c> offers for its policy's main choices (e.g. <c>--tokenizer fast</c> for <c>--set policy.tokenizer=fast</c>).</param>
 public sealed record PolicyEntry(string Name, string Description, Type ConfigType, Func<PolicyConfig> Defaults,
     Func<PolicyConfig, PolicyNormalizers, Device, IPolicy> Create, Func<TrainConfig> TrainDefaults, Func<PolicyConfig> Tiny,
-    IReadOnlyList<(string Name, string[] Overrides)> Sweep)
+    IReadOnlyList<(string Name, string[] Overrides)> Sweep, IReadOnlyList<(string Option, string Key, string Description)>? Shorthands = null)
 {
     public static PolicyEntry Of<TConfig>(string name, string description, Func<TConfig, PolicyNormalizers, Device, IPolicy> create,
-        Func<TConfig> tiny, Func<TrainConfig>? train = null, IReadOnlyList<(string, string[])>? sweep = null) where TConfig : PolicyConfig, new() =>
-        new(name, description, typeof(TConfig), () => new TConfig(), (c, n, d) => create((TConfig)c, n, d), train ?? (() => new TrainConfig()), tiny, sweep ?? []);
+        Func<TConfig> tiny, Func<TrainConfig>? train = null, IReadOnlyList<(string, string[])>? sweep = null,
+        IReadOnlyList<(string, string, string)>? shorthands = null) where TConfig : PolicyConfig, new() =>
+        new(name, description, typeof(TConfig), () => new TConfig(), (c, n, d) => create((TConfig)c, n, d), train ?? (() => new TrainConfig()), tiny, sweep ?? [], shorthands);
 
     /// <summary>The full grid over several axes, each a list of (label, overrides).</summary>
     public static IReadOnlyList<(string, string[])> Grid(params (string Label, string[] Overrides)[][] axes) =>
@@ -59,6 +61,13 @@ public static class PolicyRegistry
             // kzl/decision-transformer gym/experiment.py: AdamW 1e-4, weight decay 1e-4, linear warm-up over 10,000 steps then constant,
             // clip 0.25, batch 64, no EMA.
             train: () => new TrainConfig { Lr = 1e-4, WeightDecay = 1e-4, Beta1 = 0.9, WarmupSteps = 10_000, LrScheduler = LrSchedulerKind.Constant, GradClipNorm = 0.25, BatchSize = 64, UseEma = false }),
+        PolicyEntry.Of<Tokens.ActionTokensConfig>("tokens", "Actions as tokens (uniform bins, quantile bins or FAST) predicted by an autoregressive transformer with cross-entropy",
+            (c, n, d) => new Tokens.ActionTokensPolicy(c, n, d),
+            tiny: () => new Tokens.ActionTokensConfig { EmbedDim = 64, NLayer = 1, NHead = 2, Bins = 8, FastVocab = 256, FastFitChunks = 200 },
+            // nanoGPT's AdamW (betas 0.9 / 0.95, weight decay 0.1 on matrices only, clip 1.0, warm-up then cosine) at a small model's lr.
+            train: () => new TrainConfig { Lr = 3e-4, WeightDecay = 0.1, Beta1 = 0.9, Beta2 = 0.95, WarmupSteps = 500, LrScheduler = LrSchedulerKind.Cosine, GradClipNorm = 1.0, BatchSize = 256, UseEma = false },
+            sweep: PolicyEntry.Grid([("bins256", ["policy.tokenizer=bins", "policy.bins=256"]), ("quantile256", ["policy.tokenizer=quantile", "policy.bins=256"]), ("fast", ["policy.tokenizer=fast"])]),
+            shorthands: [("--tokenizer", "policy.tokenizer", "how actions become tokens: bins (uniform, RT-2/OpenVLA), quantile or fast"), ("--bins", "policy.bins", "bins per dimension (bins, quantile)")]),
         PolicyEntry.Of<BcConfig>("bc", "Behaviour cloning (MLP regression of the action chunk, MSE)",
             (c, n, d) => new BcPolicy(c, n, d), tiny: () => new BcConfig { HiddenDims = [64, 64], Dropout = 0.1 },
             sweep: PolicyEntry.Grid(

@@ -19,16 +19,17 @@ namespace Mimicry.Training;
 /// </summary>
 public static class Checkpoint
 {
-    public const string ConfigFile = "config.json", ModelFile = "model.safetensors", NormalizationFile = "normalization.json";
+    public const string ConfigFile = "config.json", ModelFile = "model.safetensors", NormalizationFile = "normalization.json", FittedFile = "fitted.json";
     public const string TrainingDir = "training", RawModelFile = "model.safetensors", OptimizerFile = "optimizer.bin",
         StateFile = "state.json", GeneratorFile = "generator.bin", DefaultGeneratorFile = "default_generator.bin";
 
-    /// <summary>Saves an acting checkpoint: config, weights, normalization.</summary>
-    public static void SavePolicyFiles(string dir, RunConfig config, nn.Module weights, PolicyNormalizers normalizers)
+    /// <summary>Saves an acting checkpoint: config, weights, normalization, and a fitted policy's fitted parts (<see cref="IFittedPolicy"/>).</summary>
+    public static void SavePolicyFiles(string dir, RunConfig config, nn.Module weights, PolicyNormalizers normalizers, IPolicy? policy = null)
     {
         ConfigJson.Save(config, Path.Combine(dir, ConfigFile));
         weights.save_safetensors(Path.Combine(dir, ModelFile));
         normalizers.Save(Path.Combine(dir, NormalizationFile));
+        if (policy is IFittedPolicy fitted) IO.AtomicFile.WriteAllText(Path.Combine(dir, FittedFile), fitted.SaveFitted());
     }
 
     /// <summary>Records the SHA-256 of every file of a finished checkpoint folder (checked by <see cref="Load"/> and on resume).</summary>
@@ -46,7 +47,16 @@ public static class Checkpoint
         if (acting is { Count: > 0 }) config = WithActingOverrides(config, acting, dir);
         var normalizers = PolicyNormalizers.Load(Path.Combine(dir, NormalizationFile));
         var policy = PolicyRegistry.Create(config.Policy, normalizers, device ?? CPU);
-        try { LoadWeights(policy.Network, Path.Combine(dir, ModelFile), config); }
+        try
+        {
+            if (policy is IFittedPolicy fitted)
+            {
+                string file = Path.Combine(dir, FittedFile);
+                if (!File.Exists(file)) throw new FileNotFoundException($"{file} is missing: a {config.Policy.Name} policy keeps its fitted tokenizer there", file);
+                fitted.LoadFitted(File.ReadAllText(file), file);
+            }
+            LoadWeights(policy.Network, Path.Combine(dir, ModelFile), config);
+        }
         catch { policy.Dispose(); throw; }
         return (config, policy);
     }

@@ -83,6 +83,7 @@ public sealed class Trainer : IDisposable
         if (split.Validation.Length > 0)
             _val = new BatchLoader(dataset, split.Validation, window, normalizers.All(), config.Train.BatchSize, config.Train.Seed + 1, _device);
         _policy = PolicyRegistry.Create(config.Policy, normalizers, _device);
+        if (_policy is IFittedPolicy fitted) fitted.Fit(dataset, trainEpisodes); // deterministic: a resumed run fits the same
         if (config.Train.UseEma)
         {
             _emaNet = _policy.CreateNetwork();
@@ -226,6 +227,7 @@ public sealed class Trainer : IDisposable
         if (_emaNet == null) return evaluate(_policy);
         // Act with the EMA weights: load them into a second policy object that shares nothing with training.
         var acting = PolicyRegistry.Create(_config.Policy, _policy.Normalizers, _device);
+        if (_policy is IFittedPolicy fitted) ((IFittedPolicy)acting).LoadFitted(fitted.SaveFitted(), "the training policy");
         try
         {
             var source = _emaNet.state_dict();
@@ -278,7 +280,7 @@ public sealed class Trainer : IDisposable
     {
         IO.AtomicFile.WriteDirectory(CheckpointDir, dir =>
         {
-            Checkpoint.SavePolicyFiles(dir, _config, ActingNetwork, _policy.Normalizers);
+            Checkpoint.SavePolicyFiles(dir, _config, ActingNetwork, _policy.Normalizers, _policy);
             string training = Path.Combine(dir, Checkpoint.TrainingDir);
             Directory.CreateDirectory(training);
             _policy.Network.save_safetensors(Path.Combine(training, Checkpoint.RawModelFile));

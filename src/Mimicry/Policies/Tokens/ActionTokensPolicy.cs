@@ -1,0 +1,198 @@
+using System.Text.Json;
+using Mimicry.Data;
+using Mimicry.Data.Sampling;
+using Mimicry.Generative;
+using Mimicry.Nn;
+using Mimicry.Tokenizers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mimicry.Policies.Tokens;
+
+/// <summary>
+/// Actions as tokens (RT-2, OpenVLA, π0-FAST): the normalized chunk (L × Da) becomes tokens, a GPT predicts them
+/// one by one after the observation prefix, trained with cross-entropy (teacher forcing); acting decodes a chunk
+/// token by token with a KV cache and turns the tokens back into actions. Fixed-length tokenizers (bins) decode
+/// exactly L·Da tokens; FAST's variable-length sequences end with an end token, and a sequence that does not
+/// decode to L·Da values is zero-padded or cut (counted in <see cref="InvalidDecodes"/>), never an exception.
+/// </summary>
+public sealed class ActionTokensPolicy : PolicyBase<ActionTokensConfig>, IFittedPolicy
+{
+    private readonly ActionTokenTransformer _net;
+    private IActionTokenizer? _tokenizer;
+    private const long Ignore = -100; // cross-entropy targets past a sequence's end
+
+    public override nn.Module Network => _net;
+    public int ChunkTokens => Cfg.ChunkLength * ActionDim;
+    private bool VariableLength => Cfg.Tokenizer == TokenizerKind.Fast;
+    /// <summary>The tokenizer's vocabulary as the network sees it (FAST: the requested BPE size, an upper bound).</summary>
+    private int Vocab => Cfg.Tokenizer == TokenizerKind.Fast ? Cfg.FastVocab : Cfg.Bins;
+    /// <summary>Decoded chunks that were not exactly L·Da values (FAST), since this policy was created.</summary>
+    public long InvalidDecodes { get; private set; }
+
+    public IActionTokenizer Tokenizer => _tokenizer ?? throw new InvalidOperationException($"the {Cfg.Tokenizer} tokenizer is not fitted: train the policy or load it from a checkpoint");
+
+    public ActionTokensPolicy(ActionTokensConfig config, PolicyNormalizers normalizers, Device? device = null) : base(config, normalizers, device)
+    {
+        if (config.Tokenizer == TokenizerKind.Bins) _tokenizer = new UniformBins(config.Bins, config.BinConvention);
+        _net = (ActionTokenTransformer)CreateNetwork();
+    }
+
+    public override nn.Module CreateNetwork()
+    {
+        var net = new ActionTokenTransformer(ObsDim, Cfg.NObsSteps, Vocab, ChunkTokens + (VariableLength ? 1 : 0), Cfg.EmbedDim, Cfg.NLayer, Cfg.NHead, Cfg.Dropout);
+        net.to(Device);
+        return net;
+    }
+
+    /// <summary>nanoGPT's configure_optimizers: weight decay on matrices (linear and embedding weights), none on biases and norms.</summary>
+    public IReadOnlyList<ParameterGroup> ParameterGroups() =>
+    [
+        new("matrices", _net.parameters().Where(p => p.dim() >= 2).ToList(), WeightDecay: true),
+        new("vectors", _net.parameters().Where(p => p.dim() < 2).ToList(), WeightDecay: false),
+    ];
+
+    // ---- fitting (quantile edges, FAST's BPE) ----
+
+    public void Fit(EpisodeDataset data, IReadOnlyList<int> episodes)
+    {
+        if (Cfg.Tokenizer == TokenizerKind.Bins) return;
+        var chunks = TrainingChunks(data, episodes);
+        if (Cfg.Tokenizer == TokenizerKind.Quantile)
+            _tokenizer = QuantileBins.Fit(chunks.SelectMany(c => c).ToArray(), ActionDim, Cfg.Bins);
+        else
+        {
+            // A seeded sample of the training windows keeps BPE's fitting to seconds.
+            var rng = new Random(7);
+            var sample = chunks.Count <= Cfg.FastFitChunks ? chunks : chunks.OrderBy(_ => rng.Next()).Take(Cfg.FastFitChunks).ToList();
+            _tokenizer = FastTokenizer.Fit(sample, Cfg.ChunkLength, ActionDim, Cfg.FastVocab, Cfg.FastScale);
+        }
+    }
+
+    /// <summary>The normalized action chunk (L·Da, row-major) starting at every frame of the given episodes, the last frame repeated past the end.</summary>
+    private List<float[]> TrainingChunks(EpisodeDataset data, IReadOnlyList<int> episodes)
+    {
+        var actions = (float[])data.Values(FeatureKeys.Action).Clone();
+        Normalizers[FeatureKeys.Action].Normalize(actions);
+        int l = Cfg.ChunkLength, da = ActionDim;
+        var chunks = new List<float[]>();
+        foreach (int e in episodes)
+        {
+            long start = data.EpisodeStart(e), end = data.EpisodeEnds[e];
+            for (long t = start; t < end; t++)
+            {
+                var c = new float[l * da];
+                for (int k = 0; k < l; k++) Array.Copy(actions, Math.Min(t + k, end - 1) * da, c, k * da, da);
+                chunks.Add(c);
+            }
+        }
+        return chunks;
+    }
+
+    private sealed record FittedState(TokenizerKind Kind, QuantileBins? Quantile, FastTokenizer? Fast);
+
+    public string SaveFitted() => JsonSerializer.Serialize(new FittedState(Cfg.Tokenizer, Tokenizer as QuantileBins, Tokenizer as FastTokenizer), Configuration.ConfigJson.Options);
+
+    public void LoadFitted(string json, string source)
+    {
+        FittedState state;
+        try { state = JsonSerializer.Deserialize<FittedState>(json, Configuration.ConfigJson.Options) ?? throw new JsonException("empty"); }
+        catch (JsonException e) { throw new InvalidDataException($"{source}: not a fitted tokenizer ({e.Message})"); }
+        if (state.Kind != Cfg.Tokenizer) throw new InvalidDataException($"{source}: holds a {state.Kind} tokenizer, the config says {Cfg.Tokenizer}");
+        _tokenizer = Cfg.Tokenizer switch
+        {
+            TokenizerKind.Bins => new UniformBins(Cfg.Bins, Cfg.BinConvention),
+            TokenizerKind.Quantile => state.Quantile is { Edges.Length: > 0 } q && q.Bins == Cfg.Bins && q.Edges.Length == ActionDim ? q
+                : throw new InvalidDataException($"{source}: quantile edges missing or not {ActionDim} dimensions of {Cfg.Bins} bins"),
+            _ => state.Fast is { } f && f.VocabSize <= Cfg.FastVocab ? f : throw new InvalidDataException($"{source}: FAST tokenizer missing or larger than policy.fast_vocab {Cfg.FastVocab}"),
+        };
+    }
+
+    // ---- training ----
+
+    /// <summary>Targets (B, N) with Ignore past each sequence's end, and the teacher-forced inputs (B, N): BOS then the targets shifted.</summary>
+    private (Tensor Inputs, Tensor Targets) Sequences(Tensor normalizedChunks)
+    {
+        var flat = normalizedChunks.reshape(normalizedChunks.shape[0], -1).to(ScalarType.Float32).cpu().data<float>().ToArray();
+        int b = (int)normalizedChunks.shape[0], n = ChunkTokens;
+        var sequences = Enumerable.Range(0, b).Select(i =>
+        {
+            var tokens = Tokenizer.Encode(flat.AsSpan(i * n, n), Cfg.ChunkLength, ActionDim);
+            return VariableLength ? [.. tokens, _net.Eos] : tokens;
+        }).ToArray();
+        int width = sequences.Max(s => s.Length);
+        var targets = new long[b * width];
+        var inputs = new long[b * width];
+        for (int i = 0; i < b; i++)
+            for (int k = 0; k < width; k++)
+            {
+                targets[i * width + k] = k < sequences[i].Length ? sequences[i][k] : Ignore;
+                inputs[i * width + k] = k == 0 ? _net.Bos : k - 1 < sequences[i].Length ? sequences[i][k - 1] : _net.Eos;
+            }
+        return (torch.tensor(inputs, device: Device).reshape(b, width), torch.tensor(targets, device: Device).reshape(b, width));
+    }
+
+    public override LossOutput ComputeLoss(Batch batch, Generator generator)
+    {
+        using var scope = torch.NewDisposeScope();
+        var obs = batch[Cfg.ObservationKey];                     // (B, To, Do)
+        var (inputs, targets) = Sequences(batch.Action);          // (B, N) each
+        var logits = _net.forward(obs, inputs)[.., Cfg.NObsSteps..]; // (B, N, V+2): position To + k predicts token k
+        var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), targets.reshape(-1), ignore_index: Ignore);
+        var tokens = (targets != Ignore).sum().to(ScalarType.Float32) / targets.shape[0];
+        return new LossOutput(loss.MoveToOuterDisposeScope(), new Dictionary<string, Tensor> { ["tokens_per_chunk"] = tokens.MoveToOuterDisposeScope() });
+    }
+
+    // ---- acting ----
+
+    /// <summary>Decodes each row's token sequence (B rows) with a KV cache: one pass over the prefix and BOS, then one per token.</summary>
+    public long[][] DecodeTokens(Tensor normalizedObservations, Generator? generator)
+    {
+        using var scope = torch.NewDisposeScope();
+        var obs = normalizedObservations[.., ..Cfg.NObsSteps];
+        long b = obs.shape[0];
+        int maxTokens = ChunkTokens + (VariableLength ? 1 : 0);
+        var caches = new KvCache?[Cfg.NLayer];
+        // Tokens that may not be produced: BOS always; EOS for fixed lengths; FAST ids beyond its fitted vocabulary.
+        var banned = torch.zeros(Vocab + 2, ScalarType.Bool, Device);
+        banned[_net.Bos] = torch.tensor(true);
+        if (!VariableLength) banned[_net.Eos] = torch.tensor(true);
+        if (Tokenizer.VocabSize < Vocab) banned[TensorIndex.Slice(Tokenizer.VocabSize, Vocab)] = torch.tensor(true);
+        var produced = new List<long[]>();
+        var done = new bool[b];
+        try
+        {
+            var next = torch.full(b, 1, _net.Bos, ScalarType.Int64, Device);
+            var logits = _net.Step(obs, next, caches, 0);
+            for (int k = 0; k < maxTokens; k++)
+            {
+                var chosen = TokenSampling.Next(logits.masked_fill(banned, double.NegativeInfinity), Cfg.Temperature, Cfg.TopP, generator);
+                var values = chosen.cpu().data<long>().ToArray();
+                produced.Add(values);
+                for (int i = 0; i < b; i++) done[i] |= values[i] == _net.Eos;
+                if (k == maxTokens - 1 || (VariableLength && done.All(x => x))) break;
+                logits = _net.Step(null, chosen.unsqueeze(1), caches, Cfg.NObsSteps + 1 + k);
+            }
+        }
+        finally { foreach (var c in caches) c?.Dispose(); }
+        return Enumerable.Range(0, (int)b).Select(i =>
+        {
+            var row = produced.Select(p => p[i]);
+            return (VariableLength ? row.TakeWhile(t => t != _net.Eos) : row).ToArray();
+        }).ToArray();
+    }
+
+    protected override Tensor PredictNormalizedWindow(Tensor normalizedObservations, Generator? generator)
+    {
+        var sequences = DecodeTokens(normalizedObservations, generator);
+        int l = Cfg.ChunkLength, da = ActionDim, to = Cfg.NObsSteps;
+        var window = new float[sequences.Length * Cfg.Horizon * da]; // rows before the newest observation stay 0 (never executed)
+        for (int i = 0; i < sequences.Length; i++)
+        {
+            var (chunk, valid) = Tokenizer.Decode(sequences[i].Select(t => (int)t).ToArray(), l, da);
+            if (!valid) InvalidDecodes++;
+            Array.Copy(chunk, 0, window, (i * Cfg.Horizon + to - 1) * da, l * da);
+        }
+        return torch.tensor(window, device: Device).reshape(sequences.Length, Cfg.Horizon, da);
+    }
+}

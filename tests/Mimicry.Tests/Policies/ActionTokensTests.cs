@@ -1,0 +1,121 @@
+using Mimicry.Data;
+using Mimicry.Data.Sampling;
+using Mimicry.Generative;
+using Mimicry.Policies;
+using Mimicry.Policies.Tokens;
+using Mimicry.Tests.Training;
+using Mimicry.Tokenizers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mimicry.Tests.Policies;
+
+public class ActionTokensTests
+{
+    private static ActionTokensPolicy Policy(ActionTokensConfig config, int episodes = 4)
+    {
+        var data = TinyRuns.PushT(episodes);
+        var normalizers = PolicyNormalizers.From(data.Stats!, config);
+        torch.manual_seed(0);
+        var policy = new ActionTokensPolicy(config, normalizers);
+        policy.Fit(data, Enumerable.Range(0, data.Episodes).ToList());
+        return policy;
+    }
+
+    /// <summary>The KV-cached decoder picks, at every step, the token a full causal re-run over the sequence so far picks.</summary>
+    [Theory]
+    [InlineData(TokenizerKind.Bins)]
+    [InlineData(TokenizerKind.Fast)]
+    public void The_kv_cached_decoder_gives_the_tokens_of_a_full_rerun(TokenizerKind kind)
+    {
+        var config = new ActionTokensConfig { Tokenizer = kind, EmbedDim = 32, NLayer = 2, NHead = 4, Bins = 16, FastVocab = 48, FastFitChunks = 300, Dropout = 0, Horizon = 6, NObsSteps = 2, NActionSteps = 4 };
+        using var policy = Policy(config);
+        var net = (ActionTokenTransformer)policy.Network;
+        net.eval();
+        using var g = new Generator(3);
+        var obs = torch.randn([3, 2, 20], generator: g);
+        var cached = policy.DecodeTokens(obs, null); // greedy
+        for (int row = 0; row < 3; row++)
+        {
+            var seq = cached[row];
+            bool ended = kind == TokenizerKind.Fast && seq.Length < policy.ChunkTokens; // FAST stopped at an end token
+            var fed = new List<long> { net.Bos };
+            for (int k = 0; k <= seq.Length; k++)
+            {
+                if (k == seq.Length && !ended) break;
+                using var scope = torch.NewDisposeScope();
+                var logits = net.forward(obs[row..(row + 1)], torch.tensor(fed.ToArray()).unsqueeze(0))[0, -1]; // (V + 2)
+                logits[net.Bos] = torch.tensor(float.NegativeInfinity);
+                if (kind != TokenizerKind.Fast) logits[net.Eos] = torch.tensor(float.NegativeInfinity);
+                else if (policy.Tokenizer.VocabSize < net.Vocab) logits[TensorIndex.Slice(policy.Tokenizer.VocabSize, net.Vocab)] = torch.tensor(float.NegativeInfinity);
+                long full = logits.argmax().item<long>();
+                Assert.Equal(k < seq.Length ? seq[k] : net.Eos, full);
+                fed.Add(full);
+            }
+        }
+    }
+
+    [Fact]
+    public void Nucleus_sampling_never_draws_outside_the_nucleus()
+    {
+        // probabilities 0.5, 0.3, 0.15, 0.05: top_p 0.7 keeps {0, 1} (0.5 < 0.7, then 0.8 ≥ 0.7), never 2 or 3.
+        var logits = torch.tensor(new[] { 0.5f, 0.3f, 0.15f, 0.05f }).log().unsqueeze(0).expand(4000, 4);
+        using var g = new Generator(5);
+        var draws = TokenSampling.Next(logits, 1.0, 0.7, g).data<long>().ToArray();
+        Assert.All(draws, d => Assert.True(d <= 1));
+        double share0 = draws.Count(d => d == 0) / 4000.0;
+        Assert.InRange(share0, 0.625 - 0.03, 0.625 + 0.03); // renormalized: 0.5 / 0.8
+        Assert.Equal(new long[] { 0 }, TokenSampling.Next(logits[..1], 0, 1, null).data<long>().ToArray()); // greedy
+    }
+
+    /// <summary>Trained on one window, the policy decodes that window's tokens exactly (greedy), and its chunk is the tokens' values.</summary>
+    [Fact]
+    public void A_tiny_token_policy_overfits_one_window()
+    {
+        var config = new ActionTokensConfig { Tokenizer = TokenizerKind.Bins, Bins = 32, EmbedDim = 32, NLayer = 1, NHead = 2, Dropout = 0, Horizon = 6, NObsSteps = 2, NActionSteps = 4 };
+        using var policy = Policy(config);
+        using var g = new Generator(1);
+        int b = 4, l = config.ChunkLength;
+        var obs = torch.rand([b, 2, 20], generator: g) * 2 - 1;
+        var actions = torch.rand([b, l, 2], generator: g) * 2 - 1;
+        var batch = new Batch(new() { [FeatureKeys.Keypoints] = obs, [FeatureKeys.Action] = actions },
+            new() { [FeatureKeys.Keypoints] = torch.zeros(b, 2, ScalarType.Bool), [FeatureKeys.Action] = torch.zeros(b, l, ScalarType.Bool) });
+        using var opt = torch.optim.Adam(policy.Network.parameters(), lr: 3e-3);
+        double first = 0, last = 0;
+        for (int step = 0; step < 300; step++)
+        {
+            using var scope = torch.NewDisposeScope();
+            opt.zero_grad();
+            var loss = policy.ComputeLoss(batch, g).Loss;
+            loss.backward();
+            opt.step();
+            last = loss.item<float>();
+            if (step == 0) first = last;
+        }
+        Assert.True(last < 0.02 && first > 3, $"cross-entropy {first:F3} → {last:F4}");
+        var bins = new UniformBins(32);
+        var flat = actions.data<float>().ToArray();
+        var decoded = policy.DecodeTokens(obs, null);
+        for (int i = 0; i < b; i++)
+            Assert.Equal(bins.Encode(flat.AsSpan(i * l * 2, l * 2), l, 2).Select(t => (long)t), decoded[i]);
+    }
+
+    /// <summary>The fitted quantile edges and FAST merges go to fitted.json with the checkpoint and come back unchanged.</summary>
+    [Fact]
+    public void A_fitted_tokenizer_survives_its_json()
+    {
+        foreach (var kind in new[] { TokenizerKind.Quantile, TokenizerKind.Fast })
+        {
+            var config = new ActionTokensConfig { Tokenizer = kind, EmbedDim = 16, NLayer = 1, NHead = 2, Bins = 16, FastVocab = 256, FastFitChunks = 300 };
+            using var a = Policy(config);
+            using var b = new ActionTokensPolicy(config, a.Normalizers);
+            Assert.Throws<InvalidOperationException>(() => b.Tokenizer);
+            b.LoadFitted(a.SaveFitted(), "test");
+            var chunk = Enumerable.Range(0, config.ChunkLength * 2).Select(i => (float)Math.Sin(i * 0.3)).ToArray();
+            Assert.Equal(a.Tokenizer.Encode(chunk, config.ChunkLength, 2), b.Tokenizer.Encode(chunk, config.ChunkLength, 2));
+            var other = config with { Tokenizer = kind == TokenizerKind.Fast ? TokenizerKind.Quantile : TokenizerKind.Fast };
+            using var c = new ActionTokensPolicy(other, a.Normalizers);
+            Assert.Throws<InvalidDataException>(() => c.LoadFitted(a.SaveFitted(), "fitted.json"));
+        }
+    }
+}
