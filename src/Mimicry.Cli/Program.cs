@@ -21,6 +21,7 @@ public static class Program
         PresetsCommand.Create(),
         SweepCommand.Create(),
         StitchingCommand.Create(),
+        TokenizeCommand.Create(),
     };
 
     /// <summary>Quotes an argument for a POSIX shell when it holds anything but plain word characters.</summary>
