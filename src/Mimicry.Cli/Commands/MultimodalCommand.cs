@@ -17,8 +17,8 @@ internal static class MultimodalCommand
         var seed = new Option<int>("--seed") { Description = "seed of demonstrations, training and sampling", DefaultValueFactory = _ => 0 };
         var batch = new Option<int>("--batch") { Description = "batch size", DefaultValueFactory = _ => 128 };
         var lr = new Option<double>("--lr") { Description = "learning rate", DefaultValueFactory = _ => 1e-3 };
-        var policies = new Option<string>("--policies") { Description = "policies to train, comma-separated: bc, diffusion, flow, act (ACT is evaluated with z = 0 and z ~ N(0, I))", DefaultValueFactory = _ => "diffusion,bc" };
-        var actLr = new Option<double>("--act-lr") { Description = "ACT's learning rate", DefaultValueFactory = _ => 3e-4 };
+        var policies = new Option<string>("--policies") { Description = "policies to train, comma-separated: bc, diffusion, flow, act (evaluated with z = 0 and z ~ N(0, I)), tokens (greedy and at temperature 1)", DefaultValueFactory = _ => "diffusion,bc" };
+        var actLr = new Option<double>("--act-lr") { Description = "the transformers' learning rate (act, tokens)", DefaultValueFactory = _ => 3e-4 };
         var klWeight = new Option<double>("--kl-weight") { Description = "ACT's KL weight", DefaultValueFactory = _ => 10 };
         var dims = new Option<string>("--diffusion-dims") { Description = "U-Net channels, comma-separated", DefaultValueFactory = _ => "32,64,128" };
         var cmd = new Command("multimodal", "Train BC and generative policies on the fork task (two ways round an obstacle) with one budget, evaluate them on the same seeds, draw rollouts and the action samples at the fork")

@@ -9,6 +9,7 @@ using Mimicry.Policies.Act;
 using Mimicry.Policies.Bc;
 using Mimicry.Policies.Diffusion;
 using Mimicry.Policies.Flow;
+using Mimicry.Policies.Tokens;
 using Mimicry.Training;
 using ScottPlot;
 using TorchSharp;
@@ -19,14 +20,14 @@ namespace Mimicry.Evaluation;
 /// <summary>Budget of the fork comparison (BC against the generative policies).</summary>
 public sealed record MultimodalOptions
 {
-    /// <summary>Policies trained, in this order: bc, diffusion, flow, act (ACT is evaluated twice, z = 0 and z ~ N(0, I)).</summary>
+    /// <summary>Policies trained, in this order: bc, diffusion, flow, act (evaluated with z = 0 and z ~ N(0, I)), tokens (greedy and sampled).</summary>
     public string[] Policies { get; init; } = ["diffusion", "bc"];
     public int Demonstrations { get; init; } = 200;
     public int Steps { get; init; } = 1500;
     public int BatchSize { get; init; } = 128;
     /// <summary>Learning rate of the MLP and U-Net policies.</summary>
     public double Lr { get; init; } = 1e-3;
-    /// <summary>ACT's learning rate: a post-norm transformer trained at 1e-3 without clipping diverges; 3e-4 with clipping at 10 (LeRobot's) is a sensible small-model setting.</summary>
+    /// <summary>The transformers' learning rate (ACT, tokens): 3e-4 with clipping is a sensible small-model setting; 1e-3 is the MLP's and U-Net's.</summary>
     public double ActLr { get; init; } = 3e-4;
     public int EvalEpisodes { get; init; } = 50;
     /// <summary>First evaluation seed; demonstrations use seeds 0..Demonstrations-1, so keep them apart.</summary>
@@ -78,7 +79,13 @@ public static class MultimodalExperiment
                 },
                 Train = train with { Lr = o.ActLr, GradClipNorm = 10, UseEma = false }, // ACT trains without EMA (LeRobot)
             }, [("act (z = 0)", ["policy.latent=zero"]), ("act (z ~ N(0, I))", ["policy.latent=prior"])]),
-            _ => throw new ArgumentException($"--policies: unknown policy '{name}' (bc, diffusion, flow, act)"),
+            // Tokens: 64 uniform bins (the fork's ±1.2 range at ~0.04 per bin), greedy decoding (RT-2, OpenVLA) and sampled at temperature 1.
+            "tokens" => new Entry("tokens", run with
+            {
+                Policy = new ActionTokensConfig { ObservationKey = FeatureKeys.State, Tokenizer = TokenizerKind.Bins, Bins = 64, EmbedDim = 64, NLayer = 2, NHead = 4, Horizon = 9, NActionSteps = 8 },
+                Train = train with { Lr = o.ActLr, GradClipNorm = 1, UseEma = false },
+            }, [("tokens (greedy)", ["policy.temperature=0"]), ("tokens (T = 1)", ["policy.temperature=1"])]),
+            _ => throw new ArgumentException($"--policies: unknown policy '{name}' (bc, diffusion, flow, act, tokens)"),
         }).ToList();
     }
 
