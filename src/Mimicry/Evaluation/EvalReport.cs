@@ -78,6 +78,19 @@ public sealed record EvalReport(string Task, string GitRevision, string Date, IR
             sb.AppendLine(string.Create(ci, $"| {p.Name} | {p.PolicyType} | {(p.Acting is { Count: > 0 } a ? string.Join(", ", a) : "as trained")} | {p.Parameters:N0} | {p.TrainSteps} | {time} | **{r.AvgMaxReward:F3}** | {r.SuccessRate:P0} | {r.LatencyP50Ms:F1} / {r.LatencyP95Ms:F1} | {r.MeanBatchPerCall:F1} |"));
         }
         sb.AppendLine();
+        if (Policies.Any(p => p.Result.Actions != null))
+        {
+            sb.AppendLine("Safety and smoothness of the executed actions (the task's units; change = |a_t − a_t−1|; at chunk boundaries: a new chunk's first action against the previous chunk's last):");
+            sb.AppendLine();
+            sb.AppendLine("| policy | actions | outside the action bounds | change mean / p99 | at chunk boundaries mean / p99 | chunk period |");
+            sb.AppendLine("|---|---:|---:|---:|---:|---:|");
+            foreach (var p in Policies.Where(p => p.Result.Actions != null))
+            {
+                var a = p.Result.Actions!;
+                sb.AppendLine(string.Create(ci, $"| {p.Name} | {a.Actions:N0} | {a.OutOfBoundsFraction:P2} | {a.MeanChange:F2} / {a.P99Change:F2} | {a.MeanBoundaryChange:F2} / {a.P99BoundaryChange:F2} | {a.ChunkPeriod} |"));
+            }
+            sb.AppendLine();
+        }
         if (Gif != null) { sb.AppendLine($"Rollouts: `{Gif}`"); sb.AppendLine(); }
         sb.Append(PaperStyle.Markdown(Policies));
         foreach (var preset in Policies.Where(p => p.Preset != null || p.Deviations is { Count: > 0 }).GroupBy(p => (p.Preset, string.Join("\n", p.Deviations ?? []))))

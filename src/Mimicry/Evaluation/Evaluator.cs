@@ -16,7 +16,15 @@ public sealed record EpisodeResult(long Seed, double MaxReward, bool Success, in
 /// <summary>Summary of an evaluation: DP's metric (mean over episodes of the max reward), LeRobot's
 /// success rate, and the latency of one policy call (one action chunk for every active environment).</summary>
 public sealed record EvalResult(string Task, int Episodes, long FirstSeed, int MaxSteps, double AvgMaxReward, double SuccessRate,
-    double LatencyP50Ms, double LatencyP95Ms, double MeanBatchPerCall, int PolicyCalls, double WallSeconds, IReadOnlyList<EpisodeResult> PerEpisode);
+    double LatencyP50Ms, double LatencyP95Ms, double MeanBatchPerCall, int PolicyCalls, double WallSeconds, IReadOnlyList<EpisodeResult> PerEpisode,
+    ActionStats? Actions = null);
+
+/// <summary>
+/// Safety and smoothness of the executed actions, in the task's action units (Push-T: pixels): a bad action
+/// crashes a robot. Change: the Euclidean norm of a_t − a_(t−1) within an episode; at chunk boundaries: the
+/// first action of a new chunk against the last of the previous one (every step for one-step and ensembling actors).
+/// </summary>
+public sealed record ActionStats(long Actions, double OutOfBoundsFraction, double MeanChange, double P99Change, double MeanBoundaryChange, double P99BoundaryChange, int ChunkPeriod);
 
 /// <summary>Evaluation options.</summary>
 /// <param name="Episodes">Number of episodes (seeds FirstSeed, FirstSeed+1, ...).</param>
@@ -68,7 +76,9 @@ public static class Evaluator
     {
         using var generator = new Generator((ulong)options.SamplingSeed);
         using var actor = policy.CreateActor(options.Episodes, generator);
-        return Run(actor, policy.Config.ObservationKeys, makeEnv, options, render, progress, onStep, warmUp: first =>
+        // A receding-horizon actor starts a new chunk every n_action_steps steps; ensembling and one-step actors every step.
+        int chunkPeriod = policy is IChunkingPolicy && policy.Config.Execution == ActionExecution.RecedingHorizon ? Math.Max(1, policy.Config.NActionSteps) : 1;
+        return Run(actor, policy.Config.ObservationKeys, makeEnv, options, render, progress, onStep, chunkPeriod: chunkPeriod, warmUp: first =>
         {
             // One untimed call first (lazy initialisation, JIT), by a throwaway actor with its own generator, so sampling is unchanged.
             using var warmGenerator = new Generator(0);
@@ -81,8 +91,9 @@ public static class Evaluator
 
     /// <summary>Evaluates an actor that reads <paramref name="observationKeys"/>; slot i plays episode i.</summary>
     /// <param name="warmUp">Called once, untimed, with the first step's input for episode 0 alone.</param>
+    /// <param name="chunkPeriod">Steps between the actor's new chunks (for the smoothness at chunk boundaries).</param>
     public static EvalResult Run(IActor actor, IReadOnlyList<string> observationKeys, Func<IEnv> makeEnv, EvalOptions options,
-        Func<IEnv, int, SKBitmap>? render = null, IProgress<int>? progress = null, Action<int, IEnv>? onStep = null, Action<StepInput>? warmUp = null)
+        Func<IEnv, int, SKBitmap>? render = null, IProgress<int>? progress = null, Action<int, IEnv>? onStep = null, Action<StepInput>? warmUp = null, int chunkPeriod = 1)
     {
         options.Validate();
         int n = options.Episodes;
@@ -130,6 +141,10 @@ public static class Evaluator
         if (onStep != null) for (int i = 0; i < n; i++) onStep(i, envs[i]);
 
         var stepActions = new double[n * actDim];
+        var previous = new double[n * actDim];
+        var changes = new List<double>();
+        var boundaryChanges = new List<double>();
+        long executed = 0, outOfBounds = 0;
         var mask = new bool[n];
         while (active.Any(a => a))
         {
@@ -161,6 +176,23 @@ public static class Evaluator
                     if (!float.IsFinite(v)) throw new InvalidDataException($"the policy produced a non-finite action ({v}) at step {steps[i]} of episode seed {seeds[i]}");
                     stepActions[i * actDim + d] = v;
                 }
+                // Safety and smoothness of what is executed.
+                executed++;
+                bool outside = false;
+                double change = 0;
+                for (int d = 0; d < actDim; d++)
+                {
+                    double v = stepActions[i * actDim + d];
+                    outside |= v < spec.ActionLow || v > spec.ActionHigh;
+                    change += (v - previous[i * actDim + d]) * (v - previous[i * actDim + d]);
+                    previous[i * actDim + d] = v;
+                }
+                if (outside) outOfBounds++;
+                if (steps[i] > 0)
+                {
+                    changes.Add(Math.Sqrt(change));
+                    if (steps[i] % chunkPeriod == 0) boundaryChanges.Add(Math.Sqrt(change));
+                }
             }
             var results = envs.Step(stepActions, mask);
             foreach (var f in features) envs.Observe(f.Kind, f.Values);
@@ -182,7 +214,15 @@ public static class Evaluator
         var perEpisode = Enumerable.Range(0, n).Select(i => new EpisodeResult(seeds[i], maxReward[i], success[i], steps[i])).ToList();
         return new EvalResult(spec.Name, n, options.FirstSeed, maxSteps, maxReward.Average(), success.Count(s => s) / (double)n,
             Statistics.Quantile(sorted, 0.5), Statistics.Quantile(sorted, 0.95), (double)batched / Math.Max(1, latencies.Count), latencies.Count,
-            wall.Elapsed.TotalSeconds, perEpisode);
+            wall.Elapsed.TotalSeconds, perEpisode, Stats(executed, outOfBounds, changes, boundaryChanges, chunkPeriod));
+    }
+
+    private static ActionStats Stats(long executed, long outOfBounds, List<double> changes, List<double> boundary, int period)
+    {
+        var c = changes.Order().ToArray();
+        var b = boundary.Order().ToArray();
+        return new ActionStats(executed, outOfBounds / (double)Math.Max(1, executed), c.Length > 0 ? c.Average() : 0, c.Length > 0 ? Statistics.Quantile(c, 0.99) : 0,
+            b.Length > 0 ? b.Average() : 0, b.Length > 0 ? Statistics.Quantile(b, 0.99) : 0, period);
     }
 
     /// <summary>Tiles the first rollouts into one animated GIF (4 columns).</summary>

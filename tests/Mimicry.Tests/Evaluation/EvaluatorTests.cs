@@ -55,6 +55,27 @@ public class EvaluatorTests
         public void Dispose() { }
     }
 
+    /// <summary>
+    /// Actions worked by hand on the fork (bounds ±1.2): slot 0 walks x = 0, 0.3, 0.6, ... (change 0.3 per step), slot 1
+    /// alternates (0, 0) and (0.6, 0.8) (change 1.0) and at step 4 asks for x = 2.0 (out of bounds, change |(2, 0) − (0, 0)| = 2).
+    /// </summary>
+    [Fact]
+    public void Action_statistics_equal_a_hand_count()
+    {
+        double[] Slot1(int t) => t == 4 ? [2.0, 0] : t % 2 == 0 ? [0, 0] : [0.6, 0.8];
+        var counters = new int[2];
+        using var actor = new ScriptedActor(2, FeatureKeys.State, (s, _) => { int t = counters[s]++; return s == 0 ? [0.3 * t - 0.9, -0.9] : Slot1(t); }, _ => 3);
+        var r = Evaluator.Run(actor, [FeatureKeys.State], () => new ForkEnv(), new EvalOptions(Episodes: 2, FirstSeed: 0, MaxSteps: 6), chunkPeriod: 3).Actions!;
+        Assert.Equal(12, r.Actions);
+        Assert.Equal(1 / 12.0, r.OutOfBoundsFraction, 12);
+        // Changes (steps 1..5): slot 0 five × 0.3; slot 1: 1, 1, 1, |(2,0)−(0.6,0.8)| = √2.6, |(0.6,0.8)−(2,0)| = √2.6 ... step 4 is (2, 0) after (0.6, 0.8), step 5 (0.6, 0.8) after (2, 0).
+        var changes = new[] { 0.3, 0.3, 0.3, 0.3, 0.3, 1, 1, 1, Math.Sqrt(2.6), Math.Sqrt(2.6) };
+        Assert.Equal(changes.Average(), r.MeanChange, 6); // actions pass through float32
+        // Boundaries at step 3 only (period 3, 6 steps): slot 0 0.3, slot 1 1.0.
+        Assert.Equal(0.65, r.MeanBoundaryChange, 6);
+        Assert.Equal(3, r.ChunkPeriod);
+    }
+
     [Fact]
     public void Evaluator_resets_every_slot_passes_rewards_and_counts_network_calls()
     {
