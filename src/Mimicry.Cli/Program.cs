@@ -22,6 +22,7 @@ public static class Program
         SweepCommand.Create(),
         StitchingCommand.Create(),
         TokenizeCommand.Create(),
+        CompareCommand.Create(),
     };
 
     /// <summary>Quotes an argument for a POSIX shell when it holds anything but plain word characters.</summary>

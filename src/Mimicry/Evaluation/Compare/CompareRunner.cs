@@ -1,0 +1,139 @@
+using System.Text.Json;
+using Mimicry.Configuration;
+using Mimicry.Data;
+using Mimicry.Envs;
+using Mimicry.Envs.Fork;
+using Mimicry.IO;
+using Mimicry.Policies;
+using Mimicry.Training;
+
+namespace Mimicry.Evaluation.Compare;
+
+/// <summary>What to compare and on what budget.</summary>
+public sealed record CompareOptions
+{
+    public bool Quick { get; init; }
+    public int Seeds { get; init; } = 3;
+    /// <summary>Training minutes per (policy, task, seed) on this machine; turned into steps by timing a few steps of each.</summary>
+    public double BudgetMinutes { get; init; } = 10;
+    /// <summary>Steps of every run in a quick comparison.</summary>
+    public int QuickSteps { get; init; } = 40;
+    public int Episodes { get; init; } = 50;
+    public long SeedStart { get; init; } = 100000;
+    public string[] Tasks { get; init; } = ComparePlan.AllTasks;
+    public int LatencyCalls { get; init; } = 20;
+}
+
+/// <summary>One evaluated row of one run: a policy variant on a task with one training seed.</summary>
+public sealed record CompareRow(string Row, string Policy, string Task, int Seed, string Run, long Parameters, int TrainSteps, double TrainSeconds,
+    EvalResult Eval, double? Batch1P50Ms, double? Batch1P95Ms, ForkSamples? Fork);
+
+/// <summary>
+/// Runs the comparison plan: trains what is not trained yet (a killed compare resumes: runs are cached by their
+/// config hash, a partly trained run continues from its checkpoint, evaluations are cached per row), evaluates
+/// every variant on the same seeds, and returns every row.
+/// </summary>
+public static class CompareRunner
+{
+    public static (IReadOnlyList<CompareEntry> Plan, IReadOnlyList<CompareRow> Rows, IReadOnlyDictionary<string, double> SecondsPerStep)
+        Run(CompareOptions o, string outDir, Action<string> log)
+    {
+        Directory.CreateDirectory(outDir);
+        var data = new Dictionary<string, EpisodeDataset>();
+        EpisodeDataset Data(string task) => data.TryGetValue(task, out var d) ? d
+            : data[task] = task == Tasks.PushT ? PushTImport.FromZarr(FindBundled()) : ForkExpert.Demonstrations(200, 0);
+        var secondsPerStep = StepTimes(o, outDir, Data, log);
+        int Steps(string policy, string task) => o.Quick ? o.QuickSteps : Math.Max(50, (int)(o.BudgetMinutes * 60 / secondsPerStep[$"{policy}/{task}"]));
+        var plan = ComparePlan.Build(o.Tasks, o.Seeds, o.Quick, Steps);
+        Progress(plan, outDir, secondsPerStep, log);
+
+        var rows = new List<CompareRow>();
+        var options = new EvalOptions(o.Episodes, o.SeedStart);
+        foreach (var entry in plan)
+        {
+            string run = Path.Combine(outDir, "runs", entry.RunName);
+            var saved = Trainer.SavedProgress(Path.Combine(run, "checkpoint"));
+            if (saved?.Step != entry.Config.Train.Steps)
+            {
+                log($"training {entry.RunName} ({entry.Config.Train.Steps} steps{(saved is { } s ? $", resuming at {s.Step}" : "")})");
+                using var trainer = new Trainer(entry.Config, Data(entry.Task), run);
+                trainer.Run(resume: saved != null, overwrite: saved == null && Directory.Exists(run));
+            }
+            var progress = Trainer.SavedProgress(Path.Combine(run, "checkpoint"))!.Value;
+            foreach (var variant in entry.Variants)
+            {
+                string cache = Path.Combine(outDir, "evals", entry.RunName, Slug(variant.Row) + ".json");
+                if (File.Exists(cache)) { rows.Add(JsonSerializer.Deserialize<CompareRow>(File.ReadAllText(cache), ConfigJson.Options)!); continue; }
+                var (config, policy) = Checkpoint.Load(run, acting: variant.Acting);
+                using (policy)
+                {
+                    log($"evaluating {variant.Row} on {entry.Task}, seed {entry.Seed}");
+                    var result = Evaluator.Run(policy, Tasks.Get(entry.Task).Create, options);
+                    (double, double)? batch1 = policy is IChunkingPolicy ? ChunkLatency.Measure(policy, 1, o.LatencyCalls) : null;
+                    var fork = entry.Task == Tasks.Fork && policy is IChunkingPolicy ? MultimodalExperiment.SampleAtFork(policy, 200, entry.Seed, out _) : null;
+                    var row = new CompareRow(variant.Row, entry.Policy, entry.Task, entry.Seed, entry.RunName, policy.ParameterCount(), progress.Step, progress.ElapsedSeconds,
+                        result, batch1?.Item1, batch1?.Item2, fork);
+                    Directory.CreateDirectory(Path.GetDirectoryName(cache)!);
+                    AtomicFile.WriteAllText(cache, JsonSerializer.Serialize(row, ConfigJson.Options));
+                    rows.Add(row);
+                }
+            }
+        }
+        return (plan, rows, secondsPerStep);
+    }
+
+    private static string FindBundled()
+    {
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir != null; dir = dir.Parent)
+        {
+            string p = Path.Combine(dir.FullName, "data", "pusht", "pusht_cchi_v7_replay.zarr");
+            if (Directory.Exists(p)) return p;
+        }
+        throw new DirectoryNotFoundException("the bundled Push-T demonstrations (data/pusht/pusht_cchi_v7_replay.zarr) were not found above the working folder");
+    }
+
+    public static string Slug(string row) => new string(row.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-').ToArray()).Trim('-');
+
+    /// <summary>Seconds per training step of each (policy, task) on this machine: a few timed steps of its config, cached in step_times.json.</summary>
+    private static Dictionary<string, double> StepTimes(CompareOptions o, string outDir, Func<string, EpisodeDataset> data, Action<string> log)
+    {
+        string file = Path.Combine(outDir, "step_times.json");
+        var times = File.Exists(file) ? JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(file))! : new Dictionary<string, double>();
+        if (o.Quick) return times;
+        const int probeSteps = 8;
+        foreach (var task in o.Tasks)
+            foreach (var entry in PolicyRegistry.All)
+            {
+                string key = $"{entry.Name}/{task}";
+                if (times.ContainsKey(key)) continue;
+                var config = ComparePlan.Config(entry, task, 0, false, probeSteps);
+                string probe = Path.Combine(outDir, "probe", key.Replace('/', '-'));
+                if (Directory.Exists(probe)) Directory.Delete(probe, true);
+                using (var trainer = new Trainer(config, data(task), probe))
+                {
+                    trainer.Run();
+                    times[key] = trainer.ElapsedSeconds / probeSteps; // includes the first, slower step: a conservative rate
+                }
+                Directory.Delete(probe, true);
+                log($"{key}: {times[key]:F3} s per step");
+                AtomicFile.WriteAllText(file, JsonSerializer.Serialize(times, new JsonSerializerOptions { WriteIndented = true }));
+            }
+        return times;
+    }
+
+    /// <summary>The plan, what is done and the time left (training budgets of the runs not finished).</summary>
+    private static void Progress(IReadOnlyList<CompareEntry> plan, string outDir, IReadOnlyDictionary<string, double> secondsPerStep, Action<string> log)
+    {
+        double left = 0;
+        int done = 0;
+        foreach (var e in plan)
+        {
+            var saved = Trainer.SavedProgress(Path.Combine(outDir, "runs", e.RunName, "checkpoint"));
+            bool finished = saved?.Step == e.Config.Train.Steps;
+            if (finished) done++;
+            else left += (e.Config.Train.Steps - (saved?.Step ?? 0)) * secondsPerStep.GetValueOrDefault($"{e.Policy}/{e.Task}", 0.05);
+            log($"  {(finished ? "done" : saved is { } s ? $"{s.Step}/{e.Config.Train.Steps}" : "todo"),-12} {e.RunName} ({e.Config.Train.Steps} steps)");
+        }
+        log($"plan: {plan.Count} runs, {done} trained; about {TimeSpan.FromSeconds(left):h\\:mm} of training left, plus evaluations");
+    }
+}

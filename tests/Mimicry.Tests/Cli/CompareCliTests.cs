@@ -1,0 +1,41 @@
+using System.Text.Json;
+using Mimicry.Policies;
+
+namespace Mimicry.Tests.Cli;
+
+public class CompareCliTests
+{
+    /// <summary>A quick comparison trains and evaluates every registered policy on both tasks, and a second call only rereads the cache.</summary>
+    [Fact]
+    public void Quick_compare_reports_every_registered_policy_and_resumes_from_its_cache()
+    {
+        string dir = TempDirs.New("compare");
+        try
+        {
+            var r = CliTests.Run("compare", "--quick", "--seeds", "1", "--episodes", "2", "--out", dir);
+            Assert.True(r.Code == 0, r.Err);
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "report.json")));
+            var summary = doc.RootElement.GetProperty("summary").EnumerateArray().ToList();
+            foreach (var task in new[] { "pusht", "fork" })
+                foreach (var policy in PolicyRegistry.Names)
+                    Assert.Contains(summary, s => s.GetProperty("policy").GetString() == policy && s.GetProperty("task").GetString() == task);
+            foreach (var s in summary)
+            {
+                Assert.InRange(s.GetProperty("reward_mean").GetDouble(), 0, 1);
+                Assert.InRange(s.GetProperty("out_of_bounds").GetDouble(), 0, 1);
+                Assert.True(s.GetProperty("train_steps").GetInt32() == 40);
+            }
+            // Chunking policies on the fork report where their samples land; the three shares add up to 1.
+            var dp = summary.Single(s => s.GetProperty("row").GetString() == "diffusion DDIM-10" && s.GetProperty("task").GetString() == "fork");
+            Assert.Equal(1.0, dp.GetProperty("fork_left").GetDouble() + dp.GetProperty("fork_middle").GetDouble() + dp.GetProperty("fork_right").GetDouble(), 6);
+            foreach (var f in new[] { "report.md", "pareto-pusht.png", "bars-fork.png" }) Assert.True(File.Exists(Path.Combine(dir, f)), f);
+            // Killed or finished, a second call trains and evaluates nothing again.
+            var again = CliTests.Run("compare", "--quick", "--seeds", "1", "--episodes", "2", "--out", dir);
+            Assert.True(again.Code == 0, again.Err);
+            Assert.DoesNotContain("training ", again.Out);
+            Assert.DoesNotContain("evaluating ", again.Out);
+            Assert.Contains($"{2 * PolicyRegistry.Names.Count()} trained", again.Out);
+        }
+        finally { TempDirs.Delete(dir); }
+    }
+}
