@@ -140,4 +140,38 @@ public sealed class ConditionalUnet1d : nn.Module<Tensor, Tensor, Tensor, Tensor
         x = final_conv.forward(x);
         return x.transpose(1, 2).MoveToOuterDisposeScope(); // (B, H, Da)
     }
+
+    /// <summary>
+    /// Multiply-add FLOPs (×2) of one forward pass for one sample: the step encoder's two linears, every
+    /// convolution (2·C_in·C_out·K per output position; the transposed upsampling conv 2·C·C·4 per input position),
+    /// the FiLM linears and the 1×1 residual convs, at each level's length (H halved by every downsampling).
+    /// GroupNorm, Mish and the FiLM products are left out (O(C·L)).
+    /// </summary>
+    public static double ForwardFlops(int inputDim, int globalCondDim, int[] downDims, int horizon, int stepEmbedDim = 256, int kernelSize = 5,
+        bool predictScale = true, int guidanceEmbedDim = 0)
+    {
+        int condDim = stepEmbedDim + globalCondDim + guidanceEmbedDim;
+        double Conv(double cin, double cout, double k, double lengthOut) => 2 * cin * cout * k * lengthOut;
+        double Block(int cin, int cout, int length) =>
+            Conv(cin, cout, kernelSize, length) + Conv(cout, cout, kernelSize, length) + 2.0 * condDim * (predictScale ? 2 * cout : cout)
+            + (cin != cout ? Conv(cin, cout, 1, length) : 0);
+        double flops = 2.0 * stepEmbedDim * 4 * stepEmbedDim * 2; // step encoder
+        int[] all = [inputDim, .. downDims];
+        var inOut = all.Zip(all.Skip(1)).ToArray();
+        int length = horizon;
+        for (int i = 0; i < inOut.Length; i++)
+        {
+            var (din, dout) = inOut[i];
+            flops += Block(din, dout, length) + Block(dout, dout, length);
+            if (i < inOut.Length - 1) { length = (length + 1) / 2; flops += Conv(dout, dout, 3, length); }
+        }
+        flops += 2 * Block(all[^1], all[^1], length);
+        foreach (var (din, dout) in inOut.Skip(1).Reverse())
+        {
+            flops += Block(2 * dout, din, length) + Block(din, din, length);
+            flops += Conv(din, din, 4, length); // ConvTranspose1d(4, stride 2): every input position writes 4 outputs
+            length *= 2;
+        }
+        return flops + Conv(downDims[0], downDims[0], kernelSize, length) + Conv(downDims[0], inputDim, 1, length);
+    }
 }

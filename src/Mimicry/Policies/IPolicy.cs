@@ -46,6 +46,13 @@ public interface IPolicy : IDisposable
     /// <summary>How the optimizer treats the parameters (default: one group, decayed, as Diffusion Policy).</summary>
     IReadOnlyList<ParameterGroup> ParameterGroups() => [new("all", Network.parameters().ToList(), WeightDecay: true)];
 
+    /// <summary>
+    /// Matrix-product FLOPs of one network pass for one sample (training: with what only training runs, e.g. ACT's CVAE
+    /// encoder), for throughput as GFLOP/s against the machine's matmul peak; a training step costs about 3× the forward
+    /// pass. Null when the policy has no count.
+    /// </summary>
+    double? ForwardFlopsPerSample(bool training) => null;
+
     /// <summary>An actor with <paramref name="slots"/> independent episodes, sampling with <paramref name="generator"/>.</summary>
     IActor CreateActor(int slots, Generator? generator = null);
 }

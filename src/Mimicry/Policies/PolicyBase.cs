@@ -34,6 +34,9 @@ public abstract class PolicyBase<TConfig> : IChunkingPolicy where TConfig : Poli
     }
 
     public abstract nn.Module CreateNetwork();
+
+    /// <inheritdoc cref="IPolicy.ForwardFlopsPerSample"/>
+    public virtual double? ForwardFlopsPerSample(bool training) => null;
     public abstract LossOutput ComputeLoss(Batch batch, Generator generator);
 
     /// <summary>The normalized action window (B, H, Da) for normalized observations (B, To, Do).</summary>

@@ -20,6 +20,10 @@ public abstract class UnetPolicyBase<TConfig> : PolicyBase<TConfig> where TConfi
     protected UnetPolicyBase(TConfig config, PolicyNormalizers normalizers, Device? device) : base(config, normalizers, device) =>
         Net = (ConditionalUnet1d)CreateNetwork();
 
+    /// <summary>One U-Net pass (a sampler makes one per step; guidance's batched pass counts twice).</summary>
+    public override double? ForwardFlopsPerSample(bool training) => ConditionalUnet1d.ForwardFlops(ActionDim, Cfg.NObsSteps * ObsDim, Cfg.DownDims, Cfg.Horizon,
+        Cfg.DiffusionStepEmbedDim, Cfg.KernelSize, Cfg.CondPredictScale, Cfg.Condition != null ? Cfg.ConditionEmbedDim : 0);
+
     public override nn.Module CreateNetwork()
     {
         var guidance = Cfg.Condition == null ? ((int, int)?)null : (Normalizers.Dim(Cfg.Condition), Cfg.ConditionEmbedDim);

@@ -25,6 +25,8 @@ public sealed class ActPolicy : PolicyBase<ActConfig>
         _net = (ActNetwork)CreateNetwork();
     }
 
+    public override double? ForwardFlopsPerSample(bool training) => ActNetwork.ForwardFlops(Cfg, Cfg.RobotStateDim, EnvStateDim, ActionDim, 1, training);
+
     public override nn.Module CreateNetwork()
     {
         var net = new ActNetwork(Cfg, Cfg.RobotStateDim, EnvStateDim, ActionDim);

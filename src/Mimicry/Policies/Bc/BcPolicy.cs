@@ -20,6 +20,13 @@ public sealed class BcPolicy : PolicyBase<BcConfig>
     public BcPolicy(BcConfig config, PolicyNormalizers normalizers, Device? device = null)
         : base(config, normalizers, device) => _net = (Mlp)CreateNetwork();
 
+    /// <summary>The MLP's linears: 2·Σ in·out.</summary>
+    public override double? ForwardFlopsPerSample(bool training)
+    {
+        int[] widths = [Cfg.NObsSteps * ObsDim, .. Cfg.HiddenDims, Cfg.Horizon * ActionDim];
+        return widths.Zip(widths.Skip(1)).Sum(p => 2.0 * p.First * p.Second);
+    }
+
     public override nn.Module CreateNetwork()
     {
         var net = new Mlp(Cfg.NObsSteps * ObsDim, Cfg.Horizon * ActionDim, Cfg.HiddenDims, Cfg.Dropout);

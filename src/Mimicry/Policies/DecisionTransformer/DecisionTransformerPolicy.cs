@@ -56,6 +56,15 @@ public sealed class DecisionTransformerPolicy : IPolicy
         return new LossOutput(loss.MoveToOuterDisposeScope());
     }
 
+    /// <summary>One pass over the K-step context: the return, state and action embeddings, the GPT blocks over 3K tokens
+    /// (<see cref="Nn.TransformerFlops"/>), the action head on the K state tokens.</summary>
+    public double? ForwardFlopsPerSample(bool training)
+    {
+        int k = _cfg.Context, d = _cfg.EmbedDim;
+        return Nn.TransformerFlops.Linear(k, 1, d) + Nn.TransformerFlops.Linear(k, StateDim, d) + Nn.TransformerFlops.Linear(k, ActionDim, d)
+            + _cfg.NLayer * Nn.TransformerFlops.EncoderLayer(3 * k, d, 4 * d) + Nn.TransformerFlops.Linear(k, d, ActionDim);
+    }
+
     public IActor CreateActor(int slots, Generator? generator = null) => new DecisionTransformerActor(this, _cfg, slots);
 
     public void Dispose() => _net.Dispose();

@@ -38,6 +38,14 @@ public sealed class ActionTokensPolicy : PolicyBase<ActionTokensConfig>, IFitted
         _net = (ActionTokenTransformer)CreateNetwork();
     }
 
+    /// <summary>One pass over the whole sequence (To + 1 + L·Da positions): the observation projection, the GPT blocks
+    /// (<see cref="TransformerFlops"/>), the head. Cached decoding does the same linear work spread over one position per token.</summary>
+    public override double? ForwardFlopsPerSample(bool training)
+    {
+        int t = Cfg.NObsSteps + 1 + ChunkTokens, d = Cfg.EmbedDim;
+        return TransformerFlops.Linear(Cfg.NObsSteps, ObsDim, d) + Cfg.NLayer * TransformerFlops.EncoderLayer(t, d, 4 * d) + TransformerFlops.Linear(t, d, Vocab + 2);
+    }
+
     public override nn.Module CreateNetwork()
     {
         var net = new ActionTokenTransformer(ObsDim, Cfg.NObsSteps, Vocab, ChunkTokens + (VariableLength ? 1 : 0), Cfg.EmbedDim, Cfg.NLayer, Cfg.NHead, Cfg.Dropout);
