@@ -11,7 +11,7 @@ namespace Mimicry.Evaluation.Compare;
 public sealed record CompareSummary(string Row, string Policy, string Task, int Seeds, double RewardMean, double RewardStd, double SuccessMean, double SuccessStd,
     long Parameters, int TrainSteps, double TrainMinutes, double? Batch1P50Ms, double? Batch1P95Ms, double BatchedP50Ms, double EnvsPerCall,
     double OutOfBounds, double MeanChange, double P99Change, double MeanBoundaryChange, double P99BoundaryChange,
-    double? ForkLeft, double? ForkMiddle, double? ForkRight);
+    double? ForkLeft, double? ForkMiddle, double? ForkRight, int NetworkPasses = 1, double? TrainGflops = null, double? Batch1Gflops = null);
 
 /// <summary>report.md, report.json and the plots of a comparison.</summary>
 public static class CompareReport
@@ -27,7 +27,7 @@ public static class CompareReport
                 MeanOpt(r => r.Batch1P50Ms), MeanOpt(r => r.Batch1P95Ms), Mean(r => r.Eval.LatencyP50Ms), Mean(r => r.Eval.MeanBatchPerCall),
                 Mean(r => r.Eval.Actions?.OutOfBoundsFraction ?? 0), Mean(r => r.Eval.Actions?.MeanChange ?? 0), Mean(r => r.Eval.Actions?.P99Change ?? 0),
                 Mean(r => r.Eval.Actions?.MeanBoundaryChange ?? 0), Mean(r => r.Eval.Actions?.P99BoundaryChange ?? 0),
-                MeanOpt(r => r.Fork?.Left), MeanOpt(r => r.Fork?.Middle), MeanOpt(r => r.Fork?.Right));
+                MeanOpt(r => r.Fork?.Left), MeanOpt(r => r.Fork?.Middle), MeanOpt(r => r.Fork?.Right), l[0].NetworkPasses, MeanOpt(r => r.TrainGflops), MeanOpt(r => r.Batch1Gflops));
         }).ToList();
 
     public static void Write(string outDir, CompareOptions o, IReadOnlyList<CompareEntry> plan, IReadOnlyList<CompareRow> rows, IReadOnlyDictionary<string, double> secondsPerStep,
@@ -66,7 +66,12 @@ public static class CompareReport
         md.AppendLine("|---|---:|---:|");
         foreach (var e in plan.Where(e => e.Seed == 0))
             md.AppendLine(string.Create(ci, $"| {e.Policy} / {e.Task} | {(secondsPerStep.TryGetValue($"{e.Policy}/{e.Task}", out var sps) ? sps.ToString("F3", ci) : "–")} | {e.Config.Train.Steps} |"));
-        md.AppendLine("\nEfficiency as GFLOP/s against the matmul peak is measured for ACT (`bench/results/act.json`); the other policies have no FLOP count yet.");
+        md.AppendLine("\n## Efficiency\n");
+        md.AppendLine($"GFLOP/s of the matrix products (each policy's FLOP count, `ForwardFlopsPerSample`; a training step = 3 × forward × batch) against this machine's matmul peak of {matmulPeakGflops:F0} GFLOP/s measured in the same run.\n");
+        md.AppendLine("| policy / task | network passes per chunk | training GFLOP/s (% of peak) | batch-1 inference GFLOP/s (% of peak) |");
+        md.AppendLine("|---|---:|---:|---:|");
+        foreach (var x in summary)
+            md.AppendLine(string.Create(ci, $"| {x.Row} / {x.Task} | {x.NetworkPasses} | {(x.TrainGflops is { } g ? $"{g:F1} ({g / matmulPeakGflops:P0})" : "–")} | {(x.Batch1Gflops is { } b ? $"{b:F2} ({b / matmulPeakGflops:P1})" : "–")} |"));
         AtomicFile.WriteAllText(Path.Combine(outDir, "report.md"), md.ToString());
         ConfigJson.Save(new { git_revision = EvalReport.CurrentGitRevision(), date = DateTime.UtcNow.ToString("u"), command, options = o, matmul_peak_gflops = matmulPeakGflops,
             seconds_per_step = secondsPerStep, plan = plan.Select(e => new { e.Policy, e.Task, e.Seed, run = e.RunName, steps = e.Config.Train.Steps }), summary, rows }, Path.Combine(outDir, "report.json"));

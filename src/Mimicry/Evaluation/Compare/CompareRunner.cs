@@ -25,8 +25,10 @@ public sealed record CompareOptions
 }
 
 /// <summary>One evaluated row of one run: a policy variant on a task with one training seed.</summary>
+/// <param name="TrainGflops">3 × the forward FLOPs × batch per measured training step (null: no FLOP count).</param>
+/// <param name="Batch1Gflops">Network passes per chunk × the forward FLOPs per batch-1 chunk latency.</param>
 public sealed record CompareRow(string Row, string Policy, string Task, int Seed, string Run, long Parameters, int TrainSteps, double TrainSeconds,
-    EvalResult Eval, double? Batch1P50Ms, double? Batch1P95Ms, ForkSamples? Fork);
+    EvalResult Eval, double? Batch1P50Ms, double? Batch1P95Ms, ForkSamples? Fork, int NetworkPasses = 1, double? TrainGflops = null, double? Batch1Gflops = null);
 
 /// <summary>
 /// Runs the comparison plan: trains what is not trained yet (a killed compare resumes: runs are cached by their
@@ -71,8 +73,12 @@ public static class CompareRunner
                     var result = Evaluator.Run(policy, Tasks.Get(entry.Task).Create, options);
                     (double, double)? batch1 = policy is IChunkingPolicy ? ChunkLatency.Measure(policy, 1, o.LatencyCalls) : null;
                     var fork = entry.Task == Tasks.Fork && policy is IChunkingPolicy ? MultimodalExperiment.SampleAtFork(policy, 200, entry.Seed, out _) : null;
+                    int passes = NetworkPasses(config.Policy);
+                    double? trainGflops = policy.ForwardFlopsPerSample(true) is { } ft && progress.ElapsedSeconds > 0
+                        ? 3 * ft * entry.Config.Train.BatchSize * progress.Step / progress.ElapsedSeconds / 1e9 : null;
+                    double? inferGflops = policy.ForwardFlopsPerSample(false) is { } fa && batch1 is { } b1 ? fa * passes / (b1.Item1 / 1000) / 1e9 : null;
                     var row = new CompareRow(variant.Row, entry.Policy, entry.Task, entry.Seed, entry.RunName, policy.ParameterCount(), progress.Step, progress.ElapsedSeconds,
-                        result, batch1?.Item1, batch1?.Item2, fork);
+                        result, batch1?.Item1, batch1?.Item2, fork, passes, trainGflops, inferGflops);
                     Directory.CreateDirectory(Path.GetDirectoryName(cache)!);
                     AtomicFile.WriteAllText(cache, JsonSerializer.Serialize(row, ConfigJson.Options));
                     rows.Add(row);
@@ -90,6 +96,18 @@ public static class CompareRunner
             if (Directory.Exists(p)) return p;
         }
         throw new DirectoryNotFoundException("the bundled Push-T demonstrations (data/pusht/pusht_cchi_v7_replay.zarr) were not found above the working folder");
+    }
+
+    /// <summary>Network passes per chunk: a sampler's steps (Heun: 2n − 1; guidance with s ∉ {0, 1} doubles the batch), else one.</summary>
+    public static int NetworkPasses(PolicyConfig policy)
+    {
+        int passes = policy switch
+        {
+            Policies.Diffusion.DiffusionConfig d => d.NumInferenceSteps,
+            Policies.Flow.FlowConfig f => f.Sampler == Generative.OdeSolver.Heun ? 2 * f.NumInferenceSteps - 1 : f.NumInferenceSteps,
+            _ => 1,
+        };
+        return policy is UnetPolicyConfig u && u.Condition != null && u.GuidanceScale != 0 && u.GuidanceScale != 1 ? 2 * passes : passes;
     }
 
     public static string Slug(string row) => new string(row.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-').ToArray()).Trim('-');
