@@ -67,7 +67,7 @@ public static class ActBench
                     opt.zero_grad();
                     loss.item<float>();
                 }
-                double best = BestOf(repeats, 3, () => { for (int i = 0; i < trainSteps; i++) Step(); }) / trainSteps;
+                double best = Measure.BestOf(repeats, 3, () => { for (int i = 0; i < trainSteps; i++) Step(); }) / trainSteps;
                 double flops = 3 * ActNetwork.ForwardFlops(config, 2, 18, 2, batch, training: true);
                 r[$"train_step_batch_{batch}_s"] = Math.Round(best, 4);
                 r[$"train_step_batch_{batch}_gflops"] = Math.Round(flops / best / 1e9, 1);
@@ -80,7 +80,7 @@ public static class ActBench
                 acting.Network.eval();
                 using var gen = new Generator(0);
                 var obs = torch.rand(1, 1, 20) * 400 + 50;
-                double best = BestOf(repeats, 1, () => { for (int i = 0; i < 50; i++) { using var s = torch.NewDisposeScope(); acting.PredictActionChunk(obs, gen); } }) / 50;
+                double best = Measure.BestOf(repeats, 1, () => { for (int i = 0; i < 50; i++) { using var s = torch.NewDisposeScope(); acting.PredictActionChunk(obs, gen); } }) / 50;
                 double flops = ActNetwork.ForwardFlops(config, 2, 18, 2, 1, training: false);
                 r["chunk_batch_1_ms"] = Math.Round(1000 * best, 2);
                 r["chunk_batch_1_gflops"] = Math.Round(flops / best / 1e9, 2);
@@ -97,20 +97,6 @@ public static class ActBench
         new Dictionary<string, Tensor> { [FeatureKeys.Keypoints] = torch.rand(b, 1, 20) * 2 - 1, [FeatureKeys.Action] = torch.rand(b, chunk, 2) * 2 - 1 },
         new Dictionary<string, Tensor> { [FeatureKeys.Keypoints] = torch.zeros(b, 1, dtype: ScalarType.Bool), [FeatureKeys.Action] = torch.zeros(b, chunk, dtype: ScalarType.Bool) });
 
-    /// <summary>Best wall time of one call over <paramref name="repeats"/> timed calls after <paramref name="warmup"/> untimed ones.</summary>
-    private static double BestOf(int repeats, int warmup, Action body)
-    {
-        for (int i = 0; i < warmup; i++) body();
-        double best = double.MaxValue;
-        for (int i = 0; i < repeats; i++)
-        {
-            var sw = Stopwatch.StartNew();
-            body();
-            best = Math.Min(best, sw.Elapsed.TotalSeconds);
-        }
-        return best;
-    }
-
     /// <summary>A small ACT trained through the real Trainer on Push-T for many steps: live tensors and RSS along the way.</summary>
     private static object Memory(EpisodeDataset data, long steps)
     {
@@ -120,20 +106,6 @@ public static class ActBench
             Policy = new ActConfig { ObservationKey = FeatureKeys.Keypoints, Horizon = 16, NActionSteps = 8, DimModel = 64, DimFeedforward = 256, NHeads = 4, NEncoderLayers = 2, NVaeEncoderLayers = 2 },
             Train = new TrainConfig { Steps = (int)steps, BatchSize = 32, LogEvery = 1000, CheckpointEvery = (int)steps, ValFraction = 0, UseEma = false },
         };
-        string run = Path.Combine(Path.GetTempPath(), "mimicry-bench-act-memory");
-        if (Directory.Exists(run)) Directory.Delete(run, true);
-        using var trainer = new Trainer(config, data, run);
-        var samples = new List<object>();
-        var sw = Stopwatch.StartNew();
-        trainer.Run(progress: p =>
-        {
-            if (p.Step % Math.Max(1, steps / 10) == 0 || p.Step == 100)
-            {
-                using var proc = Process.GetCurrentProcess();
-                samples.Add(new { step = p.Step, live_tensors = DisposeScopeManager.Statistics.ThreadTotalLiveCount, rss_mb = Math.Round(proc.WorkingSet64 / 1048576.0, 1) });
-            }
-        });
-        Directory.Delete(run, true);
-        return new { steps, seconds = Math.Round(sw.Elapsed.TotalSeconds, 1), samples };
+        return Measure.TrainingMemory(config, data, "mimicry-bench-act-memory");
     }
 }

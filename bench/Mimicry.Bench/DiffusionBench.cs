@@ -50,7 +50,7 @@ public static class DiffusionBench
             foreach (int batch in new[] { 256, 64 })
             {
                 using var b = SyntheticBatch(batch);
-                double best = BestOf(repeats, 1, () =>
+                double best = Measure.BestOf(repeats, 1, () =>
                 {
                     using var scope = torch.NewDisposeScope();
                     foreach (var g in opt.ParamGroups) g.LearningRate = 1e-4;
@@ -70,7 +70,7 @@ public static class DiffusionBench
                 var x = torch.randn(1, 16, 2);
                 var t = torch.tensor(new long[] { 10 });
                 var c = torch.randn(1, 40);
-                r["unet_forward_batch_1_ms"] = Math.Round(1000 * BestOf(repeats * 4, 3, () => { using var s = torch.NewDisposeScope(); net.forward(x, t, c); }), 2);
+                r["unet_forward_batch_1_ms"] = Math.Round(1000 * Measure.BestOf(repeats * 4, 3, () => { using var s = torch.NewDisposeScope(); net.forward(x, t, c); }), 2);
             }
             var obs = torch.randn(1, 2, 20) * 50 + 250;
             // The same weights acting with another sampler: acting-only settings rebuild the policy, not the network.
@@ -78,7 +78,7 @@ public static class DiffusionBench
             {
                 using var acting = new DiffusionPolicy(config with { Sampler = kind, NumInferenceSteps = stepsN }, normalizers);
                 acting.Network.load_state_dict(policy.Network.state_dict());
-                r[key] = Math.Round(1000 * BestOf(reps, reps == repeats ? 1 : 2, () => { using var s = torch.NewDisposeScope(); acting.PredictActionChunk(obs, gen); }), 1);
+                r[key] = Math.Round(1000 * Measure.BestOf(reps, reps == repeats ? 1 : 2, () => { using var s = torch.NewDisposeScope(); acting.PredictActionChunk(obs, gen); }), 1);
             }
             results[name] = r;
             Console.WriteLine($"{name}: {string.Join(", ", r.Select(kv => $"{kv.Key}={kv.Value}"))}");
@@ -100,20 +100,6 @@ public static class DiffusionBench
         new Dictionary<string, Tensor> { [FeatureKeys.Keypoints] = torch.rand(b, 2, 20) * 2 - 1, [FeatureKeys.Action] = torch.rand(b, 16, 2) * 2 - 1 },
         new Dictionary<string, Tensor> { [FeatureKeys.Keypoints] = torch.zeros(b, 2, dtype: ScalarType.Bool), [FeatureKeys.Action] = torch.zeros(b, 16, dtype: ScalarType.Bool) });
 
-    /// <summary>Best wall time of one call over <paramref name="repeats"/> timed calls after <paramref name="warmup"/> untimed ones.</summary>
-    private static double BestOf(int repeats, int warmup, Action body)
-    {
-        for (int i = 0; i < warmup; i++) body();
-        double best = double.MaxValue;
-        for (int i = 0; i < repeats; i++)
-        {
-            var sw = Stopwatch.StartNew();
-            body();
-            best = Math.Min(best, sw.Elapsed.TotalSeconds);
-        }
-        return best;
-    }
-
     /// <summary>Trains a small U-Net through the real Trainer for many steps and reads live tensors and RSS along the way.</summary>
     private static object Memory(EpisodeDataset data, long steps)
     {
@@ -122,21 +108,7 @@ public static class DiffusionBench
             Dataset = "bundled", Policy = new DiffusionConfig { DownDims = [16, 32, 64], DiffusionStepEmbedDim = 32 },
             Train = new TrainConfig { Steps = (int)steps, BatchSize = 32, LogEvery = 1000, CheckpointEvery = (int)steps, ValFraction = 0 },
         };
-        string run = Path.Combine(Path.GetTempPath(), "mimicry-bench-memory");
-        if (Directory.Exists(run)) Directory.Delete(run, true);
-        using var trainer = new Trainer(config, data, run);
-        var samples = new List<object>();
-        var sw = Stopwatch.StartNew();
-        trainer.Run(progress: p =>
-        {
-            if (p.Step % (steps / 10) == 0 || p.Step == 100)
-            {
-                using var proc = Process.GetCurrentProcess();
-                samples.Add(new { step = p.Step, live_tensors = DisposeScopeManager.Statistics.ThreadTotalLiveCount, rss_mb = Math.Round(proc.WorkingSet64 / 1048576.0, 1) });
-            }
-        });
-        Directory.Delete(run, true);
-        return new { steps, seconds = Math.Round(sw.Elapsed.TotalSeconds, 1), samples };
+        return Measure.TrainingMemory(config, data, "mimicry-bench-memory");
     }
 
     private static object SamplerRatio(EpisodeDataset d)
@@ -144,11 +116,11 @@ public static class DiffusionBench
         var config = new DiffusionConfig { DownDims = [64, 128, 256] };
         var normalizers = PolicyNormalizers.From(d.Stats!, config);
         var loader = new BatchLoader(d, Enumerable.Range(0, d.Episodes).ToArray(), config.TrainingWindow, normalizers.All(), 256, 0);
-        double batchS = BestOf(200, 20, () => { using var s = torch.NewDisposeScope(); loader.Next().Dispose(); });
+        double batchS = Measure.BestOf(200, 20, () => { using var s = torch.NewDisposeScope(); loader.Next().Dispose(); });
         using var policy = new DiffusionPolicy(config, normalizers);
         using var opt = optim.AdamW(policy.Network.parameters(), 1e-4);
         using var gen = new Generator(0);
-        double stepS = BestOf(5, 1, () =>
+        double stepS = Measure.BestOf(5, 1, () =>
         {
             using var s = torch.NewDisposeScope();
             using var b = loader.Next();

@@ -57,9 +57,7 @@ public static class GuidanceBench
     /// <summary>p50 of each policy's batch-1 chunk over <paramref name="calls"/> alternating calls (after 10 warm-up calls each).</summary>
     private static (double A, double B) Alternate(IChunkingPolicy a, IChunkingPolicy b, int calls)
     {
-        var p = (IPolicy)a;
-        var mean = p.Normalizers.Features[p.Config.ObservationKey].Stats.Mean.Select(v => (float)v).ToArray();
-        using var obs = torch.tensor(mean).reshape(1, 1, mean.Length).expand(1, p.Config.NObsSteps, mean.Length).contiguous();
+        using var obs = ChunkLatency.MeanWindow(a, 1);
         using var g = new Generator(0);
         for (int i = 0; i < 10; i++) { a.PredictChunk(obs, g).Dispose(); b.PredictChunk(obs, g).Dispose(); }
         var ta = new double[calls];

@@ -61,4 +61,12 @@ public static class DerivedFeatures
         }
         return v;
     }
+
+    /// <summary>Each episode's return: a mixed dataset's label, else the best reward over the episode (<see cref="EpisodeMaxReward"/>).</summary>
+    public static double[] EpisodeReturns(EpisodeDataset d)
+    {
+        if (d.EpisodeLabels is { } labels) return labels.Select(l => l.Return).ToArray();
+        var max = EpisodeMaxReward(d);
+        return Enumerable.Range(0, d.Episodes).Select(e => (double)max[d.EpisodeStart(e)]).ToArray();
+    }
 }

@@ -8,15 +8,20 @@ namespace Mimicry.Evaluation;
 /// <summary>Wall time of one action chunk for B environments at once, outside any rollout: the inference cost alone.</summary>
 public static class ChunkLatency
 {
+    /// <summary>A raw observation window (batch, To, Do) that repeats the training data's mean observation.</summary>
+    public static Tensor MeanWindow(IPolicy policy, int batch)
+    {
+        var mean = policy.Normalizers.Features[policy.Config.ObservationKey].Stats.Mean.Select(v => (float)v).ToArray();
+        return torch.tensor(mean).reshape(1, 1, mean.Length).expand(batch, policy.Config.NObsSteps, mean.Length).contiguous();
+    }
+
     /// <summary>p50 and p95 over <paramref name="calls"/> warm calls of <see cref="IChunkingPolicy.PredictChunk"/> on a
     /// (batch, To, Do) window of the mean observation (latency does not depend on the values).</summary>
     public static (double P50Ms, double P95Ms) Measure(IPolicy policy, int batch, int calls, int seed = 0)
     {
         if (policy is not IChunkingPolicy chunking) throw new NotSupportedException($"{policy.Config.Name} does not predict action chunks");
         if (batch < 1 || calls < 1) throw new ArgumentException($"batch ({batch}) and calls ({calls}) must be >= 1");
-        string key = policy.Config.ObservationKey;
-        var mean = policy.Normalizers.Features[key].Stats.Mean.Select(v => (float)v).ToArray();
-        using var obs = torch.tensor(mean).reshape(1, 1, mean.Length).expand(batch, policy.Config.NObsSteps, mean.Length).contiguous();
+        using var obs = MeanWindow(policy, batch);
         using var g = new Generator((ulong)seed);
         chunking.PredictChunk(obs, g).Dispose(); // warm-up
         var ms = new double[calls];

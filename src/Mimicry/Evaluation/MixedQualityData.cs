@@ -131,15 +131,8 @@ public static class MixedQualityData
     /// <summary>The returns of each source, in first-appearance order.</summary>
     public static IReadOnlyList<MixSource> Sources(EpisodeDataset d)
     {
-        if (d.EpisodeLabels is not { } labels) return [new MixSource("all", DerivedEpisodeReturns(d))];
+        if (d.EpisodeLabels is not { } labels) return [new MixSource("all", DerivedFeatures.EpisodeReturns(d))];
         return labels.Select((l, e) => (l, e)).GroupBy(x => x.l.Source).Select(g => new MixSource(g.Key, g.Select(x => x.l.Return).ToList())).ToList();
-    }
-
-    /// <summary>Each episode's best reward, from the per-frame rewards.</summary>
-    public static double[] DerivedEpisodeReturns(EpisodeDataset d)
-    {
-        var r = d.Values(FeatureKeys.Reward);
-        return Enumerable.Range(0, d.Episodes).Select(e => (double)Enumerable.Range((int)d.EpisodeStart(e), d.EpisodeLength(e)).Max(t => r[t])).ToArray();
     }
 
     /// <summary>Histogram of episode returns, one colour per source, stacked; bins of 0.05.</summary>

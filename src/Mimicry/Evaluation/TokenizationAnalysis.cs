@@ -30,19 +30,9 @@ public static class TokenizationAnalysis
         var min = Enumerable.Range(0, da).Select(d => Enumerable.Range(0, (int)data.Frames).Min(t => raw[t * da + d])).ToArray();
         var max = Enumerable.Range(0, da).Select(d => Enumerable.Range(0, (int)data.Frames).Max(t => raw[t * da + d])).ToArray();
         var half = Enumerable.Range(0, da).Select(d => Math.Max(1e-12, (max[d] - min[d]) / 2.0)).ToArray();
-        var chunks = new List<float[]>();
-        for (int e = 0; e < data.Episodes; e++)
-        {
-            long s = data.EpisodeStart(e), end = data.EpisodeEnds[e];
-            for (long t = s; t < end; t++)
-            {
-                var c = new float[chunk * da];
-                for (int k = 0; k < chunk; k++)
-                    for (int d = 0; d < da; d++)
-                        c[k * da + d] = (float)((raw[Math.Min(t + k, end - 1) * da + d] - min[d]) / half[d] - 1);
-                chunks.Add(c);
-            }
-        }
+        var normalized = new float[raw.Length];
+        for (int i = 0; i < raw.Length; i++) normalized[i] = (float)((raw[i] - min[i % da]) / half[i % da] - 1);
+        var chunks = ActionChunks.EveryFrame(data, normalized, da, chunk, Enumerable.Range(0, data.Episodes));
         var rng = new Random(seed);
         if (chunks.Count > maxChunks) chunks = chunks.OrderBy(_ => rng.Next()).Take(maxChunks).ToList();
 

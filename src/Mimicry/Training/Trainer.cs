@@ -73,7 +73,7 @@ public sealed class Trainer : IDisposable
         var trainEpisodes = split.Train;
         if (config.Train.MinEpisodeReturn is { } minReturn)
         {
-            var returns = dataset.EpisodeLabels?.Select(l => l.Return).ToArray() ?? Evaluation.MixedQualityData.DerivedEpisodeReturns(dataset);
+            var returns = DerivedFeatures.EpisodeReturns(dataset);
             trainEpisodes = trainEpisodes.Where(e => returns[e] >= minReturn).ToArray();
             if (trainEpisodes.Length == 0)
                 throw new ArgumentException($"train.min_episode_return {minReturn}: no training episode of {dataset.Source ?? config.Dataset} has that return (best: {split.Train.Max(e => returns[e]):F3})");

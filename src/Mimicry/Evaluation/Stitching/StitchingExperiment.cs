@@ -64,23 +64,20 @@ public static class StitchingExperiment
                 // K = 4 covers a whole episode; no dropout on a task this small.
                 Policy = new DecisionTransformerConfig { ObservationKey = FeatureKeys.State, EmbedDim = 32, NLayer = 2, NHead = 2, NObsSteps = 4, Horizon = 4, MaxEpisodeLength = StitchEnv.MaxSteps, Dropout = 0 },
             };
-            foreach (var (name, config) in new[] { ("dt", dt) })
+            string run = Path.Combine(outDir, $"dt-s{seed}");
+            if (Directory.Exists(run)) Directory.Delete(run, true);
+            using (var trainer = new Trainer(dt, data, run)) trainer.Run();
+            foreach (var target in o.Targets)
             {
-                string run = Path.Combine(outDir, $"{name}-s{seed}");
-                if (Directory.Exists(run)) Directory.Delete(run, true);
-                using (var trainer = new Trainer(config, data, run)) trainer.Run();
-                foreach (var target in o.Targets)
+                var (_, policy) = Checkpoint.Load(run, acting: [$"policy.target_return={target.ToString(System.Globalization.CultureInfo.InvariantCulture)}"]);
+                using (policy)
                 {
-                    var (_, policy) = Checkpoint.Load(run, acting: [$"policy.target_return={target.ToString(System.Globalization.CultureInfo.InvariantCulture)}"]);
-                    using (policy)
-                    {
-                        var paths = new string[o.Episodes];
-                        var eval = Evaluator.Run(policy, () => new StitchEnv(), new EvalOptions(o.Episodes, 100000, SamplingSeed: seed),
-                            onStep: (i, env) => paths[i] = PathText(((StitchEnv)env).Path));
-                        var shares = paths.GroupBy(p => p).ToDictionary(g => g.Key, g => g.Count() / (double)o.Episodes);
-                        rows.Add(new StitchingRow("Decision Transformer", target, seed, shares, eval.AvgMaxReward, eval.SuccessRate));
-                        log?.Invoke($"Decision Transformer, target {target}, seed {seed}: {string.Join(", ", shares.Select(kv => $"{kv.Key} {kv.Value:P0}"))}");
-                    }
+                    var paths = new string[o.Episodes];
+                    var eval = Evaluator.Run(policy, () => new StitchEnv(), new EvalOptions(o.Episodes, 100000, SamplingSeed: seed),
+                        onStep: (i, env) => paths[i] = PathText(((StitchEnv)env).Path));
+                    var shares = paths.GroupBy(p => p).ToDictionary(g => g.Key, g => g.Count() / (double)o.Episodes);
+                    rows.Add(new StitchingRow("Decision Transformer", target, seed, shares, eval.AvgMaxReward, eval.SuccessRate));
+                    log?.Invoke($"Decision Transformer, target {target}, seed {seed}: {string.Join(", ", shares.Select(kv => $"{kv.Key} {kv.Value:P0}"))}");
                 }
             }
         }

@@ -82,19 +82,7 @@ public sealed class ActionTokensPolicy : PolicyBase<ActionTokensConfig>, IFitted
     {
         var actions = (float[])data.Values(FeatureKeys.Action).Clone();
         Normalizers[FeatureKeys.Action].Normalize(actions);
-        int l = Cfg.ChunkLength, da = ActionDim;
-        var chunks = new List<float[]>();
-        foreach (int e in episodes)
-        {
-            long start = data.EpisodeStart(e), end = data.EpisodeEnds[e];
-            for (long t = start; t < end; t++)
-            {
-                var c = new float[l * da];
-                for (int k = 0; k < l; k++) Array.Copy(actions, Math.Min(t + k, end - 1) * da, c, k * da, da);
-                chunks.Add(c);
-            }
-        }
-        return chunks;
+        return ActionChunks.EveryFrame(data, actions, ActionDim, Cfg.ChunkLength, episodes);
     }
 
     private sealed record FittedState(TokenizerKind Kind, QuantileBins? Quantile, FastTokenizer? Fast);
