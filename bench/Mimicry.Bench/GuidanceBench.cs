@@ -11,7 +11,7 @@ namespace Mimicry.Bench;
 /// What classifier-free guidance costs at batch 1: the same checkpoint acting unguided (s = 1, one pass of B)
 /// and guided (s = 3, one batched pass of 2B), timed call for call in alternation so a slow spell of the machine
 /// hits both, at 1 and 2 torch threads. Target (flow/CFG issue): guided ≤ 1.3× unguided.
-/// <c>--runs A,B</c>: runs trained with a condition (e.g. <c>mimicry cfg-fork</c>'s diffusion and flow runs).
+/// <c>--interval lo,hi</c>: guidance only on those noise levels (policy.guidance_interval). <c>--runs A,B</c>: runs trained with a condition (e.g. <c>mimicry cfg-fork</c>'s diffusion and flow runs).
 /// </summary>
 public static class GuidanceBench
 {
@@ -21,6 +21,7 @@ public static class GuidanceBench
         if (runs.Length == 0) throw new ArgumentException("--runs DIR[,DIR...]: runs trained with a condition (mimicry cfg-fork)");
         int calls = (int)args.Long("calls", 200);
         double scale = double.Parse(args.String("scale", "3"), System.Globalization.CultureInfo.InvariantCulture);
+        string interval = args.String("interval", ""); // e.g. 0.65,1: guidance only on those noise levels
         string output = args.String("out", Path.Combine(BenchArgs.RepoRoot, "bench", "results", "guidance.json"));
         var rows = new List<object>();
         foreach (int threads in new[] { 1, 2 })
@@ -29,7 +30,9 @@ public static class GuidanceBench
             foreach (var run in runs)
             {
                 var (config, plain) = Checkpoint.Load(run, acting: ["policy.guidance_scale=1", "policy.condition_value=[-1]"]);
-                var (_, guided) = Checkpoint.Load(run, acting: [$"policy.guidance_scale={scale.ToString(System.Globalization.CultureInfo.InvariantCulture)}", "policy.condition_value=[-1]"]);
+                string[] guidedActing = [$"policy.guidance_scale={scale.ToString(System.Globalization.CultureInfo.InvariantCulture)}", "policy.condition_value=[-1]",
+                    .. interval.Length > 0 ? new[] { $"policy.guidance_interval=[{interval}]" } : []];
+                var (_, guided) = Checkpoint.Load(run, acting: guidedActing);
                 using (plain)
                 using (guided)
                 {
@@ -43,6 +46,7 @@ public static class GuidanceBench
                         unguided_p50_ms = Math.Round(a, 2),
                         guided_p50_ms = Math.Round(b, 2),
                         guidance_scale = scale,
+                        guidance_interval = interval.Length > 0 ? interval : "every step",
                         ratio = Math.Round(b / a, 3),
                     };
                     Console.WriteLine(row);

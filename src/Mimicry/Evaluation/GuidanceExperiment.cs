@@ -29,6 +29,8 @@ public sealed record GuidanceOptions
     public long EvalSeedStart { get; init; } = 100000;
     public int Seed { get; init; } = 0;
     public int ForkSamples { get; init; } = 200;
+    /// <summary>Guide only on these noise levels [lo, hi] (policy.guidance_interval); null: every step.</summary>
+    public double[]? GuidanceInterval { get; init; }
     /// <summary>Batch-1 chunk predictions timed per scale for the latency figure.</summary>
     public int LatencyCalls { get; init; } = 30;
 }
@@ -84,7 +86,9 @@ public static class GuidanceExperiment
         {
             foreach (int side in new[] { -1, 1 })
             {
-                var (_, p) = Checkpoint.Load(run, acting: [$"policy.guidance_scale={s}", $"policy.condition_value=[{side}]"]);
+                var acting = new List<string> { $"policy.guidance_scale={s}", $"policy.condition_value=[{side}]" };
+                if (o.GuidanceInterval != null && s != 0 && s != 1) acting.Add($"policy.guidance_interval=[{string.Join(",", o.GuidanceInterval.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)))}]");
+                var (_, p) = Checkpoint.Load(run, acting: [.. acting]);
                 using (p)
                 {
                     var crossing = new double?[o.EvalEpisodes];

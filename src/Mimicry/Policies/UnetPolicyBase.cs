@@ -59,7 +59,23 @@ public abstract class UnetPolicyBase<TConfig> : PolicyBase<TConfig> where TConfi
         {
             long repeat = x.shape[0] / cond.shape[0]; // 2 in a guided pass of 2B
             return Net.forward(x, t, cond.repeat(repeat, 1), c.repeat(repeat, 1), keep);
-        }, Cfg.GuidanceScale);
+        }, Cfg.GuidanceScale, GuidedAt(Cfg.GuidanceInterval));
+    }
+
+    /// <summary>The network's time input at pure noise: noise level = time / this (diffusion: T; flow: its time scale).</summary>
+    protected abstract double TimeAtPureNoise { get; }
+
+    /// <summary>Whether a pass at network time t (B,), one value for the batch, lies in the guidance interval (lo, hi] ([0, hi] when lo = 0).</summary>
+    private Func<Tensor, bool>? GuidedAt(double[]? interval)
+    {
+        if (interval == null) return null;
+        return t =>
+        {
+            using var first = t[0];
+            using var value = first.to_type(ScalarType.Float64);
+            double level = value.item<double>() / TimeAtPureNoise;
+            return (level > interval[0] || interval[0] == 0) && level <= interval[1] + 1e-9;
+        };
     }
 
     /// <summary>policy.condition_value, normalized, for B rows (B, Dc); zeros stand in when s = 0 ignores it.</summary>

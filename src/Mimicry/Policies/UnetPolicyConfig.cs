@@ -32,6 +32,13 @@ public abstract record UnetPolicyConfig : PolicyConfig
     public NormalizationMode ConditionNormalization { get; init; } = NormalizationMode.MinMax;
     /// <summary>Guidance scale s: ε̃ = ε(∅) + s·(ε(c) − ε(∅)); 1 = conditional, 0 = unconditional (Ho's w = s − 1).</summary>
     [Acting] public double GuidanceScale { get; init; } = 1.0;
+    /// <summary>
+    /// Guidance only on an interval (lo, hi] of noise levels (Kynkäänniemi et al. 2024), 1 = pure noise, 0 = clean:
+    /// the network's time input over its value at pure noise (diffusion t / num_train_timesteps, flow t). Outside
+    /// it the conditional model acts alone (s = 1, one pass of B). Null: every step. Steering a mode happens at
+    /// the noisy end, so e.g. [0.7, 1] keeps most of the effect for about a third of guidance's extra cost.
+    /// </summary>
+    [Acting] public double[]? GuidanceInterval { get; init; }
     /// <summary>The condition asked for when acting, in the feature's units (e.g. [-1]: the left of the fork).</summary>
     [Acting] public double[]? ConditionValue { get; init; }
 
@@ -56,6 +63,9 @@ public abstract record UnetPolicyConfig : PolicyConfig
         if (!double.IsFinite(GuidanceScale)) throw new ArgumentException($"policy.guidance_scale must be finite, got {GuidanceScale}");
         if (Condition == null && (GuidanceScale != 1 || ConditionValue != null))
             throw new ArgumentException("policy.guidance_scale and policy.condition_value need a policy trained with policy.condition");
+        if (GuidanceInterval != null && (GuidanceInterval.Length != 2 || !(GuidanceInterval[0] >= 0 && GuidanceInterval[0] < GuidanceInterval[1] && GuidanceInterval[1] <= 1)))
+            throw new ArgumentException($"policy.guidance_interval must be [lo, hi] with 0 <= lo < hi <= 1 (noise levels, 1 = pure noise), got [{string.Join(", ", GuidanceInterval)}]");
+        if (GuidanceInterval != null && Condition == null) throw new ArgumentException("policy.guidance_interval needs a policy trained with policy.condition");
         if (ConditionValue != null && ConditionValue.Any(v => !double.IsFinite(v))) throw new ArgumentException("policy.condition_value must be finite");
         if (DiffusionStepEmbedDim < 4 || DiffusionStepEmbedDim % 2 != 0) throw new ArgumentException($"diffusion_step_embed_dim ({DiffusionStepEmbedDim}) must be even and >= 4");
     }

@@ -1,6 +1,7 @@
 using Mimicry.Evaluation;
 using Mimicry.Generative;
 using Mimicry.Nn;
+using Mimicry.Policies;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -52,6 +53,69 @@ public class GuidanceTests
         Assert.Equal(1, calls);
         Assert.Equal(6, batch); // 2B rows in one forward pass
         for (int i = 0; i < cond.Length; i++) Assert.Equal(uncond[i] + 3 * (cond[i] - uncond[i]), guided[i], 4);
+    }
+
+    [Fact]
+    public void Outside_the_guidance_interval_a_pass_is_the_conditional_model_alone()
+    {
+        var (net, x, t, obs, c) = Setup();
+        using var _ = torch.no_grad();
+        var batches = new List<long>();
+        ConditionedDenoiser f = (xx, tt, keep) =>
+        {
+            batches.Add(xx.shape[0]);
+            return net.forward(xx, tt, obs.repeat(xx.shape[0] / 3, 1), c.repeat(xx.shape[0] / 3, 1), keep);
+        };
+        var cond = net.forward(x, t, obs, c, torch.ones(3, ScalarType.Bool)).data<float>().ToArray();
+        var plain = ClassifierFreeGuidance.Guide(f, 3)(x, t).data<float>().ToArray();
+        var outside = ClassifierFreeGuidance.Guide(f, 3, _ => false)(x, t).data<float>().ToArray();
+        var inside = ClassifierFreeGuidance.Guide(f, 3, _ => true)(x, t).data<float>().ToArray();
+        Assert.Equal(new long[] { 6, 3, 6 }, batches); // B rows outside the interval, 2B inside
+        Assert.Equal(cond, outside);
+        Assert.Equal(plain, inside);
+        Assert.True(cond.Zip(plain).Max(p => Math.Abs(p.First - p.Second)) > 1e-3, "guidance at s = 3 should move the output");
+    }
+
+    /// <summary>
+    /// Through a policy: the interval [0, 1] guides every step (as no interval); an interval holding none of the
+    /// sampler's noise levels (DDIM-10 trailing: 0.99, 0.89, …; Euler-10: 1, 0.9, …; none in [0.95, 0.96]) gives the
+    /// conditional model's chunk (s = 1); [0.65, 1] guides the first steps only, so its chunk is neither.
+    /// </summary>
+    [Theory]
+    [InlineData("diffusion")]
+    [InlineData("flow")]
+    public void A_guidance_interval_guides_the_sampler_steps_inside_it(string policy)
+    {
+        var data = Mimicry.Envs.Fork.ForkExpert.Demonstrations(4, 0);
+        float[] Chunk(double scale, double[]? interval)
+        {
+            PolicyConfig config = policy == "diffusion"
+                ? new Mimicry.Policies.Diffusion.DiffusionConfig
+                {
+                    ObservationKey = Mimicry.Data.FeatureKeys.State, DownDims = [8, 16], DiffusionStepEmbedDim = 8, Sampler = SamplerKind.Ddim, NumInferenceSteps = 10,
+                    Condition = Mimicry.Envs.Fork.ForkExpert.SideKey, ConditionValue = [-1], GuidanceScale = scale, GuidanceInterval = interval,
+                }
+                : new Mimicry.Policies.Flow.FlowConfig
+                {
+                    ObservationKey = Mimicry.Data.FeatureKeys.State, DownDims = [8, 16], DiffusionStepEmbedDim = 8, NumInferenceSteps = 10,
+                    Condition = Mimicry.Envs.Fork.ForkExpert.SideKey, ConditionValue = [-1], GuidanceScale = scale, GuidanceInterval = interval,
+                };
+            config.Validate();
+            torch.manual_seed(11);
+            using var p = PolicyRegistry.Create(config, PolicyNormalizers.From(data.Stats!, config));
+            foreach (var (name, w) in p.Network.named_parameters()) if (name.EndsWith("null_embedding")) using (torch.no_grad()) w.add_(1.0);
+            using var obs = torch.tensor(new float[] { 0.1f, -0.8f, 0.1f, -0.7f }).reshape(1, 2, 2);
+            using var chunk = ((IChunkingPolicy)p).PredictChunk(obs, new Generator(4));
+            return chunk.data<float>().ToArray();
+        }
+        double Diff(float[] a, float[] b) => a.Zip(b).Max(p => Math.Abs(p.First - p.Second));
+        var conditional = Chunk(1, null);
+        var guided = Chunk(3, null);
+        Assert.True(Diff(conditional, guided) > 1e-4, "guidance should change the chunk");
+        Assert.Equal(guided, Chunk(3, [0, 1]));
+        Assert.Equal(conditional, Chunk(3, [0.95, 0.96]));
+        var early = Chunk(3, [0.65, 1]);
+        Assert.True(Diff(early, conditional) > 1e-5 && Diff(early, guided) > 1e-5, $"[0.65, 1]: {Diff(early, conditional)} from s = 1, {Diff(early, guided)} from full guidance");
     }
 
     /// <summary>Budgets: flow steers at 400 steps of a [16, 32, 64] U-Net; diffusion (DDIM-10) there still

@@ -35,6 +35,8 @@ public sealed class DiffusionPolicy : UnetPolicyBase<DiffusionConfig>
         });
     }
 
+    protected override double TimeAtPureNoise => Cfg.NumTrainTimesteps; // timesteps 0 … T-1: level t/T, 0.99 at the noisiest
+
     public override LossOutput ComputeLoss(Batch batch, Generator generator)
     {
         using var scope = torch.NewDisposeScope();

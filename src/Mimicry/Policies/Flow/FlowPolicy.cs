@@ -23,6 +23,8 @@ public sealed class FlowPolicy : UnetPolicyBase<FlowConfig>
         Sampler = new FlowSampling(config.NumInferenceSteps, config.Sampler, config.ClipSample, config.ClipSampleRange);
     }
 
+    protected override double TimeAtPureNoise => Cfg.TimeEmbeddingScale; // the network sees t·scale, t = 1 pure noise
+
     /// <summary>The velocity field v(x_t, t): the network sees t·time_embedding_scale as its step.</summary>
     private Denoiser Velocity(Denoiser net) => (x, t) => net(x, t * Cfg.TimeEmbeddingScale);
 
