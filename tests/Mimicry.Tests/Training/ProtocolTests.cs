@@ -53,6 +53,22 @@ public class ProtocolTests
         var (code, output, _) = CliTests.Run("presets");
         Assert.Equal(0, code);
         foreach (var p in Presets.All) Assert.Contains(p.Name, output);
+        // Every shipped preset is a valid configuration that names how it departs from its source.
+        foreach (var p in Presets.All)
+        {
+            p.Config.Validate();
+            Assert.NotEmpty(p.Deviations);
+        }
+        // The tuned CPU preset differs from the CPU preset in its learning rate only, and says so.
+        var tuned = Presets.Get("dp-pusht-lowdim-cpu-lr1e-3");
+        Assert.Equal(1e-3, tuned.Config.Train.Lr);
+        Assert.Equal(1e-4, cpu.Config.Train.Lr);
+        Assert.Equal(ConfigJson.Serialize(cpu.Config.Policy), ConfigJson.Serialize(tuned.Config.Policy));
+        Assert.Equal(ConfigJson.Serialize(cpu.Config.Train with { Lr = 1e-3 }), ConfigJson.Serialize(tuned.Config.Train));
+        Assert.Contains(tuned.Deviations, d => d.StartsWith("lr 1e-3"));
+        // The ACT CPU preset matches the diffusion CPU preset's chunk.
+        var act = Assert.IsType<Mimicry.Policies.Act.ActConfig>(Presets.Get("act-pusht-cpu").Config.Policy);
+        Assert.Equal((policy.Horizon, 8), (act.Horizon, act.NActionSteps));
     }
 
     [Fact]
