@@ -35,8 +35,8 @@ public static class ComparePlan
         ["diffusion"] = ["policy.down_dims=[32,64,128]"],          // dp-pusht-lowdim-cpu
         ["flow"] = ["policy.down_dims=[32,64,128]"],               // flow-pusht-lowdim-cpu
         ["bc"] = ["policy.hidden_dims=[1024,1024,1024]", "train.lr=1e-3"], // the protocol's best BC sweep row
-        ["act"] = ["policy.dim_model=256", "policy.dim_feedforward=1024", "policy.n_heads=8", "policy.horizon=16", "policy.n_action_steps=8",
-                   "train.batch_size=64", "train.lr=1e-4"],       // LeRobot's ACT at chunk 16, width 256, a small model's lr
+        ["act"] = ["policy.dim_model=128", "policy.dim_feedforward=512", "policy.n_heads=8", "policy.horizon=16", "policy.n_action_steps=8",
+                   "train.batch_size=64", "train.lr=1e-4"],       // act-pusht-cpu: LeRobot's ACT at chunk 16, width 128 (1.9M parameters)
         ["dt"] = ["policy.max_episode_length=300"], // DT's gym configuration (K 20, width 128, 3 layers)
         ["tokens"] = ["policy.tokenizer=bins", "policy.bins=256"],  // RT-2 / OpenVLA's 256 bins
     };
