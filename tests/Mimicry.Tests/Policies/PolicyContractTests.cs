@@ -218,9 +218,9 @@ public class PolicyContractTests
     {
         Assert.Equal(PolicyRegistry.All.Count, PolicyRegistry.Names.Distinct().Count());
         Assert.Equal(PolicyRegistry.All.Count, PolicyRegistry.All.Select(e => e.ConfigType).Distinct().Count());
-        Assert.Equal(["condition_value", "ddim_eta", "execution", "guidance_scale", "n_action_steps", "num_inference_steps", "sampler", "temporal_ensemble_coeff", "timestep_spacing"],
+        Assert.Equal(["condition_value", "ddim_eta", "execution", "guidance_interval", "guidance_scale", "n_action_steps", "num_inference_steps", "sampler", "temporal_ensemble_coeff", "timestep_spacing"],
             PolicyRegistry.Get("diffusion").ActingFields);
-        Assert.Equal(["condition_value", "execution", "guidance_scale", "n_action_steps", "num_inference_steps", "sampler", "temporal_ensemble_coeff"], PolicyRegistry.Get("flow").ActingFields);
+        Assert.Equal(["condition_value", "execution", "guidance_interval", "guidance_scale", "n_action_steps", "num_inference_steps", "sampler", "temporal_ensemble_coeff"], PolicyRegistry.Get("flow").ActingFields);
         Assert.Equal(["execution", "latent", "n_action_steps", "temporal_ensemble_coeff"], PolicyRegistry.Get("act").ActingFields);
         Assert.Equal(["execution", "n_action_steps", "temporal_ensemble_coeff"], PolicyRegistry.Get("bc").ActingFields);
     }
