@@ -12,22 +12,23 @@ internal static class CompareCommand
         var output = new Option<string>("--out") { Description = "folder for runs, evaluations, report.md, report.json and plots (a second call continues where the first stopped)", DefaultValueFactory = _ => "runs/compare" };
         var quick = new Option<bool>("--quick") { Description = "tiny models and budgets (a few minutes): checks the pipeline, measures nothing" };
         var seeds = new Option<int>("--seeds") { Description = "training seeds per policy", DefaultValueFactory = _ => 3 };
-        var budget = new Option<double>("--budget") { Description = "training minutes per (policy, task, seed) on this machine", DefaultValueFactory = _ => 10 };
+        var budget = new Option<double>("--budget") { Description = "training minutes per (policy, seed) on Push-T on this machine (the defaults fit the full run in about two hours on 2 cores; raise it on a GPU)", DefaultValueFactory = _ => new CompareOptions().BudgetMinutes };
+        var forkBudget = new Option<double>("--fork-budget") { Description = "training minutes per (policy, seed) on the fork", DefaultValueFactory = _ => new CompareOptions().ForkBudgetMinutes };
         var episodes = new Option<int?>("--episodes") { Description = "evaluation episodes per row, seeds from --seed-start (default 50; 3 with --quick)" };
         var seedStart = new Option<long>("--seed-start") { Description = "first evaluation seed", DefaultValueFactory = _ => 100000 };
         var tasks = new Option<string>("--tasks") { Description = "tasks, comma-separated", DefaultValueFactory = _ => string.Join(",", ComparePlan.AllTasks) };
         var cmd = new Command("compare", "Train every registered policy on Push-T and the fork under one budget and the same seeds, evaluate all the same way, and write the comparison table")
-        { output, quick, seeds, budget, episodes, seedStart, tasks };
+        { output, quick, seeds, budget, forkBudget, episodes, seedStart, tasks };
         cmd.SetAction(r => Cli.Run(() =>
         {
             bool q = r.GetValue(quick);
             var o = new CompareOptions
             {
-                Quick = q, Seeds = r.GetValue(seeds), BudgetMinutes = r.GetValue(budget), Episodes = r.GetValue(episodes) ?? (q ? 3 : 50),
+                Quick = q, Seeds = r.GetValue(seeds), BudgetMinutes = r.GetValue(budget), ForkBudgetMinutes = r.GetValue(forkBudget), Episodes = r.GetValue(episodes) ?? (q ? 3 : 50),
                 SeedStart = r.GetValue(seedStart), LatencyCalls = q ? 3 : 20,
                 Tasks = r.GetValue(tasks)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             };
-            if (o.Seeds < 1 || o.Episodes < 1 || !(o.BudgetMinutes > 0)) throw new ArgumentException("--seeds and --episodes must be >= 1 and --budget > 0");
+            if (o.Seeds < 1 || o.Episodes < 1 || !(o.BudgetMinutes > 0) || !(o.ForkBudgetMinutes > 0)) throw new ArgumentException("--seeds and --episodes must be >= 1, --budget and --fork-budget > 0");
             foreach (var t in o.Tasks) if (!ComparePlan.AllTasks.Contains(t)) throw new ArgumentException($"--tasks: '{t}' is not compared (known: {string.Join(", ", ComparePlan.AllTasks)})");
             string outDir = r.GetValue(output)!;
             var (plan, rows, times) = CompareRunner.Run(o, outDir, Console.WriteLine);

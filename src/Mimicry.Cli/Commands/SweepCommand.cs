@@ -11,8 +11,8 @@ using Mimicry.Training;
 namespace Mimicry.Cli.Commands;
 
 /// <summary>
-/// <c>mimicry sweep POLICY --out DIR [--dataset D] [--steps N] [--episodes E] [--set ...]</c>: the fair-baseline
-/// rule. Every setting of the policy's registered sweep is trained on the same data, for the same steps and
+/// <c>mimicry sweep POLICY --out DIR [--dataset D] [--steps N] [--episodes E] [--set ...] [--vary KEY=V1,V2,...]</c>: the
+/// fair-baseline rule. Every setting of the policy's registered sweep (or of the <c>--vary</c> grid) is trained on the same data, for the same steps and
 /// seed, and evaluated on the same seeds; all rows are reported, the best is named, and the loss curves are
 /// drawn together. A finished row is reused, so a killed sweep continues where it stopped.
 /// </summary>
@@ -21,7 +21,7 @@ internal static class SweepCommand
     public static Command Create()
     {
         var cmd = new Command("sweep", "Train and evaluate a policy's registered sweep of settings under one budget; every row reported, the best named");
-        foreach (var entry in PolicyRegistry.All.Where(e => e.Sweep.Count > 0)) cmd.Add(ForPolicy(entry));
+        foreach (var entry in PolicyRegistry.All) cmd.Add(ForPolicy(entry));
         return cmd;
     }
 
@@ -35,7 +35,9 @@ internal static class SweepCommand
         var set = new Option<string[]>("--set") { Description = "a setting shared by every row, e.g. train.threads=1" };
         var preset = new Option<string?>("--preset") { Description = "start every row from this preset" };
         var seeds = new Option<int>("--seeds") { Description = "training seeds per row (train.seed, train.seed + 1, ...): rows report mean ± std over them", DefaultValueFactory = _ => 1 };
-        var cmd = new Command(entry.Name, $"the {entry.Name} sweep: {string.Join(", ", entry.Sweep.Select(s => s.Name))}") { dataset, output, steps, episodes, seedStart, set, preset, seeds };
+        var vary = new Option<string[]>("--vary") { Description = "sweep these values instead of the registered rows: KEY=V1,V2,... (repeatable; rows are the product), e.g. policy.bins=8,16,32" };
+        string registered = entry.Sweep.Count > 0 ? string.Join(", ", entry.Sweep.Select(s => s.Name)) : "none registered: give --vary";
+        var cmd = new Command(entry.Name, $"the {entry.Name} sweep: {registered}") { dataset, output, steps, episodes, seedStart, set, preset, seeds, vary };
         cmd.SetAction(r => Cli.Run(() =>
         {
             string dir = r.GetValue(output)!;
@@ -49,7 +51,9 @@ internal static class SweepCommand
             int seedCount = r.GetValue(seeds);
             if (seedCount < 1) throw new ArgumentException($"--seeds must be >= 1, got {seedCount}");
             // Every row's config first: a bad setting fails before hours of training.
-            var rows = entry.Sweep.Select(row => (row.Name, Config: ConfigJson.WithOverrides(baseConfig, [.. shared, .. row.Overrides]), row.Overrides)).ToList();
+            IReadOnlyList<(string Name, string[] Overrides)> grid = r.GetValue(vary) is { Length: > 0 } axes ? PolicyEntry.Grid([.. axes.Select(PolicyEntry.Axis)]) : entry.Sweep;
+            if (grid.Count == 0) throw new ArgumentException($"{entry.Name} has no registered sweep: give the rows with --vary KEY=V1,V2,...");
+            var rows = grid.Select(row => (row.Name, Config: ConfigJson.WithOverrides(baseConfig, [.. shared, .. row.Overrides]), row.Overrides)).ToList();
             foreach (var row in rows) row.Config.Validate();
             // One run per (row, seed); with one seed the run is named as its row.
             var runs = rows.SelectMany(row => Enumerable.Range(0, seedCount).Select(k =>

@@ -87,7 +87,7 @@ public static class GuidanceExperiment
             foreach (int side in new[] { -1, 1 })
             {
                 var acting = new List<string> { $"policy.guidance_scale={s}", $"policy.condition_value=[{side}]" };
-                if (o.GuidanceInterval != null && s != 0 && s != 1) acting.Add($"policy.guidance_interval=[{string.Join(",", o.GuidanceInterval.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)))}]");
+                if (o.GuidanceInterval != null) acting.Add($"policy.guidance_interval=[{string.Join(",", o.GuidanceInterval.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)))}]");
                 var (_, p) = Checkpoint.Load(run, acting: [.. acting]);
                 using (p)
                 {

@@ -34,6 +34,30 @@ public sealed record PolicyEntry(string Name, string Description, Type ConfigTyp
             acc.SelectMany(a => axis.Select(b => (a.Label.Length == 0 ? b.Label : $"{a.Label}_{b.Label}", (string[])[.. a.Overrides, .. b.Overrides]))))
         .Select(x => (x.Label, x.Overrides)).ToList();
 
+    /// <summary>
+    /// One sweep axis from <c>KEY=V1,V2,...</c> (<c>mimicry sweep --vary</c>): a row per value, labelled with the key's
+    /// last segment and the value (<c>policy.bins=8,16</c> gives <c>bins8</c>, <c>bins16</c>). Commas inside brackets
+    /// belong to a value: <c>policy.down_dims=[32,64],[64,128]</c> has two.
+    /// </summary>
+    public static (string Label, string[] Overrides)[] Axis(string spec)
+    {
+        int eq = spec.IndexOf('=');
+        if (eq <= 0 || eq == spec.Length - 1) throw new ArgumentException($"--vary '{spec}': expected KEY=V1,V2,... (e.g. policy.bins=8,16,32)");
+        string key = spec[..eq].Trim(), name = key[(key.LastIndexOf('.') + 1)..];
+        var values = new List<string>();
+        int depth = 0, start = eq + 1;
+        for (int i = start; i <= spec.Length; i++)
+        {
+            if (i == spec.Length || (spec[i] == ',' && depth == 0)) { values.Add(spec[start..i].Trim()); start = i + 1; }
+            else if (spec[i] == '[') depth++;
+            else if (spec[i] == ']') depth--;
+        }
+        if (depth != 0 || values.Any(v => v.Length == 0)) throw new ArgumentException($"--vary '{spec}': an empty value or unbalanced brackets");
+        if (values.Distinct().Count() != values.Count) throw new ArgumentException($"--vary '{spec}': a value is repeated");
+        string Label(string v) => name + new string(v.Select(c => char.IsLetterOrDigit(c) || c == '.' || c == '-' ? c : '-').ToArray()).Trim('-');
+        return values.Select(v => (Label(v), new[] { $"{key}={v}" })).ToArray();
+    }
+
     /// <summary>The fields of this policy's config that may change at evaluation (snake_case).</summary>
     public IReadOnlyList<string> ActingFields => ActingAttribute.FieldsOf(ConfigType);
 }

@@ -5,17 +5,17 @@ namespace Mimicry.Tests.Cli;
 
 public class CompareCliTests
 {
-    /// <summary>On Push-T the comparison's policies are the shipped CPU presets' networks (one source of truth for "the CPU-sized model").</summary>
+    /// <summary>On Push-T the comparison's policies are the shipped CPU presets' networks and optimizer settings (one source of truth for "the CPU-sized model").</summary>
     [Theory]
-    [InlineData("diffusion", "dp-pusht-lowdim-cpu")]
-    [InlineData("flow", "flow-pusht-lowdim-cpu")]
+    [InlineData("diffusion", "dp-pusht-lowdim-cpu-lr1e-3")]
+    [InlineData("flow", "flow-pusht-lowdim-cpu-lr1e-3")]
     [InlineData("act", "act-pusht-cpu")]
     public void Compare_trains_the_cpu_presets_networks_on_pusht(string policy, string preset)
     {
         var compared = Mimicry.Evaluation.Compare.ComparePlan.Config(PolicyRegistry.Get(policy), Mimicry.Envs.Tasks.PushT, 0, quick: false, steps: 1000);
         var shipped = Mimicry.Training.Presets.Get(preset).Config;
         Assert.Equal(Mimicry.Configuration.ConfigJson.Serialize(shipped.Policy), Mimicry.Configuration.ConfigJson.Serialize(compared.Policy));
-        Assert.Equal((shipped.Train.BatchSize, shipped.Train.Split, shipped.Train.MaxTrainEpisodes), (compared.Train.BatchSize, compared.Train.Split, compared.Train.MaxTrainEpisodes));
+        Assert.Equal((shipped.Train.BatchSize, shipped.Train.Lr, shipped.Train.Split, shipped.Train.MaxTrainEpisodes), (compared.Train.BatchSize, compared.Train.Lr, compared.Train.Split, compared.Train.MaxTrainEpisodes));
     }
 
     /// <summary>A quick comparison trains and evaluates every registered policy on both tasks, and a second call only rereads the cache.</summary>

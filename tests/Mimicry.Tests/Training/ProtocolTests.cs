@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Mimicry.Configuration;
 using Mimicry.Data.Sampling;
+using Mimicry.Policies;
 using Mimicry.Tests.Cli;
 using Mimicry.Tests.Envs;
 using Mimicry.Training;
@@ -59,13 +60,18 @@ public class ProtocolTests
             p.Config.Validate();
             Assert.NotEmpty(p.Deviations);
         }
-        // The tuned CPU preset differs from the CPU preset in its learning rate only, and says so.
-        var tuned = Presets.Get("dp-pusht-lowdim-cpu-lr1e-3");
-        Assert.Equal(1e-3, tuned.Config.Train.Lr);
-        Assert.Equal(1e-4, cpu.Config.Train.Lr);
-        Assert.Equal(ConfigJson.Serialize(cpu.Config.Policy), ConfigJson.Serialize(tuned.Config.Policy));
-        Assert.Equal(ConfigJson.Serialize(cpu.Config.Train with { Lr = 1e-3 }), ConfigJson.Serialize(tuned.Config.Train));
-        Assert.Contains(tuned.Deviations, d => d.StartsWith("lr 1e-3"));
+        // Each tuned CPU preset differs from its CPU preset in the learning rate only, and says so; flow's pair has
+        // diffusion's training settings exactly, so the two objectives are compared with one optimizer.
+        foreach (var name in new[] { "dp-pusht-lowdim-cpu", "flow-pusht-lowdim-cpu" })
+        {
+            var (baseline, tuned) = (Presets.Get(name), Presets.Get(name + "-lr1e-3"));
+            Assert.Equal(1e-3, tuned.Config.Train.Lr);
+            Assert.Equal(1e-4, baseline.Config.Train.Lr);
+            Assert.Equal(ConfigJson.Serialize(baseline.Config.Policy), ConfigJson.Serialize(tuned.Config.Policy));
+            Assert.Equal(ConfigJson.Serialize(baseline.Config.Train with { Lr = 1e-3 }), ConfigJson.Serialize(tuned.Config.Train));
+            Assert.Contains(tuned.Deviations, d => d.StartsWith("lr 1e-3"));
+            Assert.Equal(ConfigJson.Serialize(cpu.Config.Train with { Lr = 1e-3 }), ConfigJson.Serialize(tuned.Config.Train));
+        }
         // The ACT CPU preset matches the diffusion CPU preset's chunk.
         var act = Assert.IsType<Mimicry.Policies.Act.ActConfig>(Presets.Get("act-pusht-cpu").Config.Policy);
         Assert.Equal((policy.Horizon, 8), (act.Horizon, act.NActionSteps));
@@ -132,6 +138,44 @@ public class ProtocolTests
             var again = CliTests.Run("sweep", "bc", "--dataset", data, "--out", dir, "--steps", "15", "--episodes", "2", "--set", "train.threads=1", "--set", "train.batch_size=16");
             Assert.True(again.Code == 0, again.Err);
             Assert.Equal(8, again.Out.Split('\n').Count(l => l.Contains("reused")));
+        }
+        finally { TempDirs.Delete(root); }
+    }
+
+    /// <summary><c>--vary KEY=V1,V2,...</c>: one row per value, labelled by the key's last segment; commas inside brackets stay in a value.</summary>
+    [Fact]
+    public void Vary_axes_parse_into_labelled_rows_and_their_product()
+    {
+        var bins = PolicyEntry.Axis("policy.bins=8,16,1024");
+        Assert.Equal(["bins8", "bins16", "bins1024"], bins.Select(a => a.Label));
+        Assert.Equal(["policy.bins=16"], bins[1].Overrides);
+        var dims = PolicyEntry.Axis("policy.hidden_dims=[64,64], [256,256,256]");
+        Assert.Equal(["hidden_dims64-64", "hidden_dims256-256-256"], dims.Select(a => a.Label));
+        Assert.Equal(["policy.hidden_dims=[256,256,256]"], dims[1].Overrides);
+        var grid = PolicyEntry.Grid(bins, PolicyEntry.Axis("train.lr=1e-4,1e-3"));
+        Assert.Equal(6, grid.Count);
+        Assert.Equal("bins16_lr1e-3", grid[3].Item1);
+        Assert.Equal(["policy.bins=16", "train.lr=1e-3"], grid[3].Item2);
+        foreach (var bad in new[] { "policy.bins", "policy.bins=", "policy.bins=8,,16", "policy.dims=[1,2", "policy.bins=8,8" })
+            Assert.Throws<ArgumentException>(() => PolicyEntry.Axis(bad));
+    }
+
+    [Fact]
+    public void A_sweep_with_vary_trains_exactly_the_given_rows()
+    {
+        string root = TempDirs.New("sweep-vary");
+        try
+        {
+            string data = Path.Combine(root, "fork");
+            Assert.Equal(0, CliTests.Run("dataset", "generate", data, "--task", "fork", "--episodes", "12").Code);
+            string dir = Path.Combine(root, "sweep");
+            var r = CliTests.Run("sweep", "bc", "--dataset", data, "--out", dir, "--steps", "5", "--episodes", "2", "--set", "train.threads=1",
+                "--set", "train.batch_size=16", "--vary", "policy.hidden_dims=[32,32],[64,64]");
+            Assert.True(r.Code == 0, r.Err);
+            Assert.Equal(["hidden_dims32-32", "hidden_dims64-64"], Directory.GetDirectories(dir).Select(Path.GetFileName).Order());
+            using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "hidden_dims64-64", "config.json")));
+            Assert.Equal([64, 64], config.RootElement.GetProperty("policy").GetProperty("hidden_dims").EnumerateArray().Select(v => v.GetInt32()));
+            foreach (var row in new[] { "hidden_dims32-32", "hidden_dims64-64" }) Assert.Contains($"| {row} |", File.ReadAllText(Path.Combine(dir, "sweep.md")));
         }
         finally { TempDirs.Delete(root); }
     }

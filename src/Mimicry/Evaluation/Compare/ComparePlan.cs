@@ -35,7 +35,7 @@ public static class ComparePlan
         // dp-pusht-lowdim-cpu-lr1e-3: on a short budget lr 1e-3 beats DP's 1e-4 (0.917 against 0.588 on the protocol);
         // flow gets the same optimizer.
         ["diffusion"] = ["policy.down_dims=[32,64,128]", "train.lr=1e-3"],
-        ["flow"] = ["policy.down_dims=[32,64,128]", "train.lr=1e-3"], // flow-pusht-lowdim-cpu's network
+        ["flow"] = ["policy.down_dims=[32,64,128]", "train.lr=1e-3"], // flow-pusht-lowdim-cpu-lr1e-3
         ["bc"] = ["policy.hidden_dims=[1024,1024,1024]", "train.lr=1e-3"], // the protocol's best BC sweep row
         ["act"] = ["policy.dim_model=128", "policy.dim_feedforward=512", "policy.n_heads=8", "policy.horizon=16", "policy.n_action_steps=8",
                    "train.batch_size=64", "train.lr=1e-4"],       // act-pusht-cpu: LeRobot's ACT at chunk 16, width 128 (1.9M parameters)

@@ -37,7 +37,7 @@ public static class CompareReport
         var ci = CultureInfo.InvariantCulture;
         var md = new StringBuilder();
         md.AppendLine("# Every paradigm, one protocol: the comparison, measured\n");
-        md.AppendLine($"`{command}` at {EvalReport.CurrentGitRevision()}, {DateTime.UtcNow:u}. {(o.Quick ? $"**Quick run** ({o.QuickSteps} steps, tiny models): a smoke test of the pipeline, not a result." : $"Budget: {o.BudgetMinutes:G3} training minutes per (policy, task, seed) on this machine, turned into steps by timing each configuration (table below).")}");
+        md.AppendLine($"`{command}` at {EvalReport.CurrentGitRevision()}, {DateTime.UtcNow:u}. {(o.Quick ? $"**Quick run** ({o.QuickSteps} steps, tiny models): a smoke test of the pipeline, not a result." : $"Budget: {o.BudgetMinutes:G3} training minutes per (policy, seed) on Push-T and {o.ForkBudgetMinutes:G3} on the fork, on this machine, turned into steps by timing each configuration (table below).")}");
         md.AppendLine($"{o.Seeds} training seed(s) per policy; every row evaluated on the same {o.Episodes} episodes, seeds {o.SeedStart}-{o.SeedStart + o.Episodes - 1}. Push-T: keypoints, DP's 90 training episodes, score = mean of the max reward (coverage / 0.95, clipped). Fork: success = reaching the goal without touching the obstacle. This machine's float32 matmul peak (1024³ through TorchSharp): {matmulPeakGflops:F0} GFLOP/s.\n");
         foreach (var task in o.Tasks)
         {
