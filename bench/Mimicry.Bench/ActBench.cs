@@ -16,7 +16,7 @@ namespace Mimicry.Bench;
 /// synthetic batches; AdamW at LeRobot's lr 1e-5 and weight decay 1e-4 with gradient clipping at 10 as its train
 /// loop does). Train step at batch 8 and 64, chunk prediction at batch 1, each as seconds and as GFLOP/s of the
 /// matrix products (<see cref="ActNetwork.ForwardFlops"/>, training = 3× forward) against this run's 1024³ matmul
-/// peak; then live tensors and RSS over a long training run through the real Trainer.
+/// peak; then live tensors and RSS over a long training run through the real Trainer (<c>--memory-only</c>: that run alone).
 /// Observation: 20 values (Push-T's 9 block keypoints and the agent), robot state 2, so the environment state is 18
 /// wide where LeRobot's bench feeds 16: one 18×512 projection against 16×512, under 0.01 % of the FLOPs.
 /// </summary>
@@ -42,7 +42,9 @@ public static class ActBench
             ["matmul_peak_gflops"] = Math.Round(peak, 1),
         };
         var data = PushTImport.FromZarr(Path.Combine(BenchArgs.RepoRoot, "data", "pusht", "pusht_cchi_v7_replay.zarr"));
-        foreach (var (name, chunk, executed, batches) in new[] { ("default_chunk100", 100, 100, new[] { 8, 64 }), ("chunk16", 16, 8, new[] { 64 }) })
+        bool memoryOnly = args.String("memory-only", "false") == "true"; // --memory-only: the long training run alone
+        var configs = memoryOnly ? [] : new[] { ("default_chunk100", 100, 100, new[] { 8, 64 }), ("chunk16", 16, 8, new[] { 64 }) };
+        foreach (var (name, chunk, executed, batches) in configs)
         {
             var config = new ActConfig { ObservationKey = FeatureKeys.Keypoints, Horizon = chunk, NActionSteps = executed };
             var normalizers = PolicyNormalizers.From(data.Stats!, config);
