@@ -10,8 +10,7 @@ public class AblateCliTests
         string root = TempDirs.New("ablate");
         try
         {
-            string data = Path.Combine(root, "fork");
-            Assert.Equal(0, CliTests.Run("dataset", "generate", data, "--task", "fork", "--episodes", "12").Code);
+            string data = CliTests.ForkData(root);
             foreach (var policy in new[] { "diffusion", "flow" })
             {
                 var t = CliTests.Run("train", policy, "--dataset", data, "--out", Path.Combine(root, policy), "--steps", "20", "--set", "train.threads=1",

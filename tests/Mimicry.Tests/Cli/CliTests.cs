@@ -17,6 +17,14 @@ public class CliTests
         finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
     }
 
+    /// <summary>A scripted fork dataset of <paramref name="episodes"/> demonstrations in ROOT/fork, through the CLI.</summary>
+    internal static string ForkData(string root, int episodes = 12)
+    {
+        string data = Path.Combine(root, "fork");
+        Assert.Equal(0, Run("dataset", "generate", data, "--task", "fork", "--episodes", episodes.ToString()).Code);
+        return data;
+    }
+
     [Fact]
     public void Env_reset_prints_the_reference_state()
     {

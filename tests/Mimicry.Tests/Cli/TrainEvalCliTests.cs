@@ -15,8 +15,7 @@ public class TrainEvalCliTests
         string root = TempDirs.New("cli");
         try
         {
-            string data = Path.Combine(root, "fork"), run = Path.Combine(root, "bc"), report = Path.Combine(root, "eval");
-            Assert.Equal(0, Run("dataset", "generate", data, "--task", "fork", "--episodes", "20").Code);
+            string data = CliTests.ForkData(root, 20), run = Path.Combine(root, "bc"), report = Path.Combine(root, "eval");
             var (code, output, err) = Run("train", "bc", "--dataset", data, "--out", run, "--steps", "30", "--task", "fork",
                 "--set", "policy.observation_key=observation.state", "--set", "train.threads=1", "--set", "train.batch_size=16", "--set", "train.log_every=10");
             Assert.True(code == 0, err);

@@ -58,8 +58,7 @@ public class ProcessKillTests
         string root = TempDirs.New("kill");
         try
         {
-            string data = Path.Combine(root, "fork");
-            Assert.Equal(0, CliTests.Run("dataset", "generate", data, "--task", "fork", "--episodes", "20").Code);
+            string data = CliTests.ForkData(root, 20);
 
             // SIGINT in the middle of a long run: a checkpoint at the step it stopped, exit 130.
             string interrupted = Path.Combine(root, "int");

@@ -32,20 +32,13 @@ public class ReliabilityTests
     private static string[] ForkTrain(string data, string run, params string[] extra) =>
         ["train", "bc", "--dataset", data, "--out", run, "--set", "train.threads=1", "--set", "train.batch_size=16", "--set", "policy.hidden_dims=[32]", .. extra];
 
-    private static string ForkData(string root, int episodes = 12)
-    {
-        string data = Path.Combine(root, "fork");
-        Assert.Equal(0, Run("dataset", "generate", data, "--task", "fork", "--episodes", episodes.ToString()).Code);
-        return data;
-    }
-
     [Fact]
     public void Train_never_replaces_an_existing_run_unless_asked_and_refuses_a_second_writer()
     {
         string root = TempDirs.New("rel");
         try
         {
-            string data = ForkData(root), run = Path.Combine(root, "run");
+            string data = CliTests.ForkData(root), run = Path.Combine(root, "run");
             // [17] the natural fork path: no --task, no observation key; both come from the dataset.
             var first = Run(ForkTrain(data, run, "--steps", "6"));
             Assert.True(first.Code == 0, first.Err);
@@ -91,7 +84,7 @@ public class ReliabilityTests
         string root = TempDirs.New("rel");
         try
         {
-            string data = ForkData(root), run = Path.Combine(root, "run");
+            string data = CliTests.ForkData(root), run = Path.Combine(root, "run");
             Assert.Equal(0, Run(ForkTrain(data, run, "--steps", "6", "--set", "train.checkpoint_every=3")).Code);
             // [87] the kill between the two renames: checkpoint/ moved aside, the new one never moved in; plus a stale temp copy.
             Directory.Move(Path.Combine(run, "checkpoint"), Path.Combine(run, "checkpoint.old-0123456789abcdef0123456789abcdef"));
@@ -147,7 +140,7 @@ public class ReliabilityTests
         string root = TempDirs.New("rel");
         try
         {
-            string data = ForkData(root), run = Path.Combine(root, "run");
+            string data = CliTests.ForkData(root), run = Path.Combine(root, "run");
             Assert.Equal(0, Run(ForkTrain(data, run, "--steps", "3")).Code);
             Assert.Equal(0, Run("dataset", "verify", data).Code);
             // [38] one flipped byte in the middle of a parquet file (parquet itself has no checksum)
@@ -179,7 +172,7 @@ public class ReliabilityTests
         string root = TempDirs.New("rel");
         try
         {
-            string data = ForkData(root), run = Path.Combine(root, "run");
+            string data = CliTests.ForkData(root), run = Path.Combine(root, "run");
             Assert.Equal(0, Run(ForkTrain(data, run, "--steps", "3")).Code);
             File.Delete(Path.Combine(run, "checkpoint", "checksums.json")); // as if written by an older Mimicry
             // [50] a truncated generator.bin would abort libtorch (exit 134): checked first
@@ -196,7 +189,7 @@ public class ReliabilityTests
         string root = TempDirs.New("rel");
         try
         {
-            string data = ForkData(root), run = Path.Combine(root, "run");
+            string data = CliTests.ForkData(root), run = Path.Combine(root, "run");
             // [24] [26] NaN and out-of-range values are refused where they are parsed
             AssertOneLineError(Run(ForkTrain(data, run, "--steps", "3", "--set", "train.lr=NaN")), "train.lr");
             AssertOneLineError(Run(ForkTrain(data, run, "--steps", "3", "--set", "train.val_fraction=NaN")), "train.val_fraction");
@@ -238,7 +231,7 @@ public class ReliabilityTests
         string root = TempDirs.New("rel");
         try
         {
-            string data = ForkData(root), run = Path.Combine(root, "run");
+            string data = CliTests.ForkData(root), run = Path.Combine(root, "run");
             Assert.Equal(0, Run(ForkTrain(data, run, "--steps", "3")).Code);
             // [60] [61] [65] [67]
             AssertOneLineError(Run("eval", run, "--episodes", "0"), "--episodes");

@@ -70,8 +70,8 @@ public class ProtocolTests
             Assert.Equal(ConfigJson.Serialize(baseline.Config.Policy), ConfigJson.Serialize(tuned.Config.Policy));
             Assert.Equal(ConfigJson.Serialize(baseline.Config.Train with { Lr = 1e-3 }), ConfigJson.Serialize(tuned.Config.Train));
             Assert.Contains(tuned.Deviations, d => d.StartsWith("lr 1e-3"));
-            Assert.Equal(ConfigJson.Serialize(cpu.Config.Train with { Lr = 1e-3 }), ConfigJson.Serialize(tuned.Config.Train));
         }
+        Assert.Equal(ConfigJson.Serialize(Presets.Get("dp-pusht-lowdim-cpu-lr1e-3").Config.Train), ConfigJson.Serialize(Presets.Get("flow-pusht-lowdim-cpu-lr1e-3").Config.Train));
         // The ACT CPU preset matches the diffusion CPU preset's chunk.
         var act = Assert.IsType<Mimicry.Policies.Act.ActConfig>(Presets.Get("act-pusht-cpu").Config.Policy);
         Assert.Equal((policy.Horizon, 8), (act.Horizon, act.NActionSteps));
@@ -83,8 +83,7 @@ public class ProtocolTests
         string root = TempDirs.New("protocol");
         try
         {
-            string data = Path.Combine(root, "fork");
-            Assert.Equal(0, CliTests.Run("dataset", "generate", data, "--task", "fork", "--episodes", "12").Code);
+            string data = CliTests.ForkData(root);
             foreach (int seed in new[] { 1, 2 })
             {
                 var r = CliTests.Run("train", "bc", "--dataset", data, "--out", Path.Combine(root, $"s{seed}"), "--steps", "40", "--set", $"train.seed={seed}",
@@ -115,16 +114,19 @@ public class ProtocolTests
         finally { TempDirs.Delete(root); }
     }
 
+    /// <summary><c>mimicry sweep bc</c> on a fork dataset: tiny budgets, one thread, 2 evaluation episodes.</summary>
+    private static string[] BcSweep(string data, string dir, string steps, params string[] extra) =>
+        ["sweep", "bc", "--dataset", data, "--out", dir, "--steps", steps, "--episodes", "2", "--set", "train.threads=1", "--set", "train.batch_size=16", .. extra];
+
     [Fact]
     public void BC_sweep_runs_end_to_end_on_the_fork_task()
     {
         string root = TempDirs.New("sweep");
         try
         {
-            string data = Path.Combine(root, "fork");
-            Assert.Equal(0, CliTests.Run("dataset", "generate", data, "--task", "fork", "--episodes", "12").Code);
+            string data = CliTests.ForkData(root);
             string dir = Path.Combine(root, "sweep");
-            var r = CliTests.Run("sweep", "bc", "--dataset", data, "--out", dir, "--steps", "15", "--episodes", "2", "--set", "train.threads=1", "--set", "train.batch_size=16");
+            var r = CliTests.Run(BcSweep(data, dir, "15"));
             Assert.True(r.Code == 0, r.Err);
             var rows = Mimicry.Policies.PolicyRegistry.Get("bc").Sweep;
             Assert.Equal(8, rows.Count); // widths {256x3, 1024x3} x lr {1e-4, 1e-3} x (H, Ta) {(16, 8), (2, 1)}
@@ -135,7 +137,7 @@ public class ProtocolTests
             Assert.True(File.Exists(Path.Combine(dir, "loss_curves.png")));
             Assert.Contains("\"n_action_steps\": 1", File.ReadAllText(Path.Combine(dir, "w256x3_lr1e-3_H2Ta1", "config.json")));
             // Run again: every row is reused, nothing retrained.
-            var again = CliTests.Run("sweep", "bc", "--dataset", data, "--out", dir, "--steps", "15", "--episodes", "2", "--set", "train.threads=1", "--set", "train.batch_size=16");
+            var again = CliTests.Run(BcSweep(data, dir, "15"));
             Assert.True(again.Code == 0, again.Err);
             Assert.Equal(8, again.Out.Split('\n').Count(l => l.Contains("reused")));
         }
@@ -166,11 +168,9 @@ public class ProtocolTests
         string root = TempDirs.New("sweep-vary");
         try
         {
-            string data = Path.Combine(root, "fork");
-            Assert.Equal(0, CliTests.Run("dataset", "generate", data, "--task", "fork", "--episodes", "12").Code);
+            string data = CliTests.ForkData(root);
             string dir = Path.Combine(root, "sweep");
-            var r = CliTests.Run("sweep", "bc", "--dataset", data, "--out", dir, "--steps", "5", "--episodes", "2", "--set", "train.threads=1",
-                "--set", "train.batch_size=16", "--vary", "policy.hidden_dims=[32,32],[64,64]");
+            var r = CliTests.Run(BcSweep(data, dir, "5", "--vary", "policy.hidden_dims=[32,32],[64,64]"));
             Assert.True(r.Code == 0, r.Err);
             Assert.Equal(["hidden_dims32-32", "hidden_dims64-64"], Directory.GetDirectories(dir).Select(Path.GetFileName).Order());
             using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "hidden_dims64-64", "config.json")));
