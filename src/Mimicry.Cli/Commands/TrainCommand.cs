@@ -54,8 +54,8 @@ internal static class TrainCommand
             // A changed preset is a further deviation: say so in every report.
             if (config.Preset != null && !r.GetValue(resume))
             {
-                var extra = overrides.Where(o => !NotADeviation.Contains(o.Split('=')[0].Trim())).Select(o => $"{o} (set on the command line)")
-                    .Concat(r.GetValue(steps) is { } st ? [$"train.steps={st} (--steps)"] : Array.Empty<string>());
+                var extra = overrides.Where(o => !NotADeviation.Contains(o.Split('=')[0].Trim())).Select(o => o + PaperStyle.ChangedMarker)
+                    .Concat(r.GetValue(steps) is { } st ? [$"train.steps={st}" + PaperStyle.ChangedMarker] : Array.Empty<string>());
                 config = config with { Deviations = [.. config.Deviations, .. extra.Where(e => !config.Deviations.Contains(e))] };
             }
             if (r.GetValue(dataset) is { } d) config = config with { Dataset = d };

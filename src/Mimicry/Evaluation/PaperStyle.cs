@@ -32,7 +32,16 @@ public static class PaperStyle
         }).ToList();
     }
 
-    private static string Label(ReportEntry e) => (e.Preset ?? e.PolicyType) + (e.Acting is { Count: > 0 } a ? $" [{string.Join(", ", a)}]" : "");
+    /// <summary>The preset, what the command line changed in it (a different recipe, not the preset's row), and the acting overrides.</summary>
+    private static string Label(ReportEntry e)
+    {
+        var changed = (e.Deviations ?? []).Where(d => d.EndsWith(ChangedMarker, StringComparison.Ordinal)).Select(d => d[..^ChangedMarker.Length]).ToList();
+        return (e.Preset ?? e.PolicyType) + (e.Preset != null && changed.Count > 0 ? $" + {string.Join(", ", changed)}" : "")
+            + (e.Acting is { Count: > 0 } a ? $" [{string.Join(", ", a)}]" : "");
+    }
+
+    /// <summary>How <c>mimicry train</c> marks a preset setting changed on the command line in the run's deviations.</summary>
+    public const string ChangedMarker = " (set on the command line)";
 
     /// <summary>Sample standard deviation (n - 1); 0 for a single value.</summary>
     public static double Std(IEnumerable<double> values)

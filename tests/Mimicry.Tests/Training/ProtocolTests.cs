@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Mimicry.Configuration;
 using Mimicry.Data.Sampling;
+using Mimicry.Evaluation;
 using Mimicry.Policies;
 using Mimicry.Tests.Cli;
 using Mimicry.Tests.Envs;
@@ -112,6 +113,20 @@ public class ProtocolTests
             Assert.Contains("kept 3", bad.Err);
         }
         finally { TempDirs.Delete(root); }
+    }
+
+    [Fact]
+    public void A_preset_changed_on_the_command_line_is_labelled_with_the_change_not_as_the_preset()
+    {
+        static ReportEntry Entry(string run, string method, double reward, params string[] deviations) =>
+            new(run, run, "flow", 1, 100, 1, new EvalResult("pusht", 1, 0, 1, reward, 0, 0, 0, 1, 1, 0, []),
+                Preset: "flow-pusht-lowdim-cpu-lr1e-3", Deviations: ["lr 1e-3 instead of 1e-4", .. deviations], Run: run, Method: method);
+        var summary = PaperStyle.Summarize([
+            Entry("s0", "a", 0.8), Entry("s1", "a", 0.6),
+            Entry("u0", "b", 0.5, "policy.time_sampling=uniform" + PaperStyle.ChangedMarker, "train.steps=10" + PaperStyle.ChangedMarker)]);
+        Assert.Equal(["flow-pusht-lowdim-cpu-lr1e-3", "flow-pusht-lowdim-cpu-lr1e-3 + policy.time_sampling=uniform, train.steps=10"], summary.Select(m => m.Label));
+        Assert.Equal([2, 1], summary.Select(m => m.Runs.Count));
+        Assert.Equal(0.7, summary[0].MaxMean, 12);
     }
 
     /// <summary><c>mimicry sweep bc</c> on a fork dataset: tiny budgets, one thread, 2 evaluation episodes.</summary>
