@@ -90,6 +90,7 @@ internal static class TrainCommand
         Console.WriteLine($"dataset {config.Dataset}: {dataset.Episodes} episodes, {dataset.Frames} frames{(dataset.EnvTask != null ? $", task {dataset.EnvTask}" : "")}");
         using var trainer = new Trainer(config, dataset, run) { Log = Console.Error.WriteLine, CommandLine = Cli.CommandLine };
         Console.WriteLine($"{config.Policy.Name} policy: {trainer.ParameterCount:N0} parameters, device {config.Device}, torch threads {TorchSharp.torch.get_num_threads()}");
+        Console.WriteLine($"training on {trainer.TrainEpisodes} episodes" + (config.Train.MinEpisodeReturn is { } m ? $" (train.min_episode_return {m}: those whose return reaches it)" : ""));
         var taskEntry = Tasks.Get(config.Task);
         Func<IPolicy, EvalResult>? evaluate = config.Train.EvalEvery > 0
             ? policy =>
