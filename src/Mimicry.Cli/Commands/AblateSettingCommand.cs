@@ -4,6 +4,7 @@ using System.Text;
 using Mimicry.Configuration;
 using Mimicry.Evaluation;
 using Mimicry.IO;
+using Mimicry.Policies;
 using ScottPlot;
 
 namespace Mimicry.Cli.Commands;
@@ -30,8 +31,7 @@ internal static class AblateSettingCommand
         {
             string outDir = r.GetValue(output)!, key = r.GetValue(setting)!;
             if (!key.StartsWith("policy.", StringComparison.Ordinal)) throw new ArgumentException($"--setting {key}: acting settings are policy.* keys");
-            var list = r.GetValue(values)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            if (list.Length == 0) throw new ArgumentException("--values: give at least one value");
+            var list = PolicyEntry.SplitValues(r.GetValue(values)!, "--values").ToArray(); // [0.2,1],[1,1]: two values
             var fixedSets = r.GetValue(set) ?? [];
             var rows = r.GetValue(runs)!.SelectMany(run => list.Select(v => (Run: run, Value: v))).ToList();
             var options = new EvalOptions(r.GetValue(episodes), r.GetValue(seedStart));

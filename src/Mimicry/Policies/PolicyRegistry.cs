@@ -44,18 +44,25 @@ public sealed record PolicyEntry(string Name, string Description, Type ConfigTyp
         int eq = spec.IndexOf('=');
         if (eq <= 0 || eq == spec.Length - 1) throw new ArgumentException($"--vary '{spec}': expected KEY=V1,V2,... (e.g. policy.bins=8,16,32)");
         string key = spec[..eq].Trim(), name = key[(key.LastIndexOf('.') + 1)..];
-        var values = new List<string>();
-        int depth = 0, start = eq + 1;
-        for (int i = start; i <= spec.Length; i++)
-        {
-            if (i == spec.Length || (spec[i] == ',' && depth == 0)) { values.Add(spec[start..i].Trim()); start = i + 1; }
-            else if (spec[i] == '[') depth++;
-            else if (spec[i] == ']') depth--;
-        }
-        if (depth != 0 || values.Any(v => v.Length == 0)) throw new ArgumentException($"--vary '{spec}': an empty value or unbalanced brackets");
-        if (values.Distinct().Count() != values.Count) throw new ArgumentException($"--vary '{spec}': a value is repeated");
+        var values = SplitValues(spec[(eq + 1)..], $"--vary '{spec}'");
         string Label(string v) => name + new string(v.Select(c => char.IsLetterOrDigit(c) || c == '.' || c == '-' ? c : '-').ToArray()).Trim('-');
         return values.Select(v => (Label(v), new[] { $"{key}={v}" })).ToArray();
+    }
+
+    /// <summary>Comma-separated values, where commas inside brackets belong to a value (<c>[32,64],[64,128]</c> is two); none empty or repeated.</summary>
+    public static IReadOnlyList<string> SplitValues(string list, string what)
+    {
+        var values = new List<string>();
+        int depth = 0, start = 0;
+        for (int i = 0; i <= list.Length; i++)
+        {
+            if (i == list.Length || (list[i] == ',' && depth == 0)) { values.Add(list[start..i].Trim()); start = i + 1; }
+            else if (list[i] == '[') depth++;
+            else if (list[i] == ']') depth--;
+        }
+        if (depth != 0 || values.Any(v => v.Length == 0)) throw new ArgumentException($"{what}: an empty value or unbalanced brackets");
+        if (values.Distinct().Count() != values.Count) throw new ArgumentException($"{what}: a value is repeated");
+        return values;
     }
 
     /// <summary>The fields of this policy's config that may change at evaluation (snake_case).</summary>

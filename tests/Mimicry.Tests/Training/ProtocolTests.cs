@@ -175,6 +175,9 @@ public class ProtocolTests
         Assert.Equal(["policy.bins=16", "train.lr=1e-3"], grid[3].Item2);
         foreach (var bad in new[] { "policy.bins", "policy.bins=", "policy.bins=8,,16", "policy.dims=[1,2", "policy.bins=8,8" })
             Assert.Throws<ArgumentException>(() => PolicyEntry.Axis(bad));
+        // The same splitting serves `ablate setting --values`: a two-dimensional condition is one value.
+        Assert.Equal(["[0.2,1]", "[1,1]", "0.5"], PolicyEntry.SplitValues("[0.2,1], [1,1],0.5", "--values"));
+        Assert.Throws<ArgumentException>(() => PolicyEntry.SplitValues("", "--values"));
     }
 
     [Fact]
