@@ -9,6 +9,7 @@ var benches = new Dictionary<string, Func<BenchArgs, int>>
     ["diffusion"] = DiffusionBench.Run,
     ["act"] = ActBench.Run,
     ["guidance"] = GuidanceBench.Run,
+    ["latency"] = LatencyBench.Run,
     ["make-pyarrow-fixture"] = Mimicry.Bench.Tools.PyarrowFixture.Run,
 };
 if (args.Length == 0 || !benches.ContainsKey(args[0]))
