@@ -48,6 +48,65 @@ internal static class TokenizeCommand
             Console.WriteLine($"wrote {outDir}/analysis.md, analysis.json, tokenize.png");
             return 0;
         }));
-        return new Command("tokenize", "Action tokenizers: what discretization costs") { analyze };
+        return new Command("tokenize", "Action tokenizers: what discretization costs") { analyze, Replay() };
+    }
+
+    /// <summary><c>mimicry tokenize replay [ZARR] --out DIR</c>: the human demonstrations replayed with tokenized actions.</summary>
+    private static Command Replay()
+    {
+        var zarr = new Argument<string?>("zarr") { Description = "Push-T replay buffer (zarr v2); default: the bundled data/pusht", Arity = ArgumentArity.ZeroOrOne };
+        var output = new Option<string>("--out") { Description = "report folder", DefaultValueFactory = _ => "runs/tokenize-replay" };
+        var chunk = new Option<int>("--chunk") { Description = "actions per chunk (FAST encodes a chunk at a time)", DefaultValueFactory = _ => 15 };
+        var bins = new Option<string>("--bins") { Description = "uniform bin counts, comma-separated", DefaultValueFactory = _ => "8,16,32,64,128,256,1024" };
+        var cmd = new Command("replay", "Replay every human Push-T demonstration open loop with its actions tokenized and decoded (uniform bins, OpenVLA's, quantile, FAST): the task's own tolerance to discretization, no learning involved")
+        { zarr, output, chunk, bins };
+        cmd.SetAction(r => Cli.Run(() =>
+        {
+            string path = Cli.ResolveData(r.GetValue(zarr));
+            var demos = Data.PushTReplayBuffer.Load(path);
+            int l = r.GetValue(chunk);
+            if (l < 1) throw new ArgumentException("--chunk must be >= 1");
+            var counts = r.GetValue(bins)!.Split(',').Select(x => int.TryParse(x, out var v) && v >= 2 ? v : throw new ArgumentException($"--bins: '{x}' is not a bin count >= 2")).ToArray();
+            // Quantile bins and FAST are fitted on the demonstrations' normalized actions (chunks at every 7th frame for FAST's BPE).
+            var normalized = Normalized(demos, out var starts);
+            var quantile = Tokenizers.QuantileBins.Fit(normalized, 2, 256);
+            var fitChunks = starts.SelectMany(se => Enumerable.Range(0, Math.Max(0, (se.Length - l) / 7 + 1)).Select(k => normalized.AsSpan((se.Start + 7 * k) * 2, l * 2).ToArray())).ToList();
+            var fast = Tokenizers.FastTokenizer.Fit(fitChunks, l, 2);
+            var tokenizers = new List<Tokenizers.IActionTokenizer?> { null };
+            tokenizers.AddRange(counts.Select(k => new Tokenizers.UniformBins(k)));
+            tokenizers.AddRange([new Tokenizers.UniformBins(256, Tokenizers.BinConvention.OpenVla), quantile, fast]);
+            var episodes = Enumerable.Range(0, demos.Episodes).ToList();
+            var rows = QuantizedReplay.Run(demos, episodes, tokenizers, l);
+            var md = new StringBuilder();
+            md.AppendLine($"# The human demonstrations replayed with tokenized actions\n");
+            md.AppendLine($"`{Cli.CommandLine}` at {EvalReport.CurrentGitRevision()}. Each of the {demos.Episodes} episodes of {path} replayed open loop from its reset seed, its recorded actions min/max-normalized to [−1, 1] (over the whole set), tokenized and decoded in consecutive chunks of {l}, then executed. Quantile bins fitted on every action; FAST's BPE on {fitChunks.Count} chunks (every 7th frame). Reward: the best min(coverage / 0.95, 1) of the episode (the DP paper's metric); success: coverage ≥ 0.95. Open loop: an upper bound on what the rounding costs a policy that corrects its errors.\n");
+            md.AppendLine("| tokenizer | vocab | action RMSE (px) | avg max reward | success | mean per-episode abs change of reward against the recorded replay |");
+            md.AppendLine("|---|---:|---:|---:|---:|---:|");
+            foreach (var x in rows)
+                md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {x.Tokenizer} | {(x.Vocab > 0 ? x.Vocab.ToString(CultureInfo.InvariantCulture) : "–")} | {x.ActionRmse:F2} | **{x.AvgMaxReward:F3}** | {x.SuccessRate:P0} | {x.MeanAbsRewardChange:F3} |"));
+            Directory.CreateDirectory(r.GetValue(output)!);
+            AtomicFile.WriteAllText(Path.Combine(r.GetValue(output)!, "replay.md"), md.ToString());
+            ConfigJson.Save(new { git_revision = EvalReport.CurrentGitRevision(), command = Cli.CommandLine, dataset = path, chunk = l, rows }, Path.Combine(r.GetValue(output)!, "replay.json"));
+            Console.Write(md.ToString());
+            Console.WriteLine($"wrote {r.GetValue(output)}/replay.md, replay.json");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    /// <summary>The demonstrations' actions min/max-normalized to [−1, 1] per dimension, and each episode's (start, length).</summary>
+    private static float[] Normalized(Data.PushTReplayBuffer demos, out List<(int Start, int Length)> episodes)
+    {
+        var a = demos.Action;
+        var result = new float[a.Length];
+        for (int d = 0; d < 2; d++)
+        {
+            float lo = float.MaxValue, hi = float.MinValue;
+            for (int t = d; t < a.Length; t += 2) { lo = Math.Min(lo, a[t]); hi = Math.Max(hi, a[t]); }
+            double half = Math.Max(1e-12, (hi - lo) / 2.0);
+            for (int t = d; t < a.Length; t += 2) result[t] = (float)((a[t] - lo) / half - 1);
+        }
+        episodes = Enumerable.Range(0, demos.Episodes).Select(e => ((int)demos.EpisodeStart(e), demos.EpisodeLength(e))).ToList();
+        return result;
     }
 }

@@ -1,0 +1,34 @@
+using Mimicry.Data;
+using Mimicry.Envs.PushT;
+using Mimicry.Evaluation;
+using Mimicry.Tokenizers;
+
+namespace Mimicry.Tests.Evaluation;
+
+public class QuantizedReplayTests
+{
+    [Fact]
+    public void Round_trip_through_four_bins_lands_on_hand_worked_pixel_centres()
+    {
+        // Range 0..512 per dimension (min 0, half 256); 4 centred bins at −0.75, −0.25, 0.25, 0.75 → 64, 192, 320, 448 px.
+        float[] actions = [100, 500, 250, 260, 0, 512];
+        var back = QuantizedReplay.RoundTrip(actions, new UniformBins(4), chunk: 2, min: [0, 0], half: [256, 256]);
+        Assert.Equal([64f, 448f, 192f, 320f, 64f, 448f], back);
+    }
+
+    [Fact]
+    public void Unquantized_replay_scores_what_the_recorded_replay_reaches_and_coarse_bins_cost_reward()
+    {
+        var demos = PushTReplayBuffer.Load(TestData.BundledPushT);
+        int[] episodes = [0, 1, 2, 3];
+        // Independent path: PushTReplay's own replay of the recorded actions.
+        using var env = new PushTEnv();
+        double expected = episodes.Average(e => Math.Min(PushTReplay.Replay(demos, e, env).MaxCoverage / 0.95, 1));
+        var rows = QuantizedReplay.Run(demos, episodes, [null, new UniformBins(1024), new UniformBins(4)], chunk: 15);
+        Assert.Equal(expected, rows[0].AvgMaxReward, 12);
+        Assert.Equal(0, rows[0].ActionRmse);
+        Assert.True(rows[1].ActionRmse < 0.2, $"1024 bins over ~600 px: RMSE {rows[1].ActionRmse}");
+        Assert.True(Math.Abs(rows[1].AvgMaxReward - expected) < 0.05, $"1024 bins: {rows[1].AvgMaxReward} against {expected}");
+        Assert.True(rows[2].AvgMaxReward < expected - 0.2, $"4 bins (~150 px wide): {rows[2].AvgMaxReward} against {expected}");
+    }
+}
