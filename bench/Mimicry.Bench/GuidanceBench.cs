@@ -41,7 +41,7 @@ public static class GuidanceBench
                     {
                         run = Path.GetFileName(Path.GetFullPath(run).TrimEnd('/')),
                         policy = config.Policy.Name,
-                        sampler = config.Policy is Policies.Diffusion.DiffusionConfig d ? $"{d.Sampler}-{d.NumInferenceSteps}" : config.Policy is Policies.Flow.FlowConfig f ? $"{f.Sampler}-{f.NumInferenceSteps}" : "",
+                        sampler = LatencyBench.Sampler(config.Policy) ?? "",
                         torch_threads = threads,
                         unguided_p50_ms = Math.Round(a, 2),
                         guided_p50_ms = Math.Round(b, 2),

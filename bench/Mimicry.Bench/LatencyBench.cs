@@ -65,11 +65,15 @@ public static class LatencyBench
     }
 
     /// <summary>How the chunk is produced, in network passes.</summary>
-    private static string Sampling(RunConfig config, double? decoded) => config.Policy switch
+    private static string Sampling(RunConfig config, double? decoded) => Sampler(config.Policy) ?? (config.Policy is ActionTokensConfig t
+        ? string.Create(CultureInfo.InvariantCulture, $"{t.Tokenizer}, {(t.Temperature == 0 ? "greedy" : $"T = {t.Temperature}")}, {decoded:F1} tokens")
+        : "one pass");
+
+    /// <summary>A denoising or ODE policy's sampler and its steps ("Ddim-10"); null for every other policy.</summary>
+    internal static string? Sampler(PolicyConfig policy) => policy switch
     {
         Policies.Diffusion.DiffusionConfig d => $"{d.Sampler}-{d.NumInferenceSteps}",
         Policies.Flow.FlowConfig f => $"{f.Sampler}-{f.NumInferenceSteps}",
-        ActionTokensConfig t => string.Create(CultureInfo.InvariantCulture, $"{t.Tokenizer}, {(t.Temperature == 0 ? "greedy" : $"T = {t.Temperature}")}, {decoded:F1} tokens"),
-        _ => "one pass",
+        _ => null,
     };
 }

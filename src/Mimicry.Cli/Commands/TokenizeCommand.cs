@@ -16,7 +16,7 @@ internal static class TokenizeCommand
         var dataset = new Argument<string?>("dataset") { Description = "LeRobot dataset folder or DP Push-T zarr (default: the bundled Push-T demonstrations)", Arity = ArgumentArity.ZeroOrOne };
         var output = new Option<string>("--out") { Description = "report folder", DefaultValueFactory = _ => "runs/tokenize" };
         var chunk = new Option<int>("--chunk") { Description = "actions per chunk (the token policy's L = H − To + 1: 15 for H 16, To 2)", DefaultValueFactory = _ => 15 };
-        var bins = new Option<string>("--bins") { Description = "uniform bin counts, comma-separated", DefaultValueFactory = _ => "8,16,32,64,128,256,1024" };
+        var bins = BinsOption();
         var chunks = new Option<int>("--chunks") { Description = "chunks measured (a seeded sample of every window)", DefaultValueFactory = _ => 5000 };
         var analyze = new Command("analyze", "Per tokenizer (uniform bins, OpenVLA's bins, quantile bins, FAST): bin width in world units and over a 1 m workspace, reconstruction RMSE and max error, tokens per chunk, entropy against cost")
         { dataset, output, chunk, bins, chunks };
@@ -26,7 +26,7 @@ internal static class TokenizeCommand
             var data = DatasetLoader.Load(path);
             string outDir = r.GetValue(output)!;
             Directory.CreateDirectory(outDir);
-            var counts = r.GetValue(bins)!.Split(',').Select(x => int.TryParse(x, out var v) && v >= 2 ? v : throw new ArgumentException($"--bins: '{x}' is not a bin count >= 2")).ToArray();
+            var counts = BinCounts(r.GetValue(bins)!);
             if (r.GetValue(chunk) < 1) throw new ArgumentException("--chunk must be >= 1");
             var rows = TokenizationAnalysis.Run(data, r.GetValue(chunk), counts, r.GetValue(chunks));
             string unit = data.EnvTask == Envs.Tasks.PushT ? "px" : "units";
@@ -57,7 +57,7 @@ internal static class TokenizeCommand
         var zarr = new Argument<string?>("zarr") { Description = "Push-T replay buffer (zarr v2); default: the bundled data/pusht", Arity = ArgumentArity.ZeroOrOne };
         var output = new Option<string>("--out") { Description = "report folder", DefaultValueFactory = _ => "runs/tokenize-replay" };
         var chunk = new Option<int>("--chunk") { Description = "actions per chunk (FAST encodes a chunk at a time)", DefaultValueFactory = _ => 15 };
-        var bins = new Option<string>("--bins") { Description = "uniform bin counts, comma-separated", DefaultValueFactory = _ => "8,16,32,64,128,256,1024" };
+        var bins = BinsOption();
         var cmd = new Command("replay", "Replay every human Push-T demonstration open loop with its actions tokenized and decoded (uniform bins, OpenVLA's, quantile, FAST): the task's own tolerance to discretization, no learning involved")
         { zarr, output, chunk, bins };
         cmd.SetAction(r => Cli.Run(() =>
@@ -66,20 +66,22 @@ internal static class TokenizeCommand
             var demos = Data.PushTReplayBuffer.Load(path);
             int l = r.GetValue(chunk);
             if (l < 1) throw new ArgumentException("--chunk must be >= 1");
-            var counts = r.GetValue(bins)!.Split(',').Select(x => int.TryParse(x, out var v) && v >= 2 ? v : throw new ArgumentException($"--bins: '{x}' is not a bin count >= 2")).ToArray();
+            var counts = BinCounts(r.GetValue(bins)!);
             // Quantile bins and FAST are fitted on the demonstrations' normalized actions (chunks at every 7th frame for FAST's BPE).
-            var normalized = Normalized(demos, out var starts);
+            var range = Tokenizers.ActionChunks.Range(demos.Action, 2);
+            var normalized = Tokenizers.ActionChunks.Normalize(demos.Action, range.Min, range.Half);
             var quantile = Tokenizers.QuantileBins.Fit(normalized, 2, 256);
-            var fitChunks = starts.SelectMany(se => Enumerable.Range(0, Math.Max(0, (se.Length - l) / 7 + 1)).Select(k => normalized.AsSpan((se.Start + 7 * k) * 2, l * 2).ToArray())).ToList();
+            var fitChunks = Enumerable.Range(0, demos.Episodes).SelectMany(e => Enumerable.Range(0, Math.Max(0, (demos.EpisodeLength(e) - l) / 7 + 1))
+                .Select(k => normalized.AsSpan(((int)demos.EpisodeStart(e) + 7 * k) * 2, l * 2).ToArray())).ToList();
             var fast = Tokenizers.FastTokenizer.Fit(fitChunks, l, 2);
             var tokenizers = new List<Tokenizers.IActionTokenizer?> { null };
             tokenizers.AddRange(counts.Select(k => new Tokenizers.UniformBins(k)));
             tokenizers.AddRange([new Tokenizers.UniformBins(256, Tokenizers.BinConvention.OpenVla), quantile, fast]);
             var episodes = Enumerable.Range(0, demos.Episodes).ToList();
-            var rows = QuantizedReplay.Run(demos, episodes, tokenizers, l);
+            var rows = QuantizedReplay.Run(demos, episodes, tokenizers, l, range);
             var md = new StringBuilder();
             md.AppendLine($"# The human demonstrations replayed with tokenized actions\n");
-            md.AppendLine($"`{Cli.CommandLine}` at {EvalReport.CurrentGitRevision()}. Each of the {demos.Episodes} episodes of {path} replayed open loop from its reset seed, its recorded actions min/max-normalized to [−1, 1] (over the whole set), tokenized and decoded in consecutive chunks of {l}, then executed. Quantile bins fitted on every action; FAST's BPE on {fitChunks.Count} chunks (every 7th frame). Reward: the best min(coverage / 0.95, 1) of the episode (the DP paper's metric); success: coverage ≥ 0.95. Open loop: an upper bound on what the rounding costs a policy that corrects its errors.\n");
+            md.AppendLine($"`{Cli.CommandLine}` at {EvalReport.CurrentGitRevision()}. Each of the {demos.Episodes} episodes of {path} replayed open loop from its reset seed, its recorded actions min/max-normalized to [−1, 1] (over the whole set), tokenized and decoded in consecutive chunks of {l}, then executed. Quantile bins fitted on every action; FAST's BPE on {fitChunks.Count} chunks (every 7th frame). Reward: the best clip(coverage / 0.95, 0, 1) of the episode (the DP paper's metric); success: coverage > 0.95 (the environment's). Open loop: an upper bound on what the rounding costs a policy that corrects its errors.\n");
             md.AppendLine("| tokenizer | vocab | action RMSE (px) | avg max reward | success | mean per-episode abs change of reward against the recorded replay |");
             md.AppendLine("|---|---:|---:|---:|---:|---:|");
             foreach (var x in rows)
@@ -94,19 +96,9 @@ internal static class TokenizeCommand
         return cmd;
     }
 
-    /// <summary>The demonstrations' actions min/max-normalized to [−1, 1] per dimension, and each episode's (start, length).</summary>
-    private static float[] Normalized(Data.PushTReplayBuffer demos, out List<(int Start, int Length)> episodes)
-    {
-        var a = demos.Action;
-        var result = new float[a.Length];
-        for (int d = 0; d < 2; d++)
-        {
-            float lo = float.MaxValue, hi = float.MinValue;
-            for (int t = d; t < a.Length; t += 2) { lo = Math.Min(lo, a[t]); hi = Math.Max(hi, a[t]); }
-            double half = Math.Max(1e-12, (hi - lo) / 2.0);
-            for (int t = d; t < a.Length; t += 2) result[t] = (float)((a[t] - lo) / half - 1);
-        }
-        episodes = Enumerable.Range(0, demos.Episodes).Select(e => ((int)demos.EpisodeStart(e), demos.EpisodeLength(e))).ToList();
-        return result;
-    }
+    private static Option<string> BinsOption() =>
+        new("--bins") { Description = "uniform bin counts, comma-separated", DefaultValueFactory = _ => "8,16,32,64,128,256,1024" };
+
+    private static int[] BinCounts(string list) =>
+        list.Split(',').Select(x => int.TryParse(x, out var v) && v >= 2 ? v : throw new ArgumentException($"--bins: '{x}' is not a bin count >= 2")).ToArray();
 }

@@ -27,11 +27,8 @@ public static class TokenizationAnalysis
     {
         var raw = data.Values(FeatureKeys.Action);
         int da = data.Feature(FeatureKeys.Action).Size;
-        var min = Enumerable.Range(0, da).Select(d => Enumerable.Range(0, (int)data.Frames).Min(t => raw[t * da + d])).ToArray();
-        var max = Enumerable.Range(0, da).Select(d => Enumerable.Range(0, (int)data.Frames).Max(t => raw[t * da + d])).ToArray();
-        var half = Enumerable.Range(0, da).Select(d => Math.Max(1e-12, (max[d] - min[d]) / 2.0)).ToArray();
-        var normalized = new float[raw.Length];
-        for (int i = 0; i < raw.Length; i++) normalized[i] = (float)((raw[i] - min[i % da]) / half[i % da] - 1);
+        var (min, half) = ActionChunks.Range(raw, da);
+        var normalized = ActionChunks.Normalize(raw, min, half);
         var chunks = ActionChunks.EveryFrame(data, normalized, da, chunk, Enumerable.Range(0, data.Episodes));
         var rng = new Random(seed);
         if (chunks.Count > maxChunks) chunks = chunks.OrderBy(_ => rng.Next()).Take(maxChunks).ToList();

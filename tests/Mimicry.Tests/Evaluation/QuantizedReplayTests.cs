@@ -24,11 +24,13 @@ public class QuantizedReplayTests
         // Independent path: PushTReplay's own replay of the recorded actions.
         using var env = new PushTEnv();
         double expected = episodes.Average(e => Math.Min(PushTReplay.Replay(demos, e, env).MaxCoverage / 0.95, 1));
-        var rows = QuantizedReplay.Run(demos, episodes, [null, new UniformBins(1024), new UniformBins(4)], chunk: 15);
+        var rows = QuantizedReplay.Run(demos, episodes, [null, new UniformBins(1024), new UniformBins(4)], chunk: 15, ActionChunks.Range(demos.Action, 2));
         Assert.Equal(expected, rows[0].AvgMaxReward, 12);
         Assert.Equal(0, rows[0].ActionRmse);
         Assert.True(rows[1].ActionRmse < 0.2, $"1024 bins over ~600 px: RMSE {rows[1].ActionRmse}");
         Assert.True(Math.Abs(rows[1].AvgMaxReward - expected) < 0.05, $"1024 bins: {rows[1].AvgMaxReward} against {expected}");
         Assert.True(rows[2].AvgMaxReward < expected - 0.2, $"4 bins (~150 px wide): {rows[2].AvgMaxReward} against {expected}");
+        // Replayed actions must cover the episode exactly.
+        Assert.Throws<ArgumentException>(() => PushTReplay.Replay(demos, 0, env, actions: new float[demos.EpisodeLength(0) * 2 - 2]));
     }
 }

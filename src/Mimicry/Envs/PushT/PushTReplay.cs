@@ -14,23 +14,26 @@ public static class PushTReplay
 {
     /// <summary>
     /// Resets to seed <paramref name="episode"/>, checks the recorded state before every action, and
-    /// steps with the recorded actions. <paramref name="onStep"/> sees the environment after the reset
-    /// and after every step.
+    /// steps with the recorded actions, or with <paramref name="actions"/> (the episode's length × 2 values) in their place,
+    /// the state error then measuring how far they lead from the recording. <paramref name="onStep"/> sees the
+    /// environment after the reset and after every step.
     /// </summary>
-    public static ReplayResult Replay(PushTReplayBuffer demos, int episode, PushTEnv env, Action<PushTEnv>? onStep = null)
+    public static ReplayResult Replay(PushTReplayBuffer demos, int episode, PushTEnv env, Action<PushTEnv>? onStep = null, float[]? actions = null)
     {
         if (episode < 0 || episode >= demos.Episodes)
             throw new ArgumentOutOfRangeException(nameof(episode), episode, $"the demonstrations have episodes 0-{demos.Episodes - 1}");
         long start = demos.EpisodeStart(episode);
         int length = demos.EpisodeLength(episode);
+        if (actions != null && actions.Length != length * 2)
+            throw new ArgumentException($"episode {episode} has {length} steps; {actions.Length / 2} actions were given", nameof(actions));
+        ReadOnlySpan<float> played = actions ?? demos.Action.AsSpan((int)start * 2, length * 2);
         env.Reset(episode);
         onStep?.Invoke(env);
         double maxError = 0, maxCoverage = env.Coverage;
         for (int t = 0; t < length; t++)
         {
             maxError = Math.Max(maxError, StateError(env.State(), demos.State.AsSpan((int)(start + t) * 5, 5)));
-            int a = (int)(start + t) * 2;
-            env.Step(demos.Action[a], demos.Action[a + 1]);
+            env.Step(played[2 * t], played[2 * t + 1]);
             maxCoverage = Math.Max(maxCoverage, env.Coverage);
             onStep?.Invoke(env);
         }
