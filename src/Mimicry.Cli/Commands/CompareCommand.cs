@@ -31,7 +31,10 @@ internal static class CompareCommand
             if (o.Seeds < 1 || o.Episodes < 1 || !(o.BudgetMinutes > 0) || !(o.ForkBudgetMinutes > 0)) throw new ArgumentException("--seeds and --episodes must be >= 1, --budget and --fork-budget > 0");
             foreach (var t in o.Tasks) if (!ComparePlan.AllTasks.Contains(t)) throw new ArgumentException($"--tasks: '{t}' is not compared (known: {string.Join(", ", ComparePlan.AllTasks)})");
             string outDir = r.GetValue(output)!;
-            var (plan, rows, times) = CompareRunner.Run(o, outDir, Console.WriteLine);
+            // Ctrl-C or kill: the run in training saves a checkpoint; the next call continues from it.
+            using var stop = new StopSignal("stopping after this training step and saving a checkpoint; run the same command again to continue");
+            var (plan, rows, times) = CompareRunner.Run(o, outDir, Console.WriteLine, stop.Token);
+            if (stop.Requested) return 130;
             double peak = MatmulPeak.Gflops();
             CompareReport.Write(outDir, o, plan, rows, times, peak, Cli.CommandLine);
             Console.WriteLine($"wrote {outDir}/report.md, report.json, pareto-*.png, bars-*.png ({rows.Count} rows)");

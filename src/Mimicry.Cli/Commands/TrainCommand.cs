@@ -100,18 +100,9 @@ internal static class TrainCommand
                 return result;
             }
             : null;
-        // Ctrl-C (SIGINT) or kill (SIGTERM): finish the step, save a checkpoint, exit 130. A second signal ends the process at once.
-        using var cancel = new CancellationTokenSource();
-        void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
-        {
-            if (cancel.IsCancellationRequested) return; // the second one: default handling, the process ends now
-            context.Cancel = true;
-            cancel.Cancel();
-            Console.Error.WriteLine($"{context.Signal}: stopping after this step and saving a checkpoint (again to quit at once)");
-        }
-        using (System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal))
-        using (System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal))
-            TrainLoop.Run(trainer, resume, overwrite, evaluate, cancel.Token);
+        // Ctrl-C (SIGINT) or kill (SIGTERM): finish the step, save a checkpoint, exit 130.
+        using (var stop = new StopSignal("stopping after this step and saving a checkpoint"))
+            TrainLoop.Run(trainer, resume, overwrite, evaluate, stop.Token);
         if (trainer.Stopped) return 130;
         Console.WriteLine($"done: {trainer.Step} steps in {TimeSpan.FromSeconds(trainer.ElapsedSeconds):hh\\:mm\\:ss}; checkpoint {trainer.CheckpointDir}");
         return 0;

@@ -41,13 +41,18 @@ public class CompareCliTests
             // Chunking policies on the fork report where their samples land; the three shares add up to 1.
             var dp = summary.Single(s => s.GetProperty("row").GetString() == "diffusion DDIM-10" && s.GetProperty("task").GetString() == "fork");
             Assert.Equal(1.0, dp.GetProperty("fork_left").GetDouble() + dp.GetProperty("fork_middle").GetDouble() + dp.GetProperty("fork_right").GetDouble(), 6);
+            // The guided fork rows exist for both samplers, and a guided call costs two network passes per step.
+            foreach (var (row, passes) in new[] { ("diffusion + CFG asking left (s = 2)", 200), ("flow + CFG, unconditional (s = 0)", 10) })
+                Assert.Equal(passes, summary.Single(s => s.GetProperty("row").GetString() == row).GetProperty("network_passes").GetInt32());
+            Assert.Contains(summary, s => s.GetProperty("row").GetString() == "tokens (FAST, greedy)" && s.GetProperty("task").GetString() == "pusht");
             foreach (var f in new[] { "report.md", "pareto-pusht.png", "bars-fork.png" }) Assert.True(File.Exists(Path.Combine(dir, f)), f);
             // Killed or finished, a second call trains and evaluates nothing again.
             var again = CliTests.Run("compare", "--quick", "--seeds", "1", "--episodes", "2", "--out", dir);
             Assert.True(again.Code == 0, again.Err);
             var lines = again.Out.Split('\n');
             Assert.DoesNotContain(lines, l => l.StartsWith("training ") || l.StartsWith("evaluating "));
-            Assert.Contains($"{2 * PolicyRegistry.Names.Count()} trained", again.Out);
+            // One run per registered policy and task, plus tokens with FAST on both tasks and diffusion and flow with CFG on the fork.
+            Assert.Contains($"{2 * PolicyRegistry.Names.Count() + 2 + 2} trained", again.Out);
         }
         finally { TempDirs.Delete(dir); }
     }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Mimicry.Configuration;
 using Mimicry.Envs;
+using Mimicry.Envs.Fork;
 using Mimicry.Policies;
 using Mimicry.Training;
 
@@ -10,12 +11,19 @@ namespace Mimicry.Evaluation.Compare;
 /// <summary>How a trained policy is evaluated in the comparison: a row name and its acting overrides.</summary>
 public sealed record CompareVariant(string Row, string[] Acting);
 
-/// <summary>One training run of the comparison: a registered policy on a task with one training seed.</summary>
-public sealed record CompareEntry(string Policy, string Task, int Seed, RunConfig Config, IReadOnlyList<CompareVariant> Variants)
+/// <summary>
+/// One trained configuration of the comparison: a registered policy with the settings that make it this arm (none for
+/// the policy itself; e.g. the FAST tokenizer, or a side condition for classifier-free guidance), the tasks it runs on and
+/// how each of its runs is evaluated.
+/// </summary>
+public sealed record CompareArm(string Name, string Policy, string[] Settings, string[] Tasks, IReadOnlyList<CompareVariant> Variants);
+
+/// <summary>One training run of the comparison: an arm on a task with one training seed.</summary>
+public sealed record CompareEntry(string Arm, string Policy, string Task, int Seed, RunConfig Config, IReadOnlyList<CompareVariant> Variants)
 {
     /// <summary>The run's cache key: its whole config (policy, training, seed, data), hashed.</summary>
     public string Hash => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(ConfigJson.Serialize(Config))))[..10].ToLowerInvariant();
-    public string RunName => $"{Policy}-{Task}-s{Seed}-{Hash}";
+    public string RunName => $"{Arm}-{Task}-s{Seed}-{Hash}";
 }
 
 /// <summary>
@@ -23,7 +31,9 @@ public sealed record CompareEntry(string Policy, string Task, int Seed, RunConfi
 /// keypoints (the paper's 90-episode split) and on the fork, with the CPU-sized settings below, the same steps
 /// budget rule and the same seeds. A policy missing from <see cref="CpuSettings"/> runs with its registry
 /// defaults. Acting variants: diffusion with DDPM-100 and DDIM-10, flow with 10 Euler steps, ACT with and without
-/// temporal ensembling, tokens greedy, the Decision Transformer asked for the best return.
+/// temporal ensembling, tokens greedy, the Decision Transformer asked for the best return. Two more kinds of arm
+/// (<see cref="ExtraArms"/>): tokens with FAST instead of bins on both tasks, and diffusion and flow trained with the
+/// demonstrator's side as a droppable condition on the fork, sampled unconditionally and guided to either side.
 /// </summary>
 public static class ComparePlan
 {
@@ -55,19 +65,49 @@ public static class ComparePlan
         _ => [new(policy, [])],
     };
 
-    /// <param name="steps">Training steps per (policy, task): from the time budget, or the quick run's.</param>
+    /// <summary>Guidance scale of the guided fork rows: inside the range where both samplers stay on the data (s = 5 is not, `bench/results/flow/`).</summary>
+    public const double GuidanceScale = 2;
+
+    /// <summary>Arms beyond one per registered policy.</summary>
+    public static IReadOnlyList<CompareArm> ExtraArms =>
+    [
+        // FAST (Pertsch et al. 2025): DCT per action dimension, scale 10, BPE to 1024 tokens; the same transformer as the bins arm.
+        new("tokens-fast", "tokens", ["policy.tokenizer=fast"], AllTasks, [new("tokens (FAST, greedy)", ["policy.temperature=0"])]),
+        // Classifier-free guidance (Ho & Salimans 2022) as a mode selector: the side the demonstrator took, dropped for a
+        // learned null with p = 0.1, as `mimicry cfg-fork`; s = 0 samples the unconditional model, s = 2 asks for one side.
+        CfgArm("diffusion", "diffusion + CFG", ["policy.sampler=ddpm", "policy.num_inference_steps=100"]),
+        CfgArm("flow", "flow + CFG", ["policy.sampler=euler", "policy.num_inference_steps=10"]),
+    ];
+
+    private static CompareArm CfgArm(string policy, string row, string[] sampler) =>
+        new($"{policy}-cfg", policy, [$"policy.condition={ForkExpert.SideKey}", "policy.condition_dropout=0.1"], [Tasks.Fork],
+        [
+            new($"{row}, unconditional (s = 0)", [.. sampler, "policy.guidance_scale=0"]),
+            new($"{row} asking left (s = {GuidanceScale})", [.. sampler, $"policy.guidance_scale={GuidanceScale}", "policy.condition_value=[-1]"]),
+            new($"{row} asking right (s = {GuidanceScale})", [.. sampler, $"policy.guidance_scale={GuidanceScale}", "policy.condition_value=[1]"]),
+        ]);
+
+    /// <summary>Every arm: one per registered policy (so a new one cannot be left out), then <see cref="ExtraArms"/>.</summary>
+    public static IReadOnlyList<CompareArm> Arms =>
+        [.. PolicyRegistry.All.Select(p => new CompareArm(p.Name, p.Name, [], AllTasks, Variants(p.Name))), .. ExtraArms];
+
+    /// <param name="steps">Training steps per (arm, task): from the time budget, or the quick run's.</param>
     public static IReadOnlyList<CompareEntry> Build(IEnumerable<string> tasks, int seeds, bool quick, Func<string, string, int> steps)
     {
         var entries = new List<CompareEntry>();
         foreach (var task in tasks)
-            foreach (var entry in PolicyRegistry.All)
+            foreach (var arm in Arms.Where(a => a.Tasks.Contains(task)))
                 for (int seed = 0; seed < seeds; seed++)
-                    entries.Add(new CompareEntry(entry.Name, task, seed, Config(entry, task, seed, quick, steps(entry.Name, task)), Variants(entry.Name)));
+                    entries.Add(new CompareEntry(arm.Name, arm.Policy, task, seed, Config(arm, task, seed, quick, steps(arm.Name, task)), arm.Variants));
         return entries;
     }
 
-    public static RunConfig Config(PolicyEntry entry, string task, int seed, bool quick, int steps)
+    public static RunConfig Config(PolicyEntry entry, string task, int seed, bool quick, int steps) =>
+        Config(new CompareArm(entry.Name, entry.Name, [], AllTasks, Variants(entry.Name)), task, seed, quick, steps);
+
+    public static RunConfig Config(CompareArm arm, string task, int seed, bool quick, int steps)
     {
+        var entry = PolicyRegistry.Get(arm.Policy);
         var taskEntry = Tasks.Get(task);
         var config = new RunConfig
         {
@@ -78,9 +118,13 @@ public static class ComparePlan
         };
         var overrides = new List<string> { $"policy.observation_key={taskEntry.ObservationKey}" };
         if (!quick && CpuSettings.TryGetValue(entry.Name, out var cpu)) overrides.AddRange(cpu);
+        overrides.AddRange(arm.Settings);
         if (task == Tasks.PushT) overrides.AddRange(["train.split=dp_pusht", "train.max_train_episodes=90"]);
         if (task == Tasks.Fork && entry.Name == "dt") overrides.Add("policy.max_episode_length=64");
         if (task == Tasks.Fork && entry.Name == "act") overrides.Add("policy.robot_state_dim=2");
+        // The fork's 2-D actions need steps more than samples per step: batch 64 for every arm (4× the steps of DP's 256
+        // in the same minute; at 256 and one minute diffusion made 322 steps and reached the goal in 12-70 % of episodes).
+        if (task == Tasks.Fork) overrides.Add("train.batch_size=64");
         overrides.AddRange([$"train.steps={steps}", $"train.seed={seed}", "train.eval_every=0", $"train.checkpoint_every={steps}", "train.val_fraction=0.02",
             $"train.warmup_steps={Math.Min(steps / 10, Math.Max(0, config.Train.WarmupSteps))}", "train.threads=0"]);
         var result = ConfigJson.WithOverrides(config, overrides);

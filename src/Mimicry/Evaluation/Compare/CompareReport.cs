@@ -37,7 +37,7 @@ public static class CompareReport
         var ci = CultureInfo.InvariantCulture;
         var md = new StringBuilder();
         md.AppendLine("# Every paradigm, one protocol: the comparison, measured\n");
-        md.AppendLine($"`{command}` at {EvalReport.CurrentGitRevision()}, {DateTime.UtcNow:u}. {(o.Quick ? $"**Quick run** ({o.QuickSteps} steps, tiny models): a smoke test of the pipeline, not a result." : $"Budget: {o.BudgetMinutes:G3} training minutes per (policy, seed) on Push-T and {o.ForkBudgetMinutes:G3} on the fork, on this machine, turned into steps by timing each configuration (table below).")}");
+        md.AppendLine($"`{command}` at {EvalReport.CurrentGitRevision()}, {DateTime.UtcNow:u}. {(o.Quick ? $"**Quick run** ({o.QuickSteps} steps, tiny models): a smoke test of the pipeline, not a result." : $"Budget: {o.BudgetMinutes:G3} training minutes per (policy, seed) on Push-T and {o.ForkBudgetMinutes:G3} on the fork, on this machine, turned into steps by timing {CompareRunner.ProbeSteps} steps of each configuration, the first and slower step included: a conservative rate, so a run trains for less than the budget (its measured minutes are the `train min` column and the budget table's last column).")}");
         md.AppendLine($"{o.Seeds} training seed(s) per policy; every row evaluated on the same {o.Episodes} episodes, seeds {o.SeedStart}-{o.SeedStart + o.Episodes - 1}. Push-T: keypoints, DP's 90 training episodes, score = mean of the max reward (coverage / 0.95, clipped). Fork: success = reaching the goal without touching the obstacle. This machine's float32 matmul peak (1024³ through TorchSharp): {matmulPeakGflops:F0} GFLOP/s.\n");
         foreach (var task in o.Tasks)
         {
@@ -62,10 +62,15 @@ public static class CompareReport
         md.AppendLine("|---|---|---|---|");
         foreach (var (paradigm, claim, evidence, verdict) in Claims(summary)) md.AppendLine($"| {paradigm} | {claim} | {evidence} | {verdict} |");
         md.AppendLine("\n## Budget\n");
-        md.AppendLine("| policy / task | seconds per step (timed) | steps |");
-        md.AppendLine("|---|---:|---:|");
+        md.AppendLine("| arm / task | seconds per step (timed) | steps | measured training minutes per run (mean over seeds) |");
+        md.AppendLine("|---|---:|---:|---:|");
         foreach (var e in plan.Where(e => e.Seed == 0))
-            md.AppendLine(string.Create(ci, $"| {e.Policy} / {e.Task} | {(secondsPerStep.TryGetValue($"{e.Policy}/{e.Task}", out var sps) ? sps.ToString("F3", ci) : "–")} | {e.Config.Train.Steps} |"));
+        {
+            var runs = plan.Where(p => p.Arm == e.Arm && p.Task == e.Task).Select(p => p.RunName).ToHashSet();
+            var trained = rows.Where(r => runs.Contains(r.Run)).DistinctBy(r => r.Run).ToList();
+            string measured = trained.Count > 0 ? (trained.Average(r => r.TrainSeconds) / 60).ToString("F1", ci) : "–";
+            md.AppendLine(string.Create(ci, $"| {e.Arm} / {e.Task} | {(secondsPerStep.TryGetValue($"{e.Arm}/{e.Task}", out var sps) ? sps.ToString("F3", ci) : "–")} | {e.Config.Train.Steps} | {measured} |"));
+        }
         md.AppendLine("\n## Efficiency\n");
         md.AppendLine($"GFLOP/s of the matrix products (each policy's FLOP count, `ForwardFlopsPerSample`; a training step = 3 × forward × batch) against this machine's matmul peak of {matmulPeakGflops:F0} GFLOP/s measured in the same run.\n");
         md.AppendLine("| policy / task | network passes per chunk | training GFLOP/s (% of peak) | batch-1 inference GFLOP/s (% of peak) |");
@@ -74,7 +79,7 @@ public static class CompareReport
             md.AppendLine(string.Create(ci, $"| {x.Row} / {x.Task} | {x.NetworkPasses} | {(x.TrainGflops is { } g ? $"{g:F1} ({g / matmulPeakGflops:P0})" : "–")} | {(x.Batch1Gflops is { } b ? $"{b:F2} ({b / matmulPeakGflops:P1})" : "–")} |"));
         AtomicFile.WriteAllText(Path.Combine(outDir, "report.md"), md.ToString());
         ConfigJson.Save(new { git_revision = EvalReport.CurrentGitRevision(), date = DateTime.UtcNow.ToString("u"), command, options = o, matmul_peak_gflops = matmulPeakGflops,
-            seconds_per_step = secondsPerStep, plan = plan.Select(e => new { e.Policy, e.Task, e.Seed, run = e.RunName, steps = e.Config.Train.Steps }), summary, rows }, Path.Combine(outDir, "report.json"));
+            seconds_per_step = secondsPerStep, plan = plan.Select(e => new { e.Arm, e.Policy, e.Task, e.Seed, run = e.RunName, steps = e.Config.Train.Steps }), summary, rows }, Path.Combine(outDir, "report.json"));
     }
 
     /// <summary>The usual table's claims, each with the numbers of this run that bear on it.</summary>
@@ -84,6 +89,15 @@ public static class CompareReport
         var bcFork = Find("bc", Tasks.Fork);
         if (bcFork is { ForkMiddle: { } m })
             yield return ("BC", "averages modes", $"fork: success {bcFork.SuccessMean:P0}, samples in the middle {m:P0}", m >= 0.5 ? "supported" : "**not supported by this run**");
+        var bc = Find("bc", Tasks.PushT);
+        var ddimPushT = Find("diffusion DDIM-10", Tasks.PushT);
+        if (bc is { Batch1P50Ms: { } bcMs } && ddimPushT is { Batch1P50Ms: { } ddimMs })
+            yield return ("BC", "simple and cheap", $"Push-T: {bc.TrainSteps} steps in the budget against diffusion's {ddimPushT.TrainSteps}; batch-1 chunk {bcMs:F1} ms against DDIM-10's {ddimMs:F0} ms; score {bc.RewardMean:F3}",
+                bcMs < ddimMs / 4 ? "supported" : "**not supported by this run**");
+        var pushT = s.Where(x => x.Task == Tasks.PushT).ToList();
+        if (pushT.Count > 0 && pushT.MaxBy(x => x.RewardMean) is { } top)
+            yield return ("Diffusion Policy", "expressive: the best score", $"Push-T best row: {top.Row} {top.RewardMean:F3} ± {top.RewardStd:F3}{(top.Policy == "diffusion" ? "" : $"; diffusion's best {pushT.Where(x => x.Policy == "diffusion").Select(x => x.RewardMean).DefaultIfEmpty().Max():F3}")}",
+                top.Policy == "diffusion" ? "supported" : $"**not supported at this budget**: {top.Row} learns faster (a longer budget is `bench/results/pusht-protocol/lr1e-3/`)");
         var dpFork = Find("diffusion DDPM-100", Tasks.Fork);
         if (dpFork is { ForkLeft: { } l, ForkRight: { } r })
             yield return ("Diffusion Policy", "keeps both modes", $"fork: samples left {l:P0} / right {r:P0}, success {dpFork.SuccessMean:P0}", l >= 0.2 && r >= 0.2 ? "supported" : "**not supported by this run**");
@@ -95,14 +109,32 @@ public static class CompareReport
             yield return ("Diffusion Policy", "slow inference", $"Push-T batch-1 chunk: DDPM-100 {slow:F0} ms, flow Euler-10 {fast:F0} ms{(ddim?.Batch1P50Ms is { } d ? $", DDIM-10 {d:F0} ms" : "")}", slow > 4 * fast ? "supported" : "**not supported by this run**");
             yield return ("Flow matching", "fast at the same quality", $"Push-T: flow {flow.RewardMean:F3} at {fast:F0} ms against DDPM-100 {ddpm.RewardMean:F3} at {slow:F0} ms", fast < slow / 4 && flow.RewardMean >= ddpm.RewardMean - 0.05 ? "supported" : "**not supported by this run**");
         }
-        var tokens = s.FirstOrDefault(x => x.Policy == "tokens" && x.Task == Tasks.PushT);
-        if (tokens is not null && ddpm is not null)
-            yield return ("Tokens", "LLM-ready, imprecise", $"Push-T: {tokens.RewardMean:F3} against diffusion's {ddpm.RewardMean:F3}; 256 bins reconstruct actions to ~0.56 px (`bench/results/tokens/analysis`)", tokens.RewardMean < ddpm.RewardMean ? "lower score here; precision loss alone is small" : "**not supported by this run**");
+        foreach (var guided in new[] { "diffusion + CFG", "flow + CFG" })
+        {
+            var g = $" asking left (s = {ComparePlan.GuidanceScale})";
+            if (Find(guided + g, Tasks.Fork) is { ForkLeft: { } askedLeft } left && Find($"{guided} asking right (s = {ComparePlan.GuidanceScale})", Tasks.Fork) is { ForkRight: { } askedRight } right
+                && Find($"{guided}, unconditional (s = 0)", Tasks.Fork) is { ForkLeft: { } uncondLeft, ForkRight: { } uncondRight } uncond)
+                yield return ("Classifier-free guidance", "steers which mode", $"fork samples: unconditional left {uncondLeft:P0} / right {uncondRight:P0}; asking left {askedLeft:P0} left, asking right {askedRight:P0} right (success {left.SuccessMean:P0} / {right.SuccessMean:P0} against {uncond.SuccessMean:P0}); {guided.Split(' ')[0]}",
+                    askedLeft >= 0.8 && askedRight >= 0.8 ? "supported" : "**not supported by this run**");
+        }
+        var bins = Find("tokens (bins, greedy)", Tasks.PushT);
+        var fastTokens = Find("tokens (FAST, greedy)", Tasks.PushT);
+        if (bins is not null && ddpm is not null)
+            yield return ("Tokens", "LLM-ready, imprecise", $"Push-T: 256 bins {bins.RewardMean:F3}{(fastTokens is null ? "" : $", FAST {fastTokens.RewardMean:F3}")} against diffusion's {ddpm.RewardMean:F3}; replaying the human demonstrations through 256 bins still scores 0.936, FAST 0.817 (`bench/results/tokens/`)",
+                bins.RewardMean < ddpm.RewardMean ? "lower score here; the discretization alone costs little (the replays): the learned token model is what falls short" : "**not supported by this run**");
         var act = Find("act", Tasks.PushT);
         var te = Find("act + temporal ensembling", Tasks.PushT);
         if (act is not null && te is not null)
             yield return ("ACT", "temporal ensembling smooths", $"Push-T change at chunk boundaries p99: {act.P99BoundaryChange:F1} without, {te.P99BoundaryChange:F1} with (mean change {act.MeanChange:F1} / {te.MeanChange:F1})", te.MeanChange < act.MeanChange ? "supported" : "**not supported by this run**");
+        var actFork = Find("act", Tasks.Fork);
+        if (actFork is { ForkLeft: { } al, ForkMiddle: { } am, ForkRight: { } ar })
+            yield return ("ACT", "multimodal (a CVAE)", $"fork samples with z = 0: left {al:P0} / middle {am:P0} / right {ar:P0}, success {actFork.SuccessMean:P0}",
+                al >= 0.2 && ar >= 0.2 ? "supported" : "**not supported by this run**: the prior's mean picks one action; chunking, not the latent, gets it round");
         yield return ("ACT", "KL instability", "not measured by compare: the KL sweep (`bench/results/act/`)", "not measured here");
+        var dt = Find("decision transformer (R = 1)", Tasks.PushT);
+        if (dt is not null && bc is not null)
+            yield return ("Decision Transformer", "return conditioning helps", $"Push-T's human demonstrations all end near the top return, so there is little to condition on: DT {dt.RewardMean:F3} against BC's {bc.RewardMean:F3}; on mixed-quality data `bench/results/return-conditioning/`",
+                dt.RewardMean > bc.RewardMean ? "supported" : "**not supported by this run**");
         yield return ("Decision Transformer", "return conditioning, no stitching", "not measured by compare: `bench/results/stitching/` (asked for 1.0 it never reaches G; Q-learning does)", "see the stitching report");
     }
 

@@ -42,14 +42,14 @@ public sealed record CompareRow(string Row, string Policy, string Task, int Seed
 public static class CompareRunner
 {
     public static (IReadOnlyList<CompareEntry> Plan, IReadOnlyList<CompareRow> Rows, IReadOnlyDictionary<string, double> SecondsPerStep)
-        Run(CompareOptions o, string outDir, Action<string> log)
+        Run(CompareOptions o, string outDir, Action<string> log, CancellationToken cancel = default)
     {
         Directory.CreateDirectory(outDir);
         var data = new Dictionary<string, EpisodeDataset>();
         EpisodeDataset Data(string task) => data.TryGetValue(task, out var d) ? d
             : data[task] = task == Tasks.PushT ? PushTImport.FromZarr(FindBundled()) : ForkExpert.Demonstrations(200, 0);
         var secondsPerStep = StepTimes(o, outDir, Data, log);
-        int Steps(string policy, string task) => o.Quick ? o.QuickSteps : Math.Max(50, (int)(o.Budget(task) * 60 / secondsPerStep[$"{policy}/{task}"]));
+        int Steps(string arm, string task) => o.Quick ? o.QuickSteps : Math.Max(50, (int)(o.Budget(task) * 60 / secondsPerStep[$"{arm}/{task}"]));
         var plan = ComparePlan.Build(o.Tasks, o.Seeds, o.Quick, Steps);
         Progress(plan, outDir, secondsPerStep, log);
 
@@ -63,8 +63,9 @@ public static class CompareRunner
             {
                 log($"training {entry.RunName} ({entry.Config.Train.Steps} steps{(saved is { } s ? $", resuming at {s.Step}" : "")})");
                 using var trainer = new Trainer(entry.Config, Data(entry.Task), run);
-                trainer.Run(resume: saved != null, overwrite: saved == null && Directory.Exists(run));
+                trainer.Run(resume: saved != null, overwrite: saved == null && Directory.Exists(run), cancel: cancel);
             }
+            if (cancel.IsCancellationRequested) { log($"stopped: {entry.RunName} saved at its last step; the same command continues"); break; }
             var progress = Trainer.SavedProgress(Path.Combine(run, "checkpoint"))!.Value;
             foreach (var variant in entry.Variants)
             {
@@ -116,25 +117,27 @@ public static class CompareRunner
 
     public static string Slug(string row) => new string(row.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-').ToArray()).Trim('-');
 
-    /// <summary>Seconds per training step of each (policy, task) on this machine: a few timed steps of its config, cached in step_times.json.</summary>
+    /// <summary>Steps timed per configuration to turn the budget into steps.</summary>
+    public const int ProbeSteps = 8;
+
+    /// <summary>Seconds per training step of each (arm, task) on this machine: a few timed steps of its config, cached in step_times.json.</summary>
     private static Dictionary<string, double> StepTimes(CompareOptions o, string outDir, Func<string, EpisodeDataset> data, Action<string> log)
     {
         string file = Path.Combine(outDir, "step_times.json");
         var times = File.Exists(file) ? JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(file))! : new Dictionary<string, double>();
         if (o.Quick) return times;
-        const int probeSteps = 8;
         foreach (var task in o.Tasks)
-            foreach (var entry in PolicyRegistry.All)
+            foreach (var arm in ComparePlan.Arms.Where(a => a.Tasks.Contains(task)))
             {
-                string key = $"{entry.Name}/{task}";
+                string key = $"{arm.Name}/{task}";
                 if (times.ContainsKey(key)) continue;
-                var config = ComparePlan.Config(entry, task, 0, false, probeSteps);
+                var config = ComparePlan.Config(arm, task, 0, false, ProbeSteps);
                 string probe = Path.Combine(outDir, "probe", key.Replace('/', '-'));
                 if (Directory.Exists(probe)) Directory.Delete(probe, true);
                 using (var trainer = new Trainer(config, data(task), probe))
                 {
                     trainer.Run();
-                    times[key] = trainer.ElapsedSeconds / probeSteps; // includes the first, slower step: a conservative rate
+                    times[key] = trainer.ElapsedSeconds / ProbeSteps; // includes the first, slower step: a conservative rate
                 }
                 Directory.Delete(probe, true);
                 log($"{key}: {times[key]:F3} s per step");
@@ -153,7 +156,7 @@ public static class CompareRunner
             var saved = Trainer.SavedProgress(Path.Combine(outDir, "runs", e.RunName, "checkpoint"));
             bool finished = saved?.Step == e.Config.Train.Steps;
             if (finished) done++;
-            else left += (e.Config.Train.Steps - (saved?.Step ?? 0)) * secondsPerStep.GetValueOrDefault($"{e.Policy}/{e.Task}", 0.05);
+            else left += (e.Config.Train.Steps - (saved?.Step ?? 0)) * secondsPerStep.GetValueOrDefault($"{e.Arm}/{e.Task}", 0.05);
             log($"  {(finished ? "done" : saved is { } s ? $"{s.Step}/{e.Config.Train.Steps}" : "todo"),-12} {e.RunName} ({e.Config.Train.Steps} steps)");
         }
         log($"plan: {plan.Count} runs, {done} trained; about {TimeSpan.FromSeconds(left):h\\:mm} of training left, plus evaluations");
