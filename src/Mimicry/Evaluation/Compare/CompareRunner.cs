@@ -65,7 +65,7 @@ public static class CompareRunner
                 using var trainer = new Trainer(entry.Config, Data(entry.Task), run);
                 trainer.Run(resume: saved != null, overwrite: saved == null && Directory.Exists(run), cancel: cancel);
             }
-            if (cancel.IsCancellationRequested) { log($"stopped: {entry.RunName} saved at its last step; the same command continues"); break; }
+            if (cancel.IsCancellationRequested) { log($"stopped at {entry.RunName} (a run in training saved its last step); the same command continues"); break; }
             var progress = Trainer.SavedProgress(Path.Combine(run, "checkpoint"))!.Value;
             foreach (var variant in entry.Variants)
             {
@@ -117,8 +117,10 @@ public static class CompareRunner
 
     public static string Slug(string row) => new string(row.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-').ToArray()).Trim('-');
 
-    /// <summary>Steps timed per configuration to turn the budget into steps.</summary>
-    public const int ProbeSteps = 8;
+    /// <summary>Steps timed per configuration to turn the budget into steps, after <see cref="ProbeWarmupSteps"/> untimed ones.</summary>
+    public const int ProbeSteps = 10;
+    /// <summary>The first steps are slower (allocation, first-touch); timing them made a 5-minute budget train for 3 (session 7).</summary>
+    public const int ProbeWarmupSteps = 3;
 
     /// <summary>Seconds per training step of each (arm, task) on this machine: a few timed steps of its config, cached in step_times.json.</summary>
     private static Dictionary<string, double> StepTimes(CompareOptions o, string outDir, Func<string, EpisodeDataset> data, Action<string> log)
@@ -131,13 +133,14 @@ public static class CompareRunner
             {
                 string key = $"{arm.Name}/{task}";
                 if (times.ContainsKey(key)) continue;
-                var config = ComparePlan.Config(arm, task, 0, false, ProbeSteps);
+                var config = ComparePlan.Config(arm, task, 0, false, ProbeWarmupSteps + ProbeSteps);
                 string probe = Path.Combine(outDir, "probe", key.Replace('/', '-'));
                 if (Directory.Exists(probe)) Directory.Delete(probe, true);
                 using (var trainer = new Trainer(config, data(task), probe))
                 {
-                    trainer.Run();
-                    times[key] = trainer.ElapsedSeconds / ProbeSteps; // includes the first, slower step: a conservative rate
+                    double warm = 0;
+                    trainer.Run(progress: p => { if (p.Step == ProbeWarmupSteps) warm = p.Elapsed.TotalSeconds; });
+                    times[key] = (trainer.ElapsedSeconds - warm) / ProbeSteps;
                 }
                 Directory.Delete(probe, true);
                 log($"{key}: {times[key]:F3} s per step");
