@@ -18,6 +18,31 @@ public class CompareCliTests
         Assert.Equal((shipped.Train.BatchSize, shipped.Train.Lr, shipped.Train.Split, shipped.Train.MaxTrainEpisodes), (compared.Train.BatchSize, compared.Train.Lr, compared.Train.Split, compared.Train.MaxTrainEpisodes));
     }
 
+    /// <summary>
+    /// The plan, worked out by hand: 6 registered policies on 2 tasks, plus FAST tokens on both and diffusion and flow with
+    /// the fork's side as a guidance condition on the fork only; every fork run at batch 64; distinct run names.
+    /// </summary>
+    [Fact]
+    public void Plan_holds_every_policy_plus_fast_tokens_and_guided_fork_arms()
+    {
+        var plan = Mimicry.Evaluation.Compare.ComparePlan.Build(["pusht", "fork"], seeds: 2, quick: false, steps: (_, _) => 100);
+        Assert.Equal(6, PolicyRegistry.Names.Count());
+        Assert.Equal((6 * 2 + 2 + 2) * 2, plan.Count);
+        Assert.Equal(plan.Count, plan.Select(e => e.RunName).Distinct().Count());
+        Assert.All(plan.Where(e => e.Task == "fork"), e => Assert.Equal(64, e.Config.Train.BatchSize));
+        Assert.All(plan.Where(e => e.Task == "pusht" && e.Policy == "diffusion"), e => Assert.Equal(256, e.Config.Train.BatchSize));
+        var guided = plan.Where(e => e.Arm.EndsWith("-cfg")).ToList();
+        Assert.Equal(["diffusion", "flow"], guided.Select(e => e.Policy).Distinct().Order());
+        Assert.All(guided, e => Assert.Equal(("fork", "demo.side"), (e.Task, ((UnetPolicyConfig)e.Config.Policy).Condition)));
+        Assert.All(plan.Where(e => !e.Arm.EndsWith("-cfg") && e.Config.Policy is UnetPolicyConfig), e => Assert.Null(((UnetPolicyConfig)e.Config.Policy).Condition));
+        var fast = plan.Where(e => e.Arm == "tokens-fast").ToList();
+        Assert.Equal(4, fast.Count);
+        Assert.All(fast, e => Assert.Equal(Mimicry.Policies.Tokens.TokenizerKind.Fast, ((Mimicry.Policies.Tokens.ActionTokensConfig)e.Config.Policy).Tokenizer));
+        // The budget per task: Push-T's minutes and the fork's own.
+        var o = new Mimicry.Evaluation.Compare.CompareOptions { BudgetMinutes = 7, ForkBudgetMinutes = 2 };
+        Assert.Equal((7.0, 2.0), (o.Budget("pusht"), o.Budget("fork")));
+    }
+
     /// <summary>A quick comparison trains and evaluates every registered policy on both tasks, and a second call only rereads the cache.</summary>
     [Fact]
     public void Quick_compare_reports_every_registered_policy_and_resumes_from_its_cache()

@@ -138,24 +138,27 @@ public static class CompareReport
         yield return ("Decision Transformer", "return conditioning, no stitching", "not measured by compare: `bench/results/stitching/` (asked for 1.0 it never reaches G; Q-learning does)", "see the stitching report");
     }
 
+    private static readonly MarkerShape[] Shapes = [MarkerShape.FilledCircle, MarkerShape.OpenSquare, MarkerShape.FilledTriangleUp, MarkerShape.OpenDiamond, MarkerShape.Cross];
+
     private static void Draw(List<CompareSummary> rows, string task, string outDir)
     {
         var pareto = new Plot();
-        var palette = new ScottPlot.Palettes.Category10();
+        var palette = new ScottPlot.Palettes.Category20(); // up to 20 rows without a repeated colour
         int i = 0;
         foreach (var r in rows.Where(r => r.Batch1P50Ms is > 0))
         {
             var m = pareto.Add.Marker(Math.Log10(r.Batch1P50Ms!.Value), r.SuccessMean);
-            m.Color = palette.GetColor(i++);
+            m.Color = palette.GetColor(i);
+            m.Shape = Shapes[i++ % Shapes.Length]; // rows with equal numbers (e.g. ACT with and without ensembling) stay visible
             m.MarkerSize = 12;
             m.LegendText = r.Row;
         }
         pareto.XLabel("batch-1 chunk latency (ms, log10)");
         pareto.YLabel("success rate");
         pareto.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => Math.Pow(10, v).ToString("G3", CultureInfo.InvariantCulture) };
-        pareto.ShowLegend(Alignment.UpperRight);
+        pareto.ShowLegend(Edge.Right); // outside the axes: no point hidden behind it
         pareto.Title($"{task}: success against latency");
-        AtomicFile.Write(Path.Combine(outDir, $"pareto-{task}.png"), tmp => pareto.SavePng(tmp, 900, 550));
+        AtomicFile.Write(Path.Combine(outDir, $"pareto-{task}.png"), tmp => pareto.SavePng(tmp, 1200, 550));
 
         var bars = new Plot();
         var list = rows.Select((r, k) => new Bar { Position = k, Value = r.RewardMean, Error = r.RewardStd, FillColor = palette.GetColor(k) }).ToList();

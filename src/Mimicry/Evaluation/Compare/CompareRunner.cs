@@ -15,7 +15,9 @@ public sealed record CompareOptions
     public bool Quick { get; init; }
     public int Seeds { get; init; } = 3;
     /// <summary>Training minutes per (policy, seed) on Push-T on this machine; turned into steps by timing a few steps of each.</summary>
-    /// <remarks>The defaults (3 seeds × 6 policies × 5 min, the fork at 1 min) size the full run at about two hours here.</remarks>
+    /// <remarks>The defaults (3 seeds × 7 Push-T arms × 5 min, 8 fork arms × 1 min, as the probe times them) took about two
+    /// hours here with the evaluations: the probe reads a slower rate than the runs then keep, so they trained for 45-95 % of
+    /// the budget (the report's measured minutes; `bench/results/compare/`).</remarks>
     public double BudgetMinutes { get; init; } = 5;
     /// <summary>Training minutes per (policy, seed) on the fork: a 2-D task that every paradigm learns in far fewer steps.</summary>
     public double ForkBudgetMinutes { get; init; } = 1;
@@ -140,6 +142,8 @@ public static class CompareRunner
                 {
                     double warm = 0;
                     trainer.Run(progress: p => { if (p.Step == ProbeWarmupSteps) warm = p.Elapsed.TotalSeconds; });
+                    // Still 1.3-2× slower than the steady rate of the run that follows (fork diffusion: 0.119 against 0.084 s);
+                    // cause not found yet (session 7). The measured minutes are reported beside every budget.
                     times[key] = (trainer.ElapsedSeconds - warm) / ProbeSteps;
                 }
                 Directory.Delete(probe, true);

@@ -40,8 +40,11 @@ public sealed class ActionTokensPolicy : PolicyBase<ActionTokensConfig>, IFitted
 
     /// <summary>One pass over the whole sequence (To + 1 + L·Da positions): the observation projection, the GPT blocks
     /// (<see cref="TransformerFlops"/>), the head. Cached decoding does the same linear work spread over one position per token.</summary>
+    /// <remarks>Null for a variable-length tokenizer (FAST): its sequences are as long as each batch's longest, far shorter than
+    /// <see cref="ChunkTokens"/>, so a count at the fixed length would claim more than the machine's peak.</remarks>
     public override double? ForwardFlopsPerSample(bool training)
     {
+        if (VariableLength) return null;
         int t = Cfg.NObsSteps + 1 + ChunkTokens, d = Cfg.EmbedDim;
         return TransformerFlops.Linear(Cfg.NObsSteps, ObsDim, d) + Cfg.NLayer * TransformerFlops.EncoderLayer(t, d, 4 * d) + TransformerFlops.Linear(t, d, Vocab + 2);
     }
