@@ -15,7 +15,9 @@ namespace Mimicry.Tests.Regression;
 /// Per-episode scores of small deterministic runs, recorded with the code before the policy contract
 /// was reshaped (revision be8f552: stateless PredictActionChunk, the evaluator owning DP's observation
 /// history). Training and acting are deterministic on CPU at one torch thread, so the reshaped trainer,
-/// actor and evaluator must reproduce them exactly.
+/// actor and evaluator reproduce them to the last digit on the machine they were recorded on. Another CPU's
+/// convolution kernels round differently (an AVX-512 AMD EPYC, session 7: 1e-7 in the fork's positions, 1e-4 px
+/// in Push-T's poses), so values are compared to a relative 1e-4: a change of logic moves them by far more.
 /// </summary>
 [Collection(nameof(MemoryMeasurements))]
 public class ActingRegressionTests
@@ -48,7 +50,7 @@ public class ActingRegressionTests
     public void PushT_diffusion_scores_are_unchanged()
     {
         var scores = TrainAndEvaluate(PushTDiffusion(), TinyRuns.PushT(6), () => new PushTEnv(), new EvalOptions(Episodes: 5, MaxSteps: 60, SamplingSeed: 3));
-        Assert.Equal(ExpectedPushTDiffusion, scores);
+        AssertClose(ExpectedPushTDiffusion, scores);
     }
 
     [Fact]
@@ -56,7 +58,7 @@ public class ActingRegressionTests
     {
         var config = PushTDiffusion() with { Policy = new BcConfig { HiddenDims = [64, 64] } };
         var scores = TrainAndEvaluate(config, TinyRuns.PushT(6), () => new PushTEnv(), new EvalOptions(Episodes: 5, MaxSteps: 60));
-        Assert.Equal(ExpectedPushTBc, scores);
+        AssertClose(ExpectedPushTBc, scores);
     }
 
     [Fact]
@@ -68,7 +70,16 @@ public class ActingRegressionTests
             Policy = new DiffusionConfig { ObservationKey = FeatureKeys.State, DownDims = [16, 32], DiffusionStepEmbedDim = 32, Sampler = Mimicry.Generative.SamplerKind.DdimClipped, NumInferenceSteps = 10 }, // the DDIM of revision be8f552
         };
         var scores = TrainAndEvaluate(config, ForkExpert.Demonstrations(30, seed: 2), () => new ForkEnv(), new EvalOptions(Episodes: 6, FirstSeed: 100000, MaxSteps: ForkEnv.MaxSteps, SamplingSeed: 1));
-        Assert.Equal(ExpectedForkDiffusion, scores);
+        AssertClose(ExpectedForkDiffusion, scores);
+    }
+
+    private static void AssertClose(double[] expected, double[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        Console.WriteLine($"max relative deviation {expected.Zip(actual, (e, a) => Math.Abs(a - e) / Math.Max(1, Math.Abs(e))).Max():E2}");
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-4 * Math.Max(1, Math.Abs(expected[i])),
+                $"value {i}: expected {expected[i]:R}, got {actual[i]:R}; all: [{string.Join(", ", actual.Select(v => v.ToString("R")))}]");
     }
 
     private static readonly double[] ExpectedPushTDiffusion =
