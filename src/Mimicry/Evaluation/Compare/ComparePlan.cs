@@ -88,8 +88,10 @@ public static class ComparePlan
         ]);
 
     /// <summary>Every arm: one per registered policy (so a new one cannot be left out), then <see cref="ExtraArms"/>.</summary>
-    public static IReadOnlyList<CompareArm> Arms =>
-        [.. PolicyRegistry.All.Select(p => new CompareArm(p.Name, p.Name, [], AllTasks, Variants(p.Name))), .. ExtraArms];
+    public static IReadOnlyList<CompareArm> Arms => [.. PolicyRegistry.All.Select(PolicyArm), .. ExtraArms];
+
+    /// <summary>A registered policy's own arm: no extra settings, both tasks, its acting variants.</summary>
+    public static CompareArm PolicyArm(PolicyEntry entry) => new(entry.Name, entry.Name, [], AllTasks, Variants(entry.Name));
 
     /// <param name="steps">Training steps per (arm, task): from the time budget, or the quick run's.</param>
     public static IReadOnlyList<CompareEntry> Build(IEnumerable<string> tasks, int seeds, bool quick, Func<string, string, int> steps)
@@ -103,7 +105,7 @@ public static class ComparePlan
     }
 
     public static RunConfig Config(PolicyEntry entry, string task, int seed, bool quick, int steps) =>
-        Config(new CompareArm(entry.Name, entry.Name, [], AllTasks, Variants(entry.Name)), task, seed, quick, steps);
+        Config(PolicyArm(entry), task, seed, quick, steps);
 
     public static RunConfig Config(CompareArm arm, string task, int seed, bool quick, int steps)
     {
