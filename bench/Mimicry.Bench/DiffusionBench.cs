@@ -43,8 +43,9 @@ public static class DiffusionBench
             using var policy = new DiffusionPolicy(config, normalizers);
             var ema = policy.CreateNetwork();
             var train = new TrainConfig();
-            var emaUpdater = new Ema(ema, policy.Network, train);
-            using var opt = optim.AdamW(policy.Network.parameters(), 1e-4, 0.95, 0.999, 1e-8, 1e-6);
+            var groups = Mimicry.Training.Optim.FlatParameterGroup.Create(policy.Network);
+            using var emaUpdater = new Ema(ema, policy.Network, groups, train);
+            using var opt = new Mimicry.Training.Optim.FlatAdamW(groups, 1e-4, 0.95, 0.999, 1e-8, 1e-6);
             using var gen = new Generator(0);
             var r = new Dictionary<string, object> { ["parameters"] = policy.Network.parameters().Sum(p => p.numel()) };
             foreach (int batch in new[] { 256, 64 })
@@ -53,11 +54,11 @@ public static class DiffusionBench
                 double best = Measure.BestOf(repeats, 1, () =>
                 {
                     using var scope = torch.NewDisposeScope();
-                    foreach (var g in opt.ParamGroups) g.LearningRate = 1e-4;
-                    opt.zero_grad();
+                    opt.LearningRate = 1e-4;
+                    opt.ZeroGrad();
                     var loss = policy.ComputeLoss(b, gen).Loss;
                     loss.backward();
-                    opt.step();
+                    opt.Step();
                     emaUpdater.Step();
                     loss.item<float>();
                 });

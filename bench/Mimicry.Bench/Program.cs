@@ -10,6 +10,7 @@ var benches = new Dictionary<string, Func<BenchArgs, int>>
     ["act"] = ActBench.Run,
     ["guidance"] = GuidanceBench.Run,
     ["latency"] = LatencyBench.Run,
+    ["train-step"] = TrainStepBench.Run,
     ["make-pyarrow-fixture"] = Mimicry.Bench.Tools.PyarrowFixture.Run,
 };
 if (args.Length == 0 || !benches.ContainsKey(args[0]))

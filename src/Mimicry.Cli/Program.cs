@@ -23,6 +23,7 @@ public static class Program
         StitchingCommand.Create(),
         TokenizeCommand.Create(),
         CompareCommand.Create(),
+        DoctorCommand.Create(),
     };
 
     /// <summary>Quotes an argument for a POSIX shell when it holds anything but plain word characters.</summary>
@@ -32,6 +33,8 @@ public static class Program
     public static int Main(string[] args)
     {
         Commands.Cli.CommandLine = "./mimicry " + string.Join(' ', args.Select(ShellQuote));
+        int setup = Commands.Cli.Run(() => { Threads.ApplyProcessDefaults(); Libtorch.Configure(); return 0; });
+        if (setup != 0) return setup;
         return BuildRoot().Parse(args).Invoke();
     }
 }

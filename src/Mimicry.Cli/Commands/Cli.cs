@@ -54,12 +54,19 @@ internal static class Cli
             Console.Error.WriteLine($"error: {OneLine(known.Message)}");
             return 1;
         }
+        catch (System.Runtime.InteropServices.ExternalException e) when (Environment.GetEnvironmentVariable("MIMICRY_TRACE") is null or "")
+        {
+            // libtorch's errors (a device that refuses, CUDA out of memory): its first line says what; the C++ trace follows it.
+            string first = e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? e.GetType().Name;
+            Console.Error.WriteLine($"error: libtorch: {first} (MIMICRY_TRACE=1 shows the trace)");
+            return 1;
+        }
     }
 
     /// <summary>The failures a user can cause and fix (bad input, files, settings); anything else is a bug and keeps its trace.</summary>
     private static Exception? Expected(Exception e) =>
         e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException or FormatException
-            or KeyNotFoundException or Training.TrainingDivergedException ? e : null;
+            or KeyNotFoundException or DllNotFoundException or Training.TrainingDivergedException ? e : null;
 
     /// <summary>.NET appends "(Parameter 'x')" and "Actual value was ..." on extra lines; a user needs one line.</summary>
     private static string OneLine(string message)

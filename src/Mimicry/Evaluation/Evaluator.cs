@@ -154,7 +154,8 @@ public static class Evaluator
             {
                 var input = Input(ids);
                 var clock = Stopwatch.StartNew();
-                var actions = actor.Act(ids, input); // (B, Da)
+                Tensor actions;
+                using (Threads.ForBatch(ids.Length)) actions = actor.Act(ids, input); // (B, Da); a small batch on one thread
                 double ms = clock.Elapsed.TotalMilliseconds;
                 if (actor.LastInferred > 0)
                 {

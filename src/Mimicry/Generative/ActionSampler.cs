@@ -1,3 +1,4 @@
+using Mimicry.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -22,7 +23,7 @@ public sealed class DiffusionSampling(IDiffusionSampler sampler) : IActionSample
 
     public Tensor Sample(Denoiser denoiser, long[] shape, Device device, Generator? generator)
     {
-        var x = torch.randn(shape, generator: generator, device: device);
+        var x = RandomDraws.Normal(shape, generator, device);
         foreach (int t in Sampler.Timesteps)
         {
             using var steps = torch.full([shape[0]], t, dtype: ScalarType.Int64, device: device);

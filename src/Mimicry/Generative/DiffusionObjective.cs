@@ -1,3 +1,4 @@
+using Mimicry.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -24,8 +25,8 @@ public sealed class DiffusionObjective(NoiseSchedule schedule, PredictionType pr
 {
     public Corruption Corrupt(Tensor x0, Generator generator)
     {
-        var noise = torch.randn(x0.shape, generator: generator, device: x0.device);
-        var t = torch.randint(0, schedule.TrainTimesteps, [x0.shape[0]], generator: generator, dtype: ScalarType.Int64, device: x0.device);
+        var noise = RandomDraws.Normal(x0.shape, generator, x0.device);
+        var t = RandomDraws.Integers(0, schedule.TrainTimesteps, [x0.shape[0]], generator, x0.device);
         return new Corruption(schedule.AddNoise(x0, noise, t), t, prediction == PredictionType.Epsilon ? noise : x0);
     }
 }

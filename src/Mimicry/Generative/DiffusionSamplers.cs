@@ -1,3 +1,4 @@
+using Mimicry.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -104,7 +105,7 @@ public sealed class DdpmSampler(NoiseSchedule schedule, int inferenceSteps, Pred
         if (t > 0 && generator != null)
         {
             double variance = Math.Max((1 - abarPrev) / (1 - abarT) * betaT, 1e-20);
-            mean = mean + Math.Sqrt(variance) * torch.randn(sample.shape, dtype: sample.dtype, device: sample.device, generator: generator);
+            mean = mean + Math.Sqrt(variance) * RandomDraws.Normal(sample.shape, generator, sample.device, sample.dtype);
         }
         return mean.MoveToOuterDisposeScope();
     }
@@ -139,7 +140,7 @@ public sealed class DdimSampler(NoiseSchedule schedule, int inferenceSteps, doub
         double sigma = Eta * Math.Sqrt(Math.Max(variance, 0));
         var result = Math.Sqrt(abarPrev) * x0 + Math.Sqrt(Math.Max(1 - abarPrev - sigma * sigma, 0)) * eps;
         if (sigma > 0 && generator != null)
-            result = result + sigma * torch.randn(sample.shape, dtype: sample.dtype, device: sample.device, generator: generator);
+            result = result + sigma * RandomDraws.Normal(sample.shape, generator, sample.device, sample.dtype);
         return result.MoveToOuterDisposeScope();
     }
 }

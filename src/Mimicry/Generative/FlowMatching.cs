@@ -1,3 +1,4 @@
+using Mimicry.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -21,7 +22,7 @@ public sealed class FlowMatchingObjective(FlowTimeSampling timeSampling) : ITrai
 {
     public Corruption Corrupt(Tensor x0, Generator generator)
     {
-        var noise = torch.randn(x0.shape, generator: generator, device: x0.device);
+        var noise = RandomDraws.Normal(x0.shape, generator, x0.device);
         var t = SampleTime(x0.shape[0], timeSampling, generator, x0.device); // (B,)
         var tb = t.reshape([-1, .. Enumerable.Repeat(1L, (int)x0.dim() - 1)]); // (B, 1, 1)
         return new Corruption(tb * noise + (1 - tb) * x0, t, noise - x0);
@@ -30,7 +31,7 @@ public sealed class FlowMatchingObjective(FlowTimeSampling timeSampling) : ITrai
     /// <summary>(B,) times: Beta(1.5, 1) by inversion (its CDF is x^1.5, so B = U^(2/3)), scaled into [0.001, 1]; or uniform.</summary>
     public static Tensor SampleTime(long batch, FlowTimeSampling sampling, Generator generator, Device device)
     {
-        var u = torch.rand([batch], generator: generator, device: device);
+        var u = RandomDraws.Uniform([batch], generator, device);
         return sampling == FlowTimeSampling.Beta ? u.pow(2.0 / 3.0) * 0.999 + 0.001 : u;
     }
 }
@@ -59,7 +60,7 @@ public sealed class FlowSampling(int steps, OdeSolver solver = OdeSolver.Euler, 
 
     public Tensor Sample(Denoiser velocity, long[] shape, Device device, Generator? generator)
     {
-        var x = torch.randn(shape, generator: generator, device: device);
+        var x = RandomDraws.Normal(shape, generator, device);
         return Integrate(velocity, x);
     }
 

@@ -1,3 +1,4 @@
+using Mimicry.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -26,6 +27,6 @@ public static class TokenSampling
             sorted = sorted.masked_fill(before >= topP, 0);     // keep a token while the mass above it is below top_p
             probs = torch.zeros_like(probs).scatter(-1, order, sorted);
         }
-        return torch.multinomial(probs, 1, generator: generator).squeeze(-1).MoveToOuterDisposeScope();
+        return RandomDraws.Categorical(probs, generator).squeeze(-1).MoveToOuterDisposeScope();
     }
 }

@@ -37,6 +37,9 @@ public abstract class PolicyBase<TConfig> : IChunkingPolicy where TConfig : Poli
 
     /// <inheritdoc cref="IPolicy.ForwardFlopsPerSample"/>
     public virtual double? ForwardFlopsPerSample(bool training) => null;
+    /// <summary>How the optimizer treats the parameters (default: one group, decayed, as Diffusion Policy). Declared here so
+    /// that a policy's override is what <see cref="IPolicy.ParameterGroups"/> calls (a default interface method is not virtual).</summary>
+    public virtual IReadOnlyList<ParameterGroup> ParameterGroups() => [new("all", Network.parameters().ToList(), WeightDecay: true)];
     public abstract LossOutput ComputeLoss(Batch batch, Generator generator);
 
     /// <summary>The normalized action window (B, H, Da) for normalized observations (B, To, Do).</summary>

@@ -1,3 +1,4 @@
+using Mimicry.Numerics;
 using Mimicry.Data.Sampling;
 using Mimicry.Generative;
 using Mimicry.Nn;
@@ -42,7 +43,7 @@ public abstract class UnetPolicyBase<TConfig> : PolicyBase<TConfig> where TConfi
         var cond = FlattenWindow(batch[Cfg.ObservationKey]); // (B, To x Do), normalized
         if (Cfg.Condition == null) return (x, t) => Net.forward(x, t, cond);
         var c = batch[Cfg.Condition][.., 0];                  // (B, Dc), normalized
-        var keep = torch.rand([c.shape[0]], generator: generator, device: c.device) >= Cfg.ConditionDropout;
+        var keep = RandomDraws.Uniform([c.shape[0]], generator, c.device) >= Cfg.ConditionDropout;
         return (x, t) => Net.forward(x, t, cond, c, keep);
     }
 

@@ -20,7 +20,7 @@ namespace Mimicry.Training;
 public static class Checkpoint
 {
     public const string ConfigFile = "config.json", ModelFile = "model.safetensors", NormalizationFile = "normalization.json", FittedFile = "fitted.json";
-    public const string TrainingDir = "training", RawModelFile = "model.safetensors", OptimizerFile = "optimizer.bin",
+    public const string TrainingDir = "training", RawModelFile = "model.safetensors", OptimizerFile = "optimizer.safetensors", LegacyOptimizerFile = "optimizer.bin",
         StateFile = "state.json", GeneratorFile = "generator.bin", DefaultGeneratorFile = "default_generator.bin";
 
     /// <summary>Saves an acting checkpoint: config, weights, normalization, and a fitted policy's fitted parts (<see cref="IFittedPolicy"/>).</summary>

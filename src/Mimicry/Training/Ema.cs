@@ -1,3 +1,4 @@
+using Mimicry.Training.Optim;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -6,29 +7,46 @@ namespace Mimicry.Training;
 /// <summary>
 /// Exponential moving average of weights with DP's warm-up (diffusion_policy/model/diffusion/ema_model.py):
 /// decay = 1 - (1 + step / inv_gamma)^-power, clamped to [min, max], 0 for the first step.
-/// With power 0.75 the decay reaches 0.999 near 10k steps and 0.9999 near 215k. Buffers (running
-/// statistics, fitted tables) are not averaged but copied, so the averaged network is complete.
+/// With power 0.75 the decay reaches 0.999 near 10k steps and 0.9999 near 215k. The averaged network's
+/// parameters are views into flat buffers laid out like the trained parameters' <see cref="FlatParameterGroup"/>s,
+/// so a step is two whole-buffer ops per group. Buffers (running statistics, fitted tables) and parameters
+/// that are not trained are not averaged but copied, so the averaged network is complete.
 /// </summary>
-public sealed class Ema
+public sealed class Ema : IDisposable
 {
     private readonly TrainConfig _c;
-    private readonly (Tensor Ema, Tensor Param)[] _pairs;
-    private readonly (Tensor Ema, Tensor Buffer)[] _buffers;
+    private readonly (Tensor Ema, Tensor Values)[] _flat;
+    private readonly (Tensor Ema, Tensor Source)[] _copied;
+    private Scalar? _decayS, _oneMinusDecayS;
 
     public long OptimizationStep { get; set; }
     public double Decay { get; private set; }
 
-    public Ema(nn.Module averaged, nn.Module model, TrainConfig config)
+    /// <param name="averaged">A network of the model's architecture that will hold the average.</param>
+    /// <param name="model">The trained network, whose trained parameters are <paramref name="groups"/>.</param>
+    public Ema(nn.Module averaged, nn.Module model, IReadOnlyList<FlatParameterGroup> groups, TrainConfig config)
     {
         _c = config;
         var ema = averaged.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        _pairs = model.named_parameters().Select(p => ((Tensor)ema[p.name], (Tensor)p.parameter)).ToArray();
-        var emaBuffers = averaged.named_buffers().ToDictionary(b => b.name, b => b.buffer);
-        _buffers = model.named_buffers().Select(b => (emaBuffers[b.name], b.buffer)).ToArray();
-        foreach (var p in averaged.parameters()) p.requires_grad = false;
+        foreach (var p in ema.Values) p.requires_grad = false;
         using var noGrad = torch.no_grad();
-        foreach (var (e, p) in _pairs) e.copy_(p);
-        foreach (var (e, b) in _buffers) e.copy_(b);
+        var averagedNames = new HashSet<string>();
+        _flat = groups.Select(g =>
+        {
+            var buffer = g.Values.detach().clone();
+            foreach (var m in g.Members)
+            {
+                if (!ema.TryGetValue(m.Name, out var target)) throw new ArgumentException($"EMA: the averaged network has no parameter {m.Name}");
+                using var view = FlatParameterGroup.View(buffer, m);
+                target.set_(view);
+                averagedNames.Add(m.Name);
+            }
+            return (buffer, g.Values);
+        }).ToArray();
+        var emaBuffers = averaged.named_buffers().ToDictionary(b => b.name, b => b.buffer);
+        _copied = model.named_parameters().Where(p => !averagedNames.Contains(p.name)).Select(p => ((Tensor)ema[p.name], (Tensor)p.parameter))
+            .Concat(model.named_buffers().Select(b => (emaBuffers[b.name], b.buffer))).ToArray();
+        foreach (var (e, b) in _copied) e.copy_(b);
     }
 
     public double DecayAt(long optimizationStep)
@@ -39,17 +57,30 @@ public sealed class Ema
         return Math.Max(_c.EmaMinValue, Math.Min(value, _c.EmaMaxValue));
     }
 
-    /// <summary>ema = decay * ema + (1 - decay) * param, for every parameter; buffers copied.</summary>
+    /// <summary>ema = decay * ema + (1 - decay) * param, for every trained parameter; the rest copied.</summary>
     public void Step()
     {
         Decay = DecayAt(OptimizationStep);
-        using var noGrad = torch.no_grad();
-        foreach (var (e, p) in _pairs)
+        var (oldDecay, oldOneMinus) = (_decayS, _oneMinusDecayS);
+        (_decayS, _oneMinusDecayS) = (Decay.ToScalar(), (1 - Decay).ToScalar()); // held: no implicit temporaries (see FlatAdamW)
+        using (var noGrad = torch.no_grad())
         {
-            e.mul_(Decay);
-            e.add_(p, alpha: 1 - Decay);
+            foreach (var (e, p) in _flat)
+            {
+                e.mul_(_decayS);
+                e.add_(p, _oneMinusDecayS);
+            }
+            foreach (var (e, b) in _copied) e.copy_(b);
         }
-        foreach (var (e, b) in _buffers) e.copy_(b);
+        oldDecay?.Dispose();
+        oldOneMinus?.Dispose();
         OptimizationStep++;
+    }
+
+    public void Dispose()
+    {
+        foreach (var (e, _) in _flat) e.Dispose();
+        _decayS?.Dispose();
+        _oneMinusDecayS?.Dispose();
     }
 }

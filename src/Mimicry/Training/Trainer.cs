@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Text.Json;
 using Mimicry.Configuration;
 using Mimicry.Data;
+using Mimicry.Numerics;
 using Mimicry.Data.Sampling;
 using Mimicry.Policies;
+using Mimicry.Training.Optim;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.PyBridge;
@@ -35,7 +37,8 @@ public sealed class Trainer : IDisposable
     private readonly IPolicy _policy;
     private readonly nn.Module? _emaNet;
     private readonly Ema? _ema;
-    private readonly AdamW _optimizer;
+    private readonly IReadOnlyList<FlatParameterGroup> _groups;
+    private readonly FlatAdamW _optimizer;
     private readonly Generator _generator;
     private readonly Device _device;
 
@@ -84,24 +87,19 @@ public sealed class Trainer : IDisposable
             _val = new BatchLoader(dataset, split.Validation, window, normalizers.All(), config.Train.BatchSize, config.Train.Seed + 1, _device);
         _policy = PolicyRegistry.Create(config.Policy, normalizers, _device);
         if (_policy is IFittedPolicy fitted) fitted.Fit(dataset, trainEpisodes); // deterministic: a resumed run fits the same
+        _groups = FlatParameterGroup.Create(_policy.Network, _policy.ParameterGroups().Where(g => g.Parameters.Count > 0));
+        var tc = config.Train;
+        _optimizer = new FlatAdamW(_groups, tc.Lr, tc.Beta1, tc.Beta2, tc.AdamEps, tc.WeightDecay);
         if (config.Train.UseEma)
         {
             _emaNet = _policy.CreateNetwork();
-            _ema = new Ema(_emaNet, _policy.Network, config.Train);
+            _ema = new Ema(_emaNet, _policy.Network, _groups, config.Train);
         }
-        _optimizer = CreateOptimizer(_policy, config.Train);
-        _generator = new Generator((ulong)config.Train.Seed, _device);
+        _generator = RandomDraws.Seeded(config.Train.Seed);
     }
 
-    /// <summary>AdamW over the policy's parameter groups; train.weight_decay applies to the groups that decay.</summary>
-    private static AdamW CreateOptimizer(IPolicy policy, TrainConfig tc)
-    {
-        var groups = policy.ParameterGroups().Where(g => g.Parameters.Count > 0).ToList();
-        if (groups.Count == 1 && groups[0].WeightDecay)
-            return optim.AdamW(groups[0].Parameters, tc.Lr, tc.Beta1, tc.Beta2, tc.AdamEps, tc.WeightDecay);
-        return optim.AdamW(groups.Select(g => new AdamW.ParamGroup(g.Parameters, new AdamW.Options { weight_decay = g.WeightDecay ? tc.WeightDecay : 0 })),
-            tc.Lr, tc.Beta1, tc.Beta2, tc.AdamEps, tc.WeightDecay);
-    }
+    /// <summary>The optimizer's groups: name, whether train.weight_decay applies, and how many values each holds.</summary>
+    public IReadOnlyList<(string Name, bool WeightDecay, long Values)> OptimizerGroups => _groups.Select(g => (g.Name, g.WeightDecay, g.Count)).ToList();
 
     /// <summary>Parameters of the policy network.</summary>
     public long ParameterCount => _policy.ParameterCount();
@@ -147,16 +145,16 @@ public sealed class Trainer : IDisposable
         while (Step < tc.Steps && !cancel.IsCancellationRequested)
         {
             double lr = tc.Lr * LrSchedule.Factor(tc.LrScheduler, Step, tc.WarmupSteps, tc.Steps);
-            foreach (var g in _optimizer.ParamGroups) g.LearningRate = lr;
+            _optimizer.LearningRate = lr;
             double loss;
             using (var scope = torch.NewDisposeScope())
             {
                 using var batch = _train.Next();
-                _optimizer.zero_grad();
+                _optimizer.ZeroGrad();
                 var output = _policy.ComputeLoss(batch, _generator);
                 output.Loss.backward();
-                if (tc.GradClipNorm > 0) nn.utils.clip_grad_norm_(_policy.Network.parameters(), tc.GradClipNorm);
-                _optimizer.step();
+                if (tc.GradClipNorm > 0) _optimizer.ClipGradNorm(tc.GradClipNorm);
+                _optimizer.Step();
                 _ema?.Step();
                 loss = output.Loss.item<float>();
                 foreach (var (name, term) in output.Terms) termSums[name] = termSums.GetValueOrDefault(name) + term.item<float>();
@@ -242,7 +240,7 @@ public sealed class Trainer : IDisposable
     {
         if (_val == null) return null;
         using var noGrad = torch.no_grad();
-        using var gen = new Generator((ulong)_config.Train.Seed + 7, _device);
+        using var gen = RandomDraws.Seeded(_config.Train.Seed + 7);
         double sum = 0;
         long count = 0;
         _policy.Network.eval();
@@ -260,7 +258,8 @@ public sealed class Trainer : IDisposable
         return sum / Math.Max(1, count);
     }
 
-    private sealed record TrainerState(int Step, long EmaStep, double ElapsedSeconds, BatchLoader.State Sampler);
+    /// <param name="OptimizerStep">AdamW's t (null in checkpoints written before Mimicry's own AdamW: their optimizer.bin has it).</param>
+    private sealed record TrainerState(int Step, long EmaStep, double ElapsedSeconds, BatchLoader.State Sampler, long? OptimizerStep = null);
 
     /// <summary>The step and training seconds a checkpoint folder was saved at (null: not a training checkpoint, or unreadable).</summary>
     public static (int Step, double ElapsedSeconds)? SavedProgress(string checkpointDir)
@@ -284,11 +283,11 @@ public sealed class Trainer : IDisposable
             string training = Path.Combine(dir, Checkpoint.TrainingDir);
             Directory.CreateDirectory(training);
             _policy.Network.save_safetensors(Path.Combine(training, Checkpoint.RawModelFile));
-            _optimizer.save_state_dict(Path.Combine(training, Checkpoint.OptimizerFile));
+            Safetensors.SaveStateDict(Path.Combine(training, Checkpoint.OptimizerFile), _optimizer.StateTensors());
             using (var state = _generator.get_state()) File.WriteAllBytes(Path.Combine(training, Checkpoint.GeneratorFile), state.bytes.ToArray());
             using (var state = torch.random.get_rng_state()) File.WriteAllBytes(Path.Combine(training, Checkpoint.DefaultGeneratorFile), state.bytes.ToArray());
             File.WriteAllText(Path.Combine(training, Checkpoint.StateFile),
-                JsonSerializer.Serialize(new TrainerState(Step, _ema?.OptimizationStep ?? 0, ElapsedSeconds, _train.SaveState()), ConfigJson.Options));
+                JsonSerializer.Serialize(new TrainerState(Step, _ema?.OptimizationStep ?? 0, ElapsedSeconds, _train.SaveState(), _optimizer.StepCount), ConfigJson.Options));
             Checkpoint.SealFiles(dir);
         });
         if (_config.Train.KeepCheckpoints > 0) KeepCheckpoint();
@@ -322,13 +321,8 @@ public sealed class Trainer : IDisposable
             throw new InvalidDataException($"checkpoint {dir} was trained on dataset {saved.Dataset}; this run names {_config.Dataset}. Resume with the same dataset, or start a new run");
         Checkpoint.LoadWeights(_policy.Network, Path.Combine(training, Checkpoint.RawModelFile), saved);
         if (_emaNet != null) Checkpoint.LoadWeights(_emaNet, Path.Combine(dir, Checkpoint.ModelFile), saved);
-        string optimizer = Path.Combine(training, Checkpoint.OptimizerFile);
-        if (!File.Exists(optimizer)) throw new FileNotFoundException($"checkpoint is incomplete: {optimizer} is missing", optimizer);
-        try { _optimizer.load_state_dict(optimizer); }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new InvalidDataException($"{optimizer}: cannot read the optimizer state ({e.Message}); the file is truncated or corrupt", e);
-        }
+        var s = ConfigJson.Load<TrainerState>(Path.Combine(training, Checkpoint.StateFile));
+        RestoreOptimizer(training, s.OptimizerStep);
         using (var current = _generator.get_state())
         using (var state = ReadGeneratorState(Path.Combine(training, Checkpoint.GeneratorFile), current.NumberOfElements))
             _generator.set_state(state);
@@ -338,11 +332,41 @@ public sealed class Trainer : IDisposable
             using (var current = torch.random.get_rng_state())
             using (var state = ReadGeneratorState(defaultGenerator, current.NumberOfElements))
                 torch.random.set_rng_state(state);
-        var s = ConfigJson.Load<TrainerState>(Path.Combine(training, Checkpoint.StateFile));
         Step = s.Step;
         ElapsedSeconds = s.ElapsedSeconds;
         if (_ema != null) _ema.OptimizationStep = s.EmaStep;
         _train.RestoreState(s.Sampler);
+    }
+
+    /// <summary>AdamW's moments: <c>optimizer.safetensors</c>, or a TorchSharp <c>optimizer.bin</c> of a checkpoint written before Mimicry's own AdamW.</summary>
+    private void RestoreOptimizer(string training, long? stepCount)
+    {
+        string file = Path.Combine(training, Checkpoint.OptimizerFile), legacy = Path.Combine(training, Checkpoint.LegacyOptimizerFile);
+        if (!File.Exists(file) && File.Exists(legacy))
+        {
+            try
+            {
+                var (byName, step) = LegacyOptimizerState.Read(_policy.Network, legacy);
+                _optimizer.LoadPerParameterState(byName, step, legacy);
+                foreach (var (m, v) in byName.Values) { m.Dispose(); v.Dispose(); }
+            }
+            catch (Exception e) when (e is not (OutOfMemoryException or InvalidDataException))
+            {
+                throw new InvalidDataException($"{legacy}: cannot read the optimizer state ({e.Message}); the file is truncated or corrupt", e);
+            }
+            return;
+        }
+        if (!File.Exists(file)) throw new FileNotFoundException($"checkpoint is incomplete: {file} is missing", file);
+        if (stepCount is not { } steps) throw new InvalidDataException($"{Path.Combine(training, Checkpoint.StateFile)}: no optimizer_step beside {file}");
+        IO.SafetensorsFile.Validate(file);
+        Dictionary<string, Tensor> state;
+        try { state = Safetensors.LoadStateDict(file); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"{file}: cannot read the optimizer state ({e.Message}); the file is truncated or corrupt", e);
+        }
+        try { _optimizer.LoadStateTensors(state, steps, file); }
+        finally { foreach (var t in state.Values) t.Dispose(); }
     }
 
     /// <summary>A saved generator state, checked for size first (libtorch aborts the process on a wrong one).</summary>
@@ -375,6 +399,8 @@ public sealed class Trainer : IDisposable
         _policy.Dispose();
         _emaNet?.Dispose();
         _optimizer.Dispose();
+        _ema?.Dispose();
+        foreach (var g in _groups) g.Dispose();
         _generator.Dispose();
     }
 }

@@ -95,7 +95,7 @@ public class ProcessKillTests
             Assert.True(CheckpointStep(killed) < 400);
             var resumed = CliTests.Run("train", "bc", "--out", killed, "--steps", "400", "--resume");
             Assert.True(resumed.Code == 0, resumed.Err);
-            foreach (var file in new[] { "model.safetensors", Path.Combine("training", "model.safetensors"), Path.Combine("training", "optimizer.bin") })
+            foreach (var file in new[] { "model.safetensors", Path.Combine("training", "model.safetensors"), Path.Combine("training", "optimizer.safetensors") })
                 Assert.True(File.ReadAllBytes(Path.Combine(reference, "checkpoint", file)).SequenceEqual(File.ReadAllBytes(Path.Combine(killed, "checkpoint", file))), $"{file} differs");
             Assert.Equal(TrainingCurve.ReadMetrics(Path.Combine(reference, "metrics.jsonl")).Select(m => m.Loss),
                 TrainingCurve.ReadMetrics(Path.Combine(killed, "metrics.jsonl")).Select(m => m.Loss));

@@ -67,7 +67,7 @@ public class ConfigTests
         var c = new TrainConfig();
         using var a = TorchSharp.torch.nn.Linear(2, 2);
         using var b = TorchSharp.torch.nn.Linear(2, 2);
-        var ema = new Ema(a, b, c);
+        using var ema = new Ema(a, b, Mimicry.Training.Optim.FlatParameterGroup.Create(b), c);
         Assert.Equal(0.0, ema.DecayAt(0));
         Assert.Equal(0.0, ema.DecayAt(1));
         Assert.Equal(1 - Math.Pow(1 + 9, -0.75), ema.DecayAt(10), 12);
@@ -91,7 +91,7 @@ public class ConfigTests
     {
         using var model = TorchSharp.torch.nn.BatchNorm1d(3);
         using var averaged = TorchSharp.torch.nn.BatchNorm1d(3);
-        var ema = new Ema(averaged, model, new TrainConfig());
+        using var ema = new Ema(averaged, model, Mimicry.Training.Optim.FlatParameterGroup.Create(model), new TrainConfig());
         using (TorchSharp.torch.no_grad())
         {
             model.running_mean!.fill_(2.0f);

@@ -28,16 +28,16 @@ public class DiffusionTrainingTests
         var loader = new BatchLoader(data, [0], policyConfig.TrainingWindow, normalizers.All(), 64, seed: 0);
         int window = 40;
         using var batch = loader.Assemble(Enumerable.Repeat(window, 64).ToArray());
-        using var opt = optim.AdamW(policy.Network.parameters(), 2e-3);
+        using var opt = new Mimicry.Training.Optim.FlatAdamW(Mimicry.Training.Optim.FlatParameterGroup.Create(policy.Network), 2e-3, weightDecay: 0);
         using var gen = new Generator(0);
         float loss = 0;
         for (int i = 0; i < 1000; i++)
         {
             using var scope = torch.NewDisposeScope();
-            opt.zero_grad();
+            opt.ZeroGrad();
             var l = policy.ComputeLoss(batch, gen).Loss;
             l.backward();
-            opt.step();
+            opt.Step();
             loss = l.item<float>();
         }
         Assert.True(loss < 0.05, $"final loss {loss}");

@@ -1,3 +1,4 @@
+using Mimicry.Numerics;
 using Mimicry.Data.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -51,7 +52,7 @@ public sealed class ActPolicy : PolicyBase<ActConfig>
         if (Cfg.UseVae)
         {
             var (mu, logVar) = _net.Posterior(robot, actions, isPad);
-            z = mu + (0.5 * logVar).exp() * torch.randn(mu.shape, generator: generator, device: mu.device);
+            z = mu + (0.5 * logVar).exp() * RandomDraws.Normal(mu.shape, generator, mu.device);
             kl = KlToStandardNormal(mu, logVar);
         }
         else
@@ -76,7 +77,7 @@ public sealed class ActPolicy : PolicyBase<ActConfig>
         var (robot, env) = Split(normalizedObservations);
         long b = normalizedObservations.shape[0];
         var z = Cfg.Latent == LatentAtInference.Prior
-            ? torch.randn([b, Cfg.LatentDim], generator: generator, device: Device)
+            ? RandomDraws.Normal([b, Cfg.LatentDim], generator, Device)
             : torch.zeros(b, Cfg.LatentDim, device: Device);
         return _net.Decode(z, robot, env);
     }

@@ -57,7 +57,7 @@ public sealed class ActionTokensPolicy : PolicyBase<ActionTokensConfig>, IFitted
     }
 
     /// <summary>nanoGPT's configure_optimizers: weight decay on matrices (linear and embedding weights), none on biases and norms.</summary>
-    public IReadOnlyList<ParameterGroup> ParameterGroups() =>
+    public override IReadOnlyList<ParameterGroup> ParameterGroups() =>
     [
         new("matrices", _net.parameters().Where(p => p.dim() >= 2).ToList(), WeightDecay: true),
         new("vectors", _net.parameters().Where(p => p.dim() < 2).ToList(), WeightDecay: false),

@@ -1,0 +1,151 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mimicry.Training.Optim;
+
+/// <summary>
+/// AdamW (Loshchilov and Hutter 2019, Algorithm 2) over <see cref="FlatParameterGroup"/>s: per group and step,
+/// nine whole-buffer ops in the order of <c>torch.optim.AdamW</c>'s single-tensor path (TorchSharp's
+/// <c>Optimizers/AdamW.cs</c> is the same), so it matches it to rounding:
+/// <code>
+/// θ ← θ·(1 − lr·λ)                       (decoupled weight decay; λ = 0 for groups that do not decay)
+/// m ← β₁·m + (1 − β₁)·g
+/// v ← β₂·v + (1 − β₂)·g²
+/// θ ← θ − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
+/// </code>
+/// Every hyperparameter is a <see cref="Scalar"/> this object holds until it is replaced or disposed: TorchSharp
+/// frees a Scalar made by implicit conversion in its finalizer, which a collection on another thread can run
+/// while libtorch still reads it (the "Scalar toDouble" / "Unknown scalar type" crashes, dotnet/TorchSharp#1434).
+/// </summary>
+public sealed class FlatAdamW : IDisposable
+{
+    private readonly double _beta1, _beta2, _weightDecay;
+    private readonly Scalar _beta1S, _oneMinusBeta1S, _beta2S, _oneMinusBeta2S, _epsS, _oneS;
+    private readonly Tensor[] _expAvg, _expAvgSq;
+    private Scalar? _decayS, _stepSizeS, _sqrtBias2S;
+
+    public IReadOnlyList<FlatParameterGroup> Groups { get; }
+    /// <summary>Optimizer steps taken (t in the bias corrections).</summary>
+    public long StepCount { get; private set; }
+    /// <summary>The learning rate of the next step (the trainer sets it from its schedule).</summary>
+    public double LearningRate { get; set; }
+
+    public FlatAdamW(IReadOnlyList<FlatParameterGroup> groups, double lr, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0.01)
+    {
+        if (!(lr >= 0) || !(beta1 is >= 0 and < 1) || !(beta2 is >= 0 and < 1) || !(eps >= 0) || !(weightDecay >= 0))
+            throw new ArgumentOutOfRangeException(nameof(lr), $"AdamW: lr {lr}, betas ({beta1}, {beta2}), eps {eps}, weight decay {weightDecay} out of range");
+        Groups = groups;
+        LearningRate = lr;
+        (_beta1, _beta2, _weightDecay) = (beta1, beta2, weightDecay);
+        _beta1S = beta1.ToScalar();
+        _oneMinusBeta1S = (1 - beta1).ToScalar();
+        _beta2S = beta2.ToScalar();
+        _oneMinusBeta2S = (1 - beta2).ToScalar();
+        _epsS = eps.ToScalar();
+        _oneS = 1.0.ToScalar();
+        _expAvg = groups.Select(g => torch.zeros_like(g.Values)).ToArray();
+        _expAvgSq = groups.Select(g => torch.zeros_like(g.Values)).ToArray();
+    }
+
+    public void ZeroGrad()
+    {
+        foreach (var g in Groups) g.ZeroGrad();
+    }
+
+    /// <summary>One update of every group from its gradients.</summary>
+    public void Step()
+    {
+        StepCount++;
+        double lr = LearningRate;
+        double biasCorrection1 = 1 - Math.Pow(_beta1, StepCount), biasCorrection2 = 1 - Math.Pow(_beta2, StepCount);
+        Replace(ref _decayS, 1 - lr * _weightDecay);
+        Replace(ref _stepSizeS, -lr / biasCorrection1);
+        Replace(ref _sqrtBias2S, Math.Sqrt(biasCorrection2));
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        for (int i = 0; i < Groups.Count; i++)
+        {
+            var (theta, g, m, v) = (Groups[i].Values, Groups[i].Grads, _expAvg[i], _expAvgSq[i]);
+            if (Groups[i].WeightDecay && _weightDecay != 0) theta.mul_(_decayS!);
+            m.mul_(_beta1S).add_(g, _oneMinusBeta1S);
+            v.mul_(_beta2S).addcmul_(g, g, _oneMinusBeta2S);
+            var denominator = v.sqrt().div_(_sqrtBias2S!).add_(_epsS, _oneS); // add_(Scalar) alone would make its alpha = 1 an implicit Scalar
+            theta.addcdiv_(m, denominator, _stepSizeS!);
+        }
+    }
+
+    /// <summary>
+    /// Scales every gradient so that their global L2 norm is at most <paramref name="maxNorm"/> (PyTorch's
+    /// <c>clip_grad_norm_</c>: coefficient min(1, max / (‖g‖ + 1e-6)), applied without a host sync).
+    /// </summary>
+    public void ClipGradNorm(double maxNorm)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        using var max = maxNorm.ToScalar();
+        using var tiny = 1e-6.ToScalar();
+        using var one = 1.0.ToScalar();
+        var norms = Groups.Select(g => g.Grads.norm()).ToArray();
+        var total = norms.Length == 1 ? norms[0] : torch.stack(norms).norm();
+        var coefficient = total.add(tiny, one).reciprocal_().mul_(max).clamp_max_(one);
+        foreach (var g in Groups) g.Grads.mul_(coefficient);
+    }
+
+    private static void Replace(ref Scalar? slot, double value)
+    {
+        var old = slot;
+        slot = value.ToScalar();
+        old?.Dispose();
+    }
+
+    // ---- state (checkpoints) ----
+
+    /// <summary>The moments by group name ("{group}.exp_avg", "{group}.exp_avg_sq"), on the CPU, for a checkpoint.</summary>
+    public Dictionary<string, Tensor> StateTensors()
+    {
+        var state = new Dictionary<string, Tensor>();
+        for (int i = 0; i < Groups.Count; i++)
+        {
+            state[$"{Groups[i].Name}.exp_avg"] = _expAvg[i].cpu().contiguous();
+            state[$"{Groups[i].Name}.exp_avg_sq"] = _expAvgSq[i].cpu().contiguous();
+        }
+        return state;
+    }
+
+    /// <summary>Restores moments saved by <see cref="StateTensors"/>; a missing group or a size that differs names the file.</summary>
+    public void LoadStateTensors(IReadOnlyDictionary<string, Tensor> state, long stepCount, string file)
+    {
+        using var noGrad = torch.no_grad();
+        for (int i = 0; i < Groups.Count; i++)
+            foreach (var (key, target) in new[] { ($"{Groups[i].Name}.exp_avg", _expAvg[i]), ($"{Groups[i].Name}.exp_avg_sq", _expAvgSq[i]) })
+            {
+                if (!state.TryGetValue(key, out var saved))
+                    throw new InvalidDataException($"{file}: no tensor '{key}' (this run's parameter groups are {string.Join(", ", Groups.Select(g => g.Name))})");
+                if (saved.numel() != target.numel() || saved.dtype != target.dtype)
+                    throw new InvalidDataException($"{file}: '{key}' has {saved.numel()} {saved.dtype} values, the parameters {target.numel()} {target.dtype}");
+                target.copy_(saved.reshape(target.shape));
+            }
+        StepCount = stepCount;
+    }
+
+    /// <summary>Moves moments from per-parameter state by parameter name (checkpoints written by TorchSharp's AdamW, before this optimizer).</summary>
+    public void LoadPerParameterState(IReadOnlyDictionary<string, (Tensor ExpAvg, Tensor ExpAvgSq)> byName, long stepCount, string file)
+    {
+        using var noGrad = torch.no_grad();
+        for (int i = 0; i < Groups.Count; i++)
+            foreach (var member in Groups[i].Members)
+            {
+                if (!byName.TryGetValue(member.Name, out var saved))
+                    throw new InvalidDataException($"{file}: no optimizer state for parameter {member.Name}");
+                using (var view = FlatParameterGroup.View(_expAvg[i], member)) view.copy_(saved.ExpAvg);
+                using (var view = FlatParameterGroup.View(_expAvgSq[i], member)) view.copy_(saved.ExpAvgSq);
+            }
+        StepCount = stepCount;
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in _expAvg.Concat(_expAvgSq)) t.Dispose();
+        foreach (var s in new[] { _beta1S, _oneMinusBeta1S, _beta2S, _oneMinusBeta2S, _epsS, _oneS, _decayS, _stepSizeS, _sqrtBias2S }) s?.Dispose();
+    }
+}
