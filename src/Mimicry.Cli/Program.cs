@@ -33,7 +33,7 @@ public static class Program
     public static int Main(string[] args)
     {
         Commands.Cli.CommandLine = "./mimicry " + string.Join(' ', args.Select(ShellQuote));
-        int setup = Commands.Cli.Run(() => { Threads.ApplyProcessDefaults(); Libtorch.Configure(); return 0; });
+        int setup = Commands.Cli.Run(() => { Libtorch.Configure(); return 0; });
         if (setup != 0) return setup;
         return BuildRoot().Parse(args).Invoke();
     }

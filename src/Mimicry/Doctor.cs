@@ -36,7 +36,7 @@ public static class Doctor
         }
         lines.Add(new("cuda", cudaAvailable ? $"{devices} device(s)" : $"unavailable: {WhyNoCuda(chosen)}", cudaAvailable));
         lines.Add(new("torch threads", $"{get_num_threads()} intra-op (OMP_NUM_THREADS={Env("OMP_NUM_THREADS")}); " +
-            $"acting calls of batch <= {Threads.SmallBatch} use 1; OMP_WAIT_POLICY={Env("OMP_WAIT_POLICY")}", true));
+            $"acting calls of batch <= {Threads.SmallBatch} use 1; OMP_WAIT_POLICY={Env("OMP_WAIT_POLICY")} (PASSIVE yields the cores to other jobs at half the training speed)", true));
         lines.Add(Library("chipmunk (Push-T)", "libchipmunk.so.7", "apt-get install libchipmunk7 (scripts/install-deps.sh)"));
         lines.Add(Library("ffmpeg (video datasets)", "libavcodec.so.59", "apt-get install libavcodec59 libavformat59 (not needed yet)"));
         return lines;

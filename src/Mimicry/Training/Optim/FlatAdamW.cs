@@ -5,8 +5,8 @@ namespace Mimicry.Training.Optim;
 
 /// <summary>
 /// AdamW (Loshchilov and Hutter 2019, Algorithm 2) over <see cref="FlatParameterGroup"/>s: per group and step,
-/// nine whole-buffer ops in the order of <c>torch.optim.AdamW</c>'s single-tensor path (TorchSharp's
-/// <c>Optimizers/AdamW.cs</c> is the same), so it matches it to rounding:
+/// seven whole-buffer ops (the moment update as a lerp, as PyTorch's AdamW does, and the second bias correction
+/// folded into the step size and ε), matching <c>torch.optim.AdamW</c> to rounding:
 /// <code>
 /// θ ← θ·(1 − lr·λ)                       (decoupled weight decay; λ = 0 for groups that do not decay)
 /// m ← β₁·m + (1 − β₁)·g
@@ -19,10 +19,11 @@ namespace Mimicry.Training.Optim;
 /// </summary>
 public sealed class FlatAdamW : IDisposable
 {
-    private readonly double _beta1, _beta2, _weightDecay;
-    private readonly Scalar _beta1S, _oneMinusBeta1S, _beta2S, _oneMinusBeta2S, _epsS, _oneS;
+    private readonly double _beta1, _beta2, _eps, _weightDecay;
+    private readonly Scalar _beta2S, _oneMinusBeta2S, _oneS;
     private readonly Tensor[] _expAvg, _expAvgSq;
-    private Scalar? _decayS, _stepSizeS, _sqrtBias2S;
+    private readonly Tensor[] _oneMinusBeta1T; // lerp_ takes its weight as a tensor: 1 − β₁ per group, on its device
+    private Scalar? _decayS, _stepSizeS, _epsS;
 
     public IReadOnlyList<FlatParameterGroup> Groups { get; }
     /// <summary>Optimizer steps taken (t in the bias corrections).</summary>
@@ -36,15 +37,13 @@ public sealed class FlatAdamW : IDisposable
             throw new ArgumentOutOfRangeException(nameof(lr), $"AdamW: lr {lr}, betas ({beta1}, {beta2}), eps {eps}, weight decay {weightDecay} out of range");
         Groups = groups;
         LearningRate = lr;
-        (_beta1, _beta2, _weightDecay) = (beta1, beta2, weightDecay);
-        _beta1S = beta1.ToScalar();
-        _oneMinusBeta1S = (1 - beta1).ToScalar();
+        (_beta1, _beta2, _eps, _weightDecay) = (beta1, beta2, eps, weightDecay);
         _beta2S = beta2.ToScalar();
         _oneMinusBeta2S = (1 - beta2).ToScalar();
-        _epsS = eps.ToScalar();
         _oneS = 1.0.ToScalar();
         _expAvg = groups.Select(g => torch.zeros_like(g.Values)).ToArray();
         _expAvgSq = groups.Select(g => torch.zeros_like(g.Values)).ToArray();
+        _oneMinusBeta1T = groups.Select(g => torch.tensor(1 - beta1, dtype: g.DType, device: g.Values.device)).ToArray();
     }
 
     public void ZeroGrad()
@@ -59,17 +58,18 @@ public sealed class FlatAdamW : IDisposable
         double lr = LearningRate;
         double biasCorrection1 = 1 - Math.Pow(_beta1, StepCount), biasCorrection2 = 1 - Math.Pow(_beta2, StepCount);
         Replace(ref _decayS, 1 - lr * _weightDecay);
-        Replace(ref _stepSizeS, -lr / biasCorrection1);
-        Replace(ref _sqrtBias2S, Math.Sqrt(biasCorrection2));
+        // m / (√v / √bc₂ + ε) = √bc₂ · m / (√v + ε·√bc₂): one pass fewer over the buffer, the same update.
+        Replace(ref _stepSizeS, -lr * Math.Sqrt(biasCorrection2) / biasCorrection1);
+        Replace(ref _epsS, _eps * Math.Sqrt(biasCorrection2));
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         for (int i = 0; i < Groups.Count; i++)
         {
             var (theta, g, m, v) = (Groups[i].Values, Groups[i].Grads, _expAvg[i], _expAvgSq[i]);
             if (Groups[i].WeightDecay && _weightDecay != 0) theta.mul_(_decayS!);
-            m.mul_(_beta1S).add_(g, _oneMinusBeta1S);
+            m.lerp_(g, _oneMinusBeta1T[i]);                              // β₁·m + (1 − β₁)·g in one pass
             v.mul_(_beta2S).addcmul_(g, g, _oneMinusBeta2S);
-            var denominator = v.sqrt().div_(_sqrtBias2S!).add_(_epsS, _oneS); // add_(Scalar) alone would make its alpha = 1 an implicit Scalar
+            var denominator = v.sqrt().add_(_epsS!, _oneS);              // √v + ε·√(1 − β₂ᵗ): the bias correction folded into the step
             theta.addcdiv_(m, denominator, _stepSizeS!);
         }
     }
@@ -145,7 +145,7 @@ public sealed class FlatAdamW : IDisposable
 
     public void Dispose()
     {
-        foreach (var t in _expAvg.Concat(_expAvgSq)) t.Dispose();
-        foreach (var s in new[] { _beta1S, _oneMinusBeta1S, _beta2S, _oneMinusBeta2S, _epsS, _oneS, _decayS, _stepSizeS, _sqrtBias2S }) s?.Dispose();
+        foreach (var t in _expAvg.Concat(_expAvgSq).Concat(_oneMinusBeta1T)) t.Dispose();
+        foreach (var s in new[] { _beta2S, _oneMinusBeta2S, _oneS, _decayS, _stepSizeS, _epsS }) s?.Dispose();
     }
 }

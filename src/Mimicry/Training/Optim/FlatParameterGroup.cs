@@ -15,6 +15,13 @@ namespace Mimicry.Training.Optim;
 /// </summary>
 public sealed class FlatParameterGroup : IDisposable
 {
+    /// <summary>
+    /// Each parameter starts at a multiple of this many elements (64 bytes in float32): oneDNN's CPU kernels take a
+    /// slower path on weights that are not 64-byte aligned. The gaps hold zeros in values and gradients, which AdamW
+    /// and the EMA keep at zero.
+    /// </summary>
+    public const long Alignment = 16;
+
     /// <summary>One parameter's place in the buffer.</summary>
     public sealed record Member(string Name, Parameter Parameter, long Offset, long Count, long[] Shape);
 
@@ -26,7 +33,8 @@ public sealed class FlatParameterGroup : IDisposable
     /// <summary>(N,) the parameters' gradients: each <c>.grad</c> is a view into it.</summary>
     public Tensor Grads { get; }
     public IReadOnlyList<Member> Members { get; }
-    public long Count => Values.shape[0];
+    /// <summary>Parameter values in the group (the buffer adds alignment gaps).</summary>
+    public long Count => Members.Sum(m => m.Count);
 
     private FlatParameterGroup(string name, bool weightDecay, IReadOnlyList<(string Name, Parameter Parameter)> parameters)
     {
@@ -39,10 +47,10 @@ public sealed class FlatParameterGroup : IDisposable
         foreach (var (n, p) in parameters)
         {
             members.Add(new Member(n, p, offset, p.numel(), p.shape));
-            offset += p.numel();
+            offset += (p.numel() + Alignment - 1) / Alignment * Alignment;
         }
         Members = members;
-        Values = torch.empty([offset], dtype: DType, device: device);
+        Values = torch.zeros([offset], dtype: DType, device: device);
         Grads = torch.zeros([offset], dtype: DType, device: device);
         using var noGrad = torch.no_grad();
         foreach (var m in members)
