@@ -12,7 +12,7 @@ public static class Devices
         if (n == "cuda" || (n.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(n[5..], out int index) && index >= 0))
         {
             if (!cuda.is_available())
-                throw new ArgumentException($"{option} {name}: CUDA is not available here (this build uses TorchSharp-cpu, or no GPU is visible); use cpu");
+                throw new ArgumentException($"{option} {name}: CUDA is not available here; `mimicry doctor` says why (docs/gpu.md: a CUDA PyTorch's libtorch through MIMICRY_LIBTORCH), or use cpu");
             return device(n);
         }
         throw new ArgumentException($"{option} '{name}': use cpu, cuda or cuda:N");
