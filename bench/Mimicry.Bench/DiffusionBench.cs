@@ -119,17 +119,19 @@ public static class DiffusionBench
         var loader = new BatchLoader(d, Enumerable.Range(0, d.Episodes).ToArray(), config.TrainingWindow, normalizers.All(), 256, 0);
         double batchS = Measure.BestOf(200, 20, () => { using var s = torch.NewDisposeScope(); loader.Next().Dispose(); });
         using var policy = new DiffusionPolicy(config, normalizers);
-        using var opt = optim.AdamW(policy.Network.parameters(), 1e-4);
+        var groups = Mimicry.Training.Optim.FlatParameterGroup.Create(policy.Network);
+        using var opt = new Mimicry.Training.Optim.FlatAdamW(groups, 1e-4);
         using var gen = new Generator(0);
         double stepS = Measure.BestOf(5, 1, () =>
         {
             using var s = torch.NewDisposeScope();
             using var b = loader.Next();
-            opt.zero_grad();
+            opt.ZeroGrad();
             var loss = policy.ComputeLoss(b, gen).Loss;
             loss.backward();
-            opt.step();
+            opt.Step();
         });
+        foreach (var g in groups) g.Dispose();
         return new { sampler_batch_256_ms = Math.Round(batchS * 1000, 4), train_step_batch_256_unet_64_128_256_ms = Math.Round(stepS * 1000, 1), ratio = Math.Round(stepS / batchS) };
     }
 }

@@ -54,15 +54,13 @@ internal static class QuickstartCommand
         var preset = Presets.Get(Preset);
         Console.WriteLine($"== 3/4 train a small Diffusion Policy ({Preset}, {steps} steps)");
         string run = Path.Combine(outDir, "diffusion");
+        var train = preset.Config.Train with { Steps = steps, WarmupSteps = Math.Min(preset.Config.Train.WarmupSteps, steps / 10), CheckpointEvery = steps, KeepCheckpoints = 0 };
         var config = preset.Config with
         {
             Dataset = datasetDir,
-            Train = preset.Config.Train with { Steps = steps, WarmupSteps = Math.Min(preset.Config.Train.WarmupSteps, steps / 10), CheckpointEvery = steps, KeepCheckpoints = 0 },
-        };
-        config = config with
-        {
-            Deviations = [.. config.Deviations,
-                $"quickstart: {steps:N0} steps instead of the preset's {preset.Config.Train.Steps:N0} (cosine schedule over {steps:N0}, warm-up {config.Train.WarmupSteps})",
+            Train = train,
+            Deviations = [.. preset.Config.Deviations,
+                $"quickstart: {steps:N0} steps instead of the preset's {preset.Config.Train.Steps:N0} (cosine schedule over {steps:N0}, warm-up {train.WarmupSteps})",
                 "quickstart: one training seed, and its final checkpoint alone is scored (no max over the last checkpoints)"],
         };
         if (Directory.Exists(run)) Directory.Delete(run, true);

@@ -17,7 +17,7 @@ public sealed class Ema : IDisposable
     private readonly TrainConfig _c;
     private readonly (Tensor Ema, Tensor Values)[] _flat;
     private readonly (Tensor Ema, Tensor Source)[] _copied;
-    private Scalar? _decayS, _oneMinusDecayS;
+    private readonly HeldScalar _decay = new(), _oneMinusDecay = new();
 
     public long OptimizationStep { get; set; }
     public double Decay { get; private set; }
@@ -61,26 +61,23 @@ public sealed class Ema : IDisposable
     public void Step()
     {
         Decay = DecayAt(OptimizationStep);
-        var (oldDecay, oldOneMinus) = (_decayS, _oneMinusDecayS);
-        (_decayS, _oneMinusDecayS) = (Decay.ToScalar(), (1 - Decay).ToScalar()); // held: no implicit temporaries (see FlatAdamW)
+        var (decay, oneMinusDecay) = (_decay.Set(Decay), _oneMinusDecay.Set(1 - Decay));
         using (var noGrad = torch.no_grad())
         {
             foreach (var (e, p) in _flat)
             {
-                e.mul_(_decayS);
-                e.add_(p, _oneMinusDecayS);
+                e.mul_(decay);
+                e.add_(p, oneMinusDecay);
             }
             foreach (var (e, b) in _copied) e.copy_(b);
         }
-        oldDecay?.Dispose();
-        oldOneMinus?.Dispose();
         OptimizationStep++;
     }
 
     public void Dispose()
     {
         foreach (var (e, _) in _flat) e.Dispose();
-        _decayS?.Dispose();
-        _oneMinusDecayS?.Dispose();
+        _decay.Dispose();
+        _oneMinusDecay.Dispose();
     }
 }

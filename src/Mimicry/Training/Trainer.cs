@@ -37,7 +37,6 @@ public sealed class Trainer : IDisposable
     private readonly IPolicy _policy;
     private readonly nn.Module? _emaNet;
     private readonly Ema? _ema;
-    private readonly IReadOnlyList<FlatParameterGroup> _groups;
     private readonly FlatAdamW _optimizer;
     private readonly Generator _generator;
     private readonly Device _device;
@@ -87,19 +86,19 @@ public sealed class Trainer : IDisposable
             _val = new BatchLoader(dataset, split.Validation, window, normalizers.All(), config.Train.BatchSize, config.Train.Seed + 1, _device);
         _policy = PolicyRegistry.Create(config.Policy, normalizers, _device);
         if (_policy is IFittedPolicy fitted) fitted.Fit(dataset, trainEpisodes); // deterministic: a resumed run fits the same
-        _groups = FlatParameterGroup.Create(_policy.Network, _policy.ParameterGroups().Where(g => g.Parameters.Count > 0));
+        var groups = FlatParameterGroup.Create(_policy.Network, _policy.ParameterGroups().Where(g => g.Parameters.Count > 0));
         var tc = config.Train;
-        _optimizer = new FlatAdamW(_groups, tc.Lr, tc.Beta1, tc.Beta2, tc.AdamEps, tc.WeightDecay);
+        _optimizer = new FlatAdamW(groups, tc.Lr, tc.Beta1, tc.Beta2, tc.AdamEps, tc.WeightDecay);
         if (config.Train.UseEma)
         {
             _emaNet = _policy.CreateNetwork();
-            _ema = new Ema(_emaNet, _policy.Network, _groups, config.Train);
+            _ema = new Ema(_emaNet, _policy.Network, groups, config.Train);
         }
         _generator = RandomDraws.Seeded(config.Train.Seed);
     }
 
     /// <summary>The optimizer's groups: name, whether train.weight_decay applies, and how many values each holds.</summary>
-    public IReadOnlyList<(string Name, bool WeightDecay, long Values)> OptimizerGroups => _groups.Select(g => (g.Name, g.WeightDecay, g.Count)).ToList();
+    public IReadOnlyList<(string Name, bool WeightDecay, long Values)> OptimizerGroups => _optimizer.Groups.Select(g => (g.Name, g.WeightDecay, g.Count)).ToList();
 
     /// <summary>Parameters of the policy network.</summary>
     public long ParameterCount => _policy.ParameterCount();
@@ -400,7 +399,7 @@ public sealed class Trainer : IDisposable
         _emaNet?.Dispose();
         _optimizer.Dispose();
         _ema?.Dispose();
-        foreach (var g in _groups) g.Dispose();
+        foreach (var g in _optimizer.Groups) g.Dispose();
         _generator.Dispose();
     }
 }

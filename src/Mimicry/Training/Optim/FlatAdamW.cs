@@ -23,7 +23,7 @@ public sealed class FlatAdamW : IDisposable
     private readonly Scalar _beta2S, _oneMinusBeta2S, _oneS;
     private readonly Tensor[] _expAvg, _expAvgSq;
     private readonly Tensor[] _oneMinusBeta1T; // lerp_ takes its weight as a tensor: 1 − β₁ per group, on its device
-    private Scalar? _decayS, _stepSizeS, _epsS;
+    private readonly HeldScalar _decay = new(), _stepSize = new(), _epsHat = new();
 
     public IReadOnlyList<FlatParameterGroup> Groups { get; }
     /// <summary>Optimizer steps taken (t in the bias corrections).</summary>
@@ -57,20 +57,20 @@ public sealed class FlatAdamW : IDisposable
         StepCount++;
         double lr = LearningRate;
         double biasCorrection1 = 1 - Math.Pow(_beta1, StepCount), biasCorrection2 = 1 - Math.Pow(_beta2, StepCount);
-        Replace(ref _decayS, 1 - lr * _weightDecay);
+        var decay = _decay.Set(1 - lr * _weightDecay);
         // m / (√v / √bc₂ + ε) = √bc₂ · m / (√v + ε·√bc₂): one pass fewer over the buffer, the same update.
-        Replace(ref _stepSizeS, -lr * Math.Sqrt(biasCorrection2) / biasCorrection1);
-        Replace(ref _epsS, _eps * Math.Sqrt(biasCorrection2));
+        var stepSize = _stepSize.Set(-lr * Math.Sqrt(biasCorrection2) / biasCorrection1);
+        var epsHat = _epsHat.Set(_eps * Math.Sqrt(biasCorrection2));
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         for (int i = 0; i < Groups.Count; i++)
         {
             var (theta, g, m, v) = (Groups[i].Values, Groups[i].Grads, _expAvg[i], _expAvgSq[i]);
-            if (Groups[i].WeightDecay && _weightDecay != 0) theta.mul_(_decayS!);
+            if (Groups[i].WeightDecay && _weightDecay != 0) theta.mul_(decay);
             m.lerp_(g, _oneMinusBeta1T[i]);                              // β₁·m + (1 − β₁)·g in one pass
             v.mul_(_beta2S).addcmul_(g, g, _oneMinusBeta2S);
-            var denominator = v.sqrt().add_(_epsS!, _oneS);              // √v + ε·√(1 − β₂ᵗ): the bias correction folded into the step
-            theta.addcdiv_(m, denominator, _stepSizeS!);
+            var denominator = v.sqrt().add_(epsHat, _oneS);              // √v + ε·√(1 − β₂ᵗ): the bias correction folded into the step
+            theta.addcdiv_(m, denominator, stepSize);
         }
     }
 
@@ -89,13 +89,6 @@ public sealed class FlatAdamW : IDisposable
         var total = norms.Length == 1 ? norms[0] : torch.stack(norms).norm();
         var coefficient = total.add(tiny, one).reciprocal_().mul_(max).clamp_max_(one);
         foreach (var g in Groups) g.Grads.mul_(coefficient);
-    }
-
-    private static void Replace(ref Scalar? slot, double value)
-    {
-        var old = slot;
-        slot = value.ToScalar();
-        old?.Dispose();
     }
 
     // ---- state (checkpoints) ----
@@ -146,6 +139,7 @@ public sealed class FlatAdamW : IDisposable
     public void Dispose()
     {
         foreach (var t in _expAvg.Concat(_expAvgSq).Concat(_oneMinusBeta1T)) t.Dispose();
-        foreach (var s in new[] { _beta2S, _oneMinusBeta2S, _oneS, _decayS, _stepSizeS, _epsS }) s?.Dispose();
+        foreach (var s in new[] { _beta2S, _oneMinusBeta2S, _oneS }) s.Dispose();
+        foreach (var h in new[] { _decay, _stepSize, _epsHat }) h.Dispose();
     }
 }
