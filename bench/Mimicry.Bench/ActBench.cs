@@ -7,6 +7,8 @@ using Mimicry.Policies.Act;
 using Mimicry.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Mimicry.Envs.PushT;
+using Mimicry.Configuration;
 
 namespace Mimicry.Bench;
 

@@ -8,6 +8,8 @@ using Mimicry.Policies.Diffusion;
 using Mimicry.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Mimicry.Envs.PushT;
+using Mimicry.Configuration;
 
 namespace Mimicry.Bench;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Mimicry.Data;
 using Mimicry.Data.Sampling;
 using TorchSharp;
+using Mimicry.Envs.PushT;
 
 namespace Mimicry.Bench;
 

@@ -7,6 +7,9 @@ using Mimicry.Training;
 using Mimicry.Training.Optim;
 using TorchSharp;
 using static TorchSharp.torch;
+using Mimicry.Numerics;
+using Mimicry.Envs.PushT;
+using Mimicry.Configuration;
 
 namespace Mimicry.Bench;
 

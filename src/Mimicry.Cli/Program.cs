@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Mimicry.Cli.Commands;
+using Mimicry.Runtime;
 
 namespace Mimicry.Cli;
 

@@ -1,3 +1,4 @@
+using Mimicry.Runtime;
 namespace Mimicry.Tests;
 
 /// <summary>Bring your own libtorch: the test build bundles TorchSharp-cpu's, so a second one must be refused before anything loads.</summary>

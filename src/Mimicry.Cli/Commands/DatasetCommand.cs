@@ -3,6 +3,7 @@ using Mimicry.Data;
 using Mimicry.Data.LeRobot;
 using Mimicry.IO;
 using Spectre.Console;
+using Mimicry.Envs.PushT;
 
 namespace Mimicry.Cli.Commands;
 
@@ -64,7 +65,7 @@ internal static class DatasetCommand
             var d = name == Mimicry.Envs.Tasks.Fork
                 ? Mimicry.Envs.Fork.ForkExpert.Demonstrations(n, r.GetValue(seed))
                 : Mimicry.Envs.Stitch.StitchData.Demonstrations(2 * n / 5, 2 * n / 5, n - 4 * n / 5, r.GetValue(seed));
-            LeRobotDataset.Save(d, r.GetValue(output)!, name == Mimicry.Envs.Tasks.Fork ? Mimicry.Envs.Fork.ForkExpert.RobotType : "graph", r.GetValue(overwrite));
+            LeRobotDataset.Save(d, r.GetValue(output)!, Mimicry.Envs.Tasks.Get(name).RobotType, r.GetValue(overwrite));
             Console.WriteLine($"wrote {r.GetValue(output)}: {d.Episodes} episodes, {d.Frames} frames");
             return 0;
         }));

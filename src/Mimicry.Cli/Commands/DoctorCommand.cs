@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Mimicry.Runtime;
 
 namespace Mimicry.Cli.Commands;
 

@@ -4,6 +4,7 @@ using Mimicry.Envs;
 using Mimicry.Evaluation;
 using Mimicry.Policies;
 using Mimicry.Training;
+using Mimicry.Numerics;
 
 namespace Mimicry.Cli.Commands;
 

@@ -5,6 +5,7 @@ using Mimicry.Configuration;
 using Mimicry.Data;
 using Mimicry.Evaluation;
 using Mimicry.IO;
+using Mimicry.Envs;
 
 namespace Mimicry.Cli.Commands;
 
@@ -29,7 +30,7 @@ internal static class TokenizeCommand
             var counts = BinCounts(r.GetValue(bins)!);
             if (r.GetValue(chunk) < 1) throw new ArgumentException("--chunk must be >= 1");
             var rows = TokenizationAnalysis.Run(data, r.GetValue(chunk), counts, r.GetValue(chunks));
-            string unit = data.EnvTask == Envs.Tasks.PushT ? "px" : "units";
+            string unit = Envs.Tasks.Of(data) == Envs.Tasks.PushT ? "px" : "units";
             var md = new StringBuilder();
             md.AppendLine($"# What tokenizing the actions costs: {Path.GetFileName(Path.GetFullPath(path).TrimEnd('/'))}\n");
             md.AppendLine($"`{Cli.CommandLine}` at {EvalReport.CurrentGitRevision()}. Chunks of {r.GetValue(chunk)} actions starting at every frame (a seeded sample of {r.GetValue(chunks)}), min/max-normalized to [−1, 1] per dimension as the token policy does; errors are back in the data's units ({unit}). FAST's BPE is fitted on half the sample and measured on the other half.\n");
@@ -63,7 +64,7 @@ internal static class TokenizeCommand
         cmd.SetAction(r => Cli.Run(() =>
         {
             string path = Cli.ResolveData(r.GetValue(zarr));
-            var demos = Data.PushTReplayBuffer.Load(path);
+            var demos = Envs.PushT.PushTReplayBuffer.Load(path);
             int l = r.GetValue(chunk);
             if (l < 1) throw new ArgumentException("--chunk must be >= 1");
             var counts = BinCounts(r.GetValue(bins)!);

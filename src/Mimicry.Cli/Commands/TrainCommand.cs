@@ -87,17 +87,17 @@ internal static class TrainCommand
         config.Validate();
         Console.WriteLine($"run {run}");
         Console.WriteLine(ConfigJson.Serialize(config));
-        Console.WriteLine($"dataset {config.Dataset}: {dataset.Episodes} episodes, {dataset.Frames} frames{(dataset.EnvTask != null ? $", task {dataset.EnvTask}" : "")}");
+        Console.WriteLine($"dataset {config.Dataset}: {dataset.Episodes} episodes, {dataset.Frames} frames{(Tasks.Of(dataset) != null ? $", task {Tasks.Of(dataset)}" : "")}");
         using var trainer = new Trainer(config, dataset, run) { Log = Console.Error.WriteLine, CommandLine = Cli.CommandLine };
         Console.WriteLine($"{config.Policy.Name} policy: {trainer.ParameterCount:N0} parameters, device {config.Device}, torch threads {TorchSharp.torch.get_num_threads()}");
         Console.WriteLine($"training on {trainer.TrainEpisodes} episodes" + (config.Train.MinEpisodeReturn is { } m ? $" (train.min_episode_return {m}: those whose return reaches it)" : ""));
         var taskEntry = Tasks.Get(config.Task);
-        Func<IPolicy, EvalResult>? evaluate = config.Train.EvalEvery > 0
+        Func<IPolicy, ActingScore>? evaluate = config.Train.EvalEvery > 0
             ? policy =>
             {
                 var result = Evaluator.Run(policy, taskEntry.Create, new EvalOptions(Episodes: config.Train.EvalEpisodes));
                 Console.WriteLine($"  eval: avg max reward {result.AvgMaxReward:F3}, success {result.SuccessRate:P0}");
-                return result;
+                return new ActingScore(result.AvgMaxReward, result.SuccessRate);
             }
             : null;
         // Ctrl-C (SIGINT) or kill (SIGTERM): finish the step, save a checkpoint, exit 130.
@@ -116,9 +116,9 @@ internal static class TrainCommand
     public static RunConfig FitToDataset(RunConfig config, EpisodeDataset dataset, string? task)
     {
         string where = dataset.Source ?? config.Dataset;
-        if (task != null && dataset.EnvTask != null && task != dataset.EnvTask)
-            throw new ArgumentException($"--task {task}: dataset {where} holds {dataset.EnvTask} demonstrations");
-        config = config with { Task = task ?? dataset.EnvTask ?? config.Task };
+        if (task != null && Tasks.Of(dataset) != null && task != Tasks.Of(dataset))
+            throw new ArgumentException($"--task {task}: dataset {where} holds {Tasks.Of(dataset)} demonstrations");
+        config = config with { Task = task ?? Tasks.Of(dataset) ?? config.Task };
         var entry = Tasks.Get(config.Task);
         string key = config.Policy.ObservationKey;
         if (!dataset.Has(key))

@@ -7,7 +7,7 @@ namespace Mimicry.Cli.Commands;
 /// <summary>Runs a trainer with a Spectre progress bar (loss, steps/s, ETA) on a terminal, plain log lines otherwise.</summary>
 internal static class TrainLoop
 {
-    public static void Run(Trainer trainer, bool resume, bool overwrite, Func<IPolicy, Mimicry.Evaluation.EvalResult>? evaluate, CancellationToken cancel)
+    public static void Run(Trainer trainer, bool resume, bool overwrite, Func<IPolicy, ActingScore>? evaluate, CancellationToken cancel)
     {
         if (Progress.Interactive)
         {

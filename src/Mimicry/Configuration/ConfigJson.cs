@@ -11,8 +11,28 @@ namespace Mimicry.Configuration;
 /// </summary>
 public static class ConfigJson
 {
+    /// <summary>Polymorphic sections: base type → (section name in errors, its derived types with their "type" names).</summary>
+    private static readonly Dictionary<Type, (string Section, Func<IEnumerable<(Type Type, string Name)>> Derived)> Polymorphic = new();
+
     public static readonly JsonSerializerOptions Options = Create(indented: true);
     public static readonly JsonSerializerOptions Compact = Create(indented: false);
+
+    /// <summary>
+    /// Makes <paramref name="baseType"/> polymorphic, with a <c>"type"</c> discriminator naming each derived type. Call
+    /// before the first (de)serialization of that type (a layer above registers its types from a module initializer).
+    /// </summary>
+    public static void AddPolymorphicType(Type baseType, string section, Func<IEnumerable<(Type Type, string Name)>> derived)
+    {
+        lock (Polymorphic) Polymorphic[baseType] = (section, derived);
+    }
+
+    private static void AddDerivedTypes(JsonTypeInfo info)
+    {
+        (string Section, Func<IEnumerable<(Type Type, string Name)>> Derived) entry;
+        lock (Polymorphic) if (!Polymorphic.TryGetValue(info.Type, out entry)) return;
+        info.PolymorphismOptions = new JsonPolymorphismOptions { TypeDiscriminatorPropertyName = "type", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization };
+        foreach (var (type, name) in entry.Derived()) info.PolymorphismOptions.DerivedTypes.Add(new JsonDerivedType(type, name));
+    }
 
     private static JsonSerializerOptions Create(bool indented) => new()
     {
@@ -21,7 +41,7 @@ public static class ConfigJson
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { Policies.PolicyRegistry.AddDerivedTypes } },
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { AddDerivedTypes } },
     };
 
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
@@ -40,8 +60,12 @@ public static class ConfigJson
         }
         catch (NotSupportedException e) // e.g. a polymorphic section without its "type"
         {
-            throw new InvalidDataException($"{source}: invalid config: {e.Message.Replace("'Mimicry.Policies.PolicyConfig'", "'policy'")} " +
-                $"(a policy section needs \"type\": one of {string.Join(", ", Policies.PolicyRegistry.Names)})", e);
+            List<(Type Type, string Section, string[] Names)> sections;
+            lock (Polymorphic) sections = Polymorphic.Select(p => (p.Key, p.Value.Section, p.Value.Derived().Select(d => d.Name).ToArray())).ToList();
+            var section = sections.FirstOrDefault(x => e.Message.Contains($"'{x.Type.FullName}'"));
+            if (section.Type == null) throw new InvalidDataException($"{source}: invalid config: {e.Message}", e);
+            throw new InvalidDataException($"{source}: invalid config: {e.Message.Replace($"'{section.Type.FullName}'", $"'{section.Section}'")} " +
+                $"(a {section.Section} section needs \"type\": one of {string.Join(", ", section.Names)})", e);
         }
     }
 

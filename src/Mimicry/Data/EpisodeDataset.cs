@@ -18,6 +18,8 @@ public sealed class EpisodeDataset
     public string Task { get; }
     /// <summary>The simulated task the episodes come from ("pusht", "fork"), when known: training evaluates there.</summary>
     public string? EnvTask { get; init; }
+    /// <summary>LeRobot's robot_type, when the dataset was read from one (older Mimicry datasets name their task only through it).</summary>
+    public string? RobotType { get; init; }
     /// <summary>Where it was loaded from (for error messages), if anywhere.</summary>
     public string? Source { get; init; }
     public DatasetStats? Stats { get; set; }

@@ -1,3 +1,4 @@
+using Mimicry.Numerics;
 namespace Mimicry.Envs;
 
 /// <summary>

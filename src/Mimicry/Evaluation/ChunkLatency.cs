@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Mimicry.Policies;
 using TorchSharp;
 using static TorchSharp.torch;
+using Mimicry.Numerics;
 
 namespace Mimicry.Evaluation;
 

@@ -7,6 +7,7 @@ using Mimicry.Rendering;
 using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
+using Mimicry.Numerics;
 
 namespace Mimicry.Evaluation;
 

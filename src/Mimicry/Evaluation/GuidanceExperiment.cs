@@ -10,6 +10,8 @@ using Mimicry.Training;
 using ScottPlot;
 using TorchSharp;
 using static TorchSharp.torch;
+using Mimicry.Numerics;
+using Mimicry.Configuration;
 
 namespace Mimicry.Evaluation;
 

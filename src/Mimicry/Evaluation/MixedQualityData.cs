@@ -4,6 +4,7 @@ using Mimicry.Envs.PushT;
 using Mimicry.IO;
 using Mimicry.Training;
 using ScottPlot;
+using Mimicry.Numerics;
 
 namespace Mimicry.Evaluation;
 
@@ -41,7 +42,7 @@ public static class MixedQualityData
     {
         foreach (var key in new[] { FeatureKeys.State, FeatureKeys.Action, FeatureKeys.Reward })
             if (!human.Has(key)) throw new InvalidDataException($"{human.Source ?? "the source dataset"} has no '{key}': mixing needs Push-T demonstrations with rewards (mimicry dataset import)");
-        if (human.EnvTask is not null && human.EnvTask != Tasks.PushT) throw new ArgumentException($"{human.Source}: mixing replays Push-T episodes; this dataset is from '{human.EnvTask}'");
+        if (Tasks.Of(human) is not null && Tasks.Of(human) != Tasks.PushT) throw new ArgumentException($"{human.Source}: mixing replays Push-T episodes; this dataset is from '{Tasks.Of(human)}'");
         var w = new PushTEpisodeWriter();
         var rng = new NumpyRandomState(o.Seed);
         var state = human.Values(FeatureKeys.State);

@@ -14,6 +14,7 @@ using Mimicry.Training;
 using ScottPlot;
 using TorchSharp;
 using static TorchSharp.torch;
+using Mimicry.Numerics;
 
 namespace Mimicry.Evaluation;
 

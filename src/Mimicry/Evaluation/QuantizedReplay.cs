@@ -1,6 +1,7 @@
 using Mimicry.Data;
 using Mimicry.Envs.PushT;
 using Mimicry.Tokenizers;
+using Mimicry.Numerics;
 
 namespace Mimicry.Evaluation;
 

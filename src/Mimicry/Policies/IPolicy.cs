@@ -1,6 +1,5 @@
 using Mimicry.Data.Sampling;
 using Mimicry.Policies.Acting;
-using Mimicry.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -22,8 +21,8 @@ public sealed record ParameterGroup(string Name, IReadOnlyList<TorchSharp.Module
 
 /// <summary>
 /// A policy: a network trained from batches of declared windows, and actors that use it in episodes.
-/// Every policy is trained by the same <see cref="Trainer"/>, evaluated by the same
-/// <see cref="Evaluation.Evaluator"/>, listed once in <see cref="PolicyRegistry"/>.
+/// Every policy is trained by the same trainer (<c>Training.Trainer</c>), evaluated by the same
+/// evaluator (<c>Evaluation.Evaluator</c>), listed once in <see cref="PolicyRegistry"/>.
 /// </summary>
 public interface IPolicy : IDisposable
 {

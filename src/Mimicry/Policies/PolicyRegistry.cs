@@ -1,8 +1,7 @@
-using System.Text.Json.Serialization.Metadata;
 using Mimicry.Policies.Bc;
 using Mimicry.Policies.Diffusion;
-using Mimicry.Training;
 using static TorchSharp.torch;
+using Mimicry.Configuration;
 
 namespace Mimicry.Policies;
 
@@ -119,14 +118,11 @@ public static class PolicyRegistry
     public static IPolicy Create(PolicyConfig config, PolicyNormalizers normalizers, Device? device = null) =>
         Of(config.GetType()).Create(config, normalizers, device ?? CPU);
 
-    /// <summary>
-    /// System.Text.Json modifier: <see cref="PolicyConfig"/> is polymorphic over the registered types,
-    /// with the registered name as its "type" discriminator.
-    /// </summary>
-    public static void AddDerivedTypes(JsonTypeInfo info)
-    {
-        if (info.Type != typeof(PolicyConfig)) return;
-        info.PolymorphismOptions = new JsonPolymorphismOptions { TypeDiscriminatorPropertyName = "type", UnknownDerivedTypeHandling = System.Text.Json.Serialization.JsonUnknownDerivedTypeHandling.FailSerialization };
-        foreach (var e in All) info.PolymorphismOptions.DerivedTypes.Add(new JsonDerivedType(e.ConfigType, e.Name));
-    }
+    /// <summary><see cref="PolicyConfig"/> sections of configs are polymorphic over the registered types, the registered name as their "type".</summary>
+    /// <remarks>A module initializer, so every config read anywhere knows the policy types; the JSON layer below knows no policy.</remarks>
+#pragma warning disable CA2255 // a library registering its own types with its own JSON layer, before any use
+    [System.Runtime.CompilerServices.ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void RegisterJson() =>
+        ConfigJson.AddPolymorphicType(typeof(PolicyConfig), "policy", () => All.Select(e => (e.ConfigType, e.Name)));
 }

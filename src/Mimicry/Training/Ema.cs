@@ -1,6 +1,7 @@
 using Mimicry.Training.Optim;
 using TorchSharp;
 using static TorchSharp.torch;
+using Mimicry.Configuration;
 
 namespace Mimicry.Training;
 

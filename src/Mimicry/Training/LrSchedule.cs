@@ -1,13 +1,6 @@
-namespace Mimicry.Training;
+using Mimicry.Configuration;
 
-/// <summary>The learning-rate schedule after warm-up.</summary>
-public enum LrSchedulerKind
-{
-    /// <summary>Half a cosine to 0 (diffusers' get_cosine_schedule_with_warmup, num_cycles 0.5; Diffusion Policy).</summary>
-    Cosine,
-    /// <summary>Constant (LeRobot's ACT: no scheduler).</summary>
-    Constant,
-}
+namespace Mimicry.Training;
 
 /// <summary>Linear warm-up over <c>warmup</c> steps, then the chosen schedule.</summary>
 public static class LrSchedule

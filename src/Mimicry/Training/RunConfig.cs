@@ -1,6 +1,7 @@
 using Mimicry.Configuration;
 using Mimicry.Policies;
 using Mimicry.Policies.Diffusion;
+using Mimicry.Numerics;
 
 namespace Mimicry.Training;
 

@@ -16,6 +16,9 @@ namespace Mimicry.Training;
 /// <summary>What the trainer reports after each step.</summary>
 public sealed record TrainProgress(int Step, int TotalSteps, double Loss, double Lr, double StepsPerSecond, TimeSpan Elapsed, TimeSpan Eta);
 
+/// <summary>What an evaluation during training reports back (the layer above runs the rollouts).</summary>
+public sealed record ActingScore(double AvgMaxReward, double SuccessRate);
+
 /// <summary>One line of <c>metrics.jsonl</c>: means over the steps since the previous line.</summary>
 /// <param name="Terms">The loss's named terms (e.g. "l1", "kl"), when the policy reports any.</param>
 public sealed record TrainMetrics(int Step, double Loss, double Lr, double EmaDecay, double StepsPerSecond, double ElapsedSeconds, double? ValLoss = null,
@@ -110,7 +113,7 @@ public sealed class Trainer : IDisposable
     /// (Ctrl-C) stops after the current step and saves a checkpoint first. <paramref name="evaluate"/>, when given, is called every
     /// <c>train.eval_every</c> steps with the acting weights loaded into a policy.
     /// </summary>
-    public void Run(bool resume = false, Action<TrainProgress>? progress = null, Func<IPolicy, Evaluation.EvalResult>? evaluate = null,
+    public void Run(bool resume = false, Action<TrainProgress>? progress = null, Func<IPolicy, ActingScore>? evaluate = null,
         CancellationToken cancel = default, bool overwrite = false)
     {
         using var runLock = RunLock.Acquire(_runDir);
@@ -176,7 +179,7 @@ public sealed class Trainer : IDisposable
             if (log || checkpoint || eval)
             {
                 double? valLoss = checkpoint || eval ? ValidationLoss() : null;
-                Evaluation.EvalResult? result = null;
+                ActingScore? result = null;
                 if (eval)
                 {
                     var evalClock = Stopwatch.StartNew();
@@ -219,7 +222,7 @@ public sealed class Trainer : IDisposable
                 "pass --resume to continue it, --overwrite to replace it, or choose another --out");
     }
 
-    private Evaluation.EvalResult EvaluateActing(Func<IPolicy, Evaluation.EvalResult> evaluate)
+    private ActingScore EvaluateActing(Func<IPolicy, ActingScore> evaluate)
     {
         if (_emaNet == null) return evaluate(_policy);
         // Act with the EMA weights: load them into a second policy object that shares nothing with training.

@@ -1,6 +1,7 @@
 using Mimicry.Data;
 using Mimicry.Data.LeRobot;
 using Parquet;
+using Mimicry.Envs.PushT;
 
 namespace Mimicry.Tests.Data;
 

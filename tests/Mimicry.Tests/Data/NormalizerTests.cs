@@ -1,6 +1,7 @@
 using CsCheck;
 using Mimicry.Data;
 using TorchSharp;
+using Mimicry.Numerics;
 
 namespace Mimicry.Tests.Data;
 

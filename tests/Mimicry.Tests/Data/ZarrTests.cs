@@ -1,5 +1,6 @@
 using Mimicry.Data;
 using Mimicry.Data.Zarr;
+using Mimicry.Envs.PushT;
 
 namespace Mimicry.Tests.Data;
 

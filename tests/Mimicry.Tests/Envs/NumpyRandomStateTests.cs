@@ -1,4 +1,5 @@
 using Mimicry.Envs;
+using Mimicry.Numerics;
 
 namespace Mimicry.Tests.Envs;
 

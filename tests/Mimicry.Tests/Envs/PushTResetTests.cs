@@ -1,6 +1,7 @@
 using System.Globalization;
 using Mimicry.Envs;
 using Mimicry.Envs.PushT;
+using Mimicry.Numerics;
 
 namespace Mimicry.Tests.Envs;
 
@@ -40,7 +41,7 @@ public class PushTResetTests
     [Fact]
     public void Restoring_a_recorded_state_then_replaying_reproduces_the_demonstration()
     {
-        var demos = Mimicry.Data.PushTReplayBuffer.Load(TestData.BundledPushT);
+        var demos = Mimicry.Envs.PushT.PushTReplayBuffer.Load(TestData.BundledPushT);
         var st = demos.State;
         using var env = new PushTEnv();
         env.RestoreState(st[0], st[1], st[2], st[3], st[4]);

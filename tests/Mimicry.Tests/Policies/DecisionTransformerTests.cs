@@ -6,6 +6,8 @@ using Mimicry.Policies.DecisionTransformer;
 using Mimicry.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Mimicry.Numerics;
+using Mimicry.Configuration;
 
 namespace Mimicry.Tests.Policies;
 

@@ -1,5 +1,6 @@
 using Mimicry.Envs;
 using Mimicry.Tokenizers;
+using Mimicry.Numerics;
 
 namespace Mimicry.Tests.Tokenizers;
 

@@ -5,6 +5,7 @@ using Mimicry.Training;
 using Mimicry.Training.Optim;
 using TorchSharp;
 using static TorchSharp.torch;
+using Mimicry.Configuration;
 
 namespace Mimicry.Tests.Training;
 

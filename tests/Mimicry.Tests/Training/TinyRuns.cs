@@ -2,6 +2,9 @@ using Mimicry.Data;
 using Mimicry.Policies;
 using Mimicry.Policies.Diffusion;
 using Mimicry.Training;
+using Mimicry.Numerics;
+using Mimicry.Envs.PushT;
+using Mimicry.Configuration;
 
 namespace Mimicry.Tests.Training;
 

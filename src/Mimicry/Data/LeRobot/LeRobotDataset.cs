@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Parquet;
 using Parquet.Schema;
 using SkiaSharp;
+using Mimicry.Numerics;
 
 namespace Mimicry.Data.LeRobot;
 
@@ -135,7 +136,7 @@ public static class LeRobotDataset
     {
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"dataset folder not found: {root}");
         IO.FolderChecksums.Dataset.Verify(root);
-        var (features, fps, episodes, frames, envTask) = LeRobotLayout.ReadInfo(root);
+        var (features, fps, episodes, frames, envTask, robotType) = LeRobotLayout.ReadInfo(root);
         var lengths = LeRobotLayout.ReadEpisodes(root);
         string info = Path.Combine(root, LeRobotLayout.InfoPath);
         if (lengths.Count != episodes) throw new InvalidDataException($"{info}: total_episodes is {episodes}, {LeRobotLayout.EpisodesPath} lists {lengths.Count}");
@@ -155,7 +156,7 @@ public static class LeRobotDataset
             ReadEpisode(root, e, e == 0 ? 0 : ends[e - 1], lengths[e], features, values, images).GetAwaiter().GetResult();
             progress?.Report(Interlocked.Increment(ref done));
         });
-        var dataset = new EpisodeDataset(features, ends, values, images, fps, LeRobotLayout.ReadTask(root), root) { EnvTask = envTask, EpisodeLabels = LeRobotLayout.ReadEpisodeLabels(root) };
+        var dataset = new EpisodeDataset(features, ends, values, images, fps, LeRobotLayout.ReadTask(root), root) { EnvTask = envTask, RobotType = robotType, EpisodeLabels = LeRobotLayout.ReadEpisodeLabels(root) };
         string stats = Path.Combine(root, LeRobotLayout.StatsPath);
         dataset.Stats = File.Exists(stats) ? DatasetStats.Load(stats) : DatasetStats.Compute(dataset);
         return dataset;

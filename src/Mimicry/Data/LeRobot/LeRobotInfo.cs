@@ -77,10 +77,9 @@ public static class LeRobotLayout
 
     private static JsonObject Scalar(string dtype) => new() { ["dtype"] = dtype, ["shape"] = new JsonArray(1), ["names"] = null };
 
-    /// <summary>Reads and checks <c>meta/info.json</c>; errors name the file and field.</summary>
-    /// <summary>Reads and checks <c>meta/info.json</c>; EnvTask is Mimicry's task of the episodes ("mimicry_task",
-    /// or for older files inferred from robot_type), null when unknown.</summary>
-    public static (List<FeatureInfo> Features, int Fps, int Episodes, long Frames, string? EnvTask) ReadInfo(string root)
+    /// <summary>Reads and checks <c>meta/info.json</c>; errors name the file and field. EnvTask is Mimicry's task of the
+    /// episodes ("mimicry_task"), RobotType LeRobot's robot_type (older files name the task only through it: <c>Tasks.Of</c>).</summary>
+    public static (List<FeatureInfo> Features, int Fps, int Episodes, long Frames, string? EnvTask, string? RobotType) ReadInfo(string root)
     {
         string path = Path.Combine(root, InfoPath);
         if (!File.Exists(path)) throw new FileNotFoundException($"not a LeRobot dataset: {path} is missing", path);
@@ -121,14 +120,9 @@ public static class LeRobotLayout
             string[]? names = node!["names"] is JsonObject o && o["motors"] is JsonArray m ? m.Select(x => x!.GetValue<string>()).ToArray() : null;
             result.Add(new FeatureInfo(name, type.Value, shape, names));
         }
-        string? envTask = info["mimicry_task"] is JsonValue t && t.TryGetValue<string>(out var task) ? task
-            : (info["robot_type"] as JsonValue)?.TryGetValue<string>(out var robot) == true ? robot switch
-            {
-                PushTImport.RobotType => Envs.Tasks.PushT,
-                Envs.Fork.ForkExpert.RobotType => Envs.Tasks.Fork,
-                _ => null,
-            } : null;
-        return (result, fps, episodes, frames, envTask);
+        string? envTask = info["mimicry_task"] is JsonValue t && t.TryGetValue<string>(out var task) ? task : null;
+        string? robotType = (info["robot_type"] as JsonValue)?.TryGetValue<string>(out var robot) == true ? robot : null;
+        return (result, fps, episodes, frames, envTask, robotType);
     }
 
     /// <summary>Episode lengths in order from <c>meta/episodes.jsonl</c>.</summary>

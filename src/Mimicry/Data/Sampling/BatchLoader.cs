@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
-using Mimicry.Envs;
 using TorchSharp;
 using static TorchSharp.torch;
+using Mimicry.Numerics;
 
 namespace Mimicry.Data.Sampling;
 

@@ -1,20 +1,11 @@
-using Mimicry.Envs;
+using Mimicry.Configuration;
+using Mimicry.Numerics;
 
 namespace Mimicry.Data.Sampling;
-
-/// <summary>How training episodes are chosen.</summary>
-public enum SplitKind
-{
-    /// <summary>A seeded shuffle holds out round(n · val_fraction) episodes; max_train_episodes keeps the first of the rest.</summary>
-    Seeded,
-    /// <summary>The Diffusion Policy paper's Push-T split: validation {18, 90, 134, 157}, 90 training episodes (<see cref="DiffusionPolicySplit"/>).</summary>
-    DpPusht,
-}
 
 /// <summary>A seeded split of episode indices into training and validation (by whole episodes, as DP's get_val_mask).</summary>
 public sealed record EpisodeSplit(int[] Train, int[] Validation)
 {
-    /// <summary>Picks round(n * valFraction) validation episodes (at least one when valFraction &gt; 0 and n &gt; 1) with a seeded shuffle.</summary>
     /// <summary>The split a training run asks for.</summary>
     /// <param name="maxTrainEpisodes">Keep at most this many training episodes (DP's max_train_episodes; null: all).</param>
     public static EpisodeSplit Create(SplitKind kind, int episodes, double valFraction, int seed, int? maxTrainEpisodes, string source)

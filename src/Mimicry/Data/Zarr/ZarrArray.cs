@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Mimicry.Numerics;
 
 namespace Mimicry.Data.Zarr;
 

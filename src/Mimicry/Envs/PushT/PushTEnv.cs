@@ -1,5 +1,6 @@
 using Mimicry.Envs.Chipmunk;
 using static Mimicry.Envs.PushT.PushTGeometry;
+using Mimicry.Numerics;
 
 namespace Mimicry.Envs.PushT;
 

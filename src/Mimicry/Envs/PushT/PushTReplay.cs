@@ -1,4 +1,5 @@
 using Mimicry.Data;
+using Mimicry.Numerics;
 
 namespace Mimicry.Envs.PushT;
 

@@ -1,4 +1,5 @@
 using Mimicry.Data;
+using Mimicry.Numerics;
 
 namespace Mimicry.Envs.Stitch;
 
@@ -14,6 +15,9 @@ namespace Mimicry.Envs.Stitch;
 /// </summary>
 public static class StitchData
 {
+    /// <summary>LeRobot robot_type of the stitching datasets.</summary>
+    public const string RobotType = "graph";
+
     public static EpisodeDataset Demonstrations(int throughM = 100, int fromY = 100, int toZ = 50, int seed = 0)
     {
         var rng = new NumpyRandomState(seed);

@@ -6,6 +6,7 @@ using Mimicry.Envs.Fork;
 using Mimicry.IO;
 using Mimicry.Policies;
 using Mimicry.Training;
+using Mimicry.Envs.PushT;
 
 namespace Mimicry.Evaluation.Compare;
 

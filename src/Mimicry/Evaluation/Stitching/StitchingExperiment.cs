@@ -6,6 +6,8 @@ using Mimicry.Policies;
 using Mimicry.Policies.DecisionTransformer;
 using Mimicry.Training;
 using ScottPlot;
+using Mimicry.Numerics;
+using Mimicry.Configuration;
 using Node = Mimicry.Envs.Stitch.StitchEnv.Node;
 
 namespace Mimicry.Evaluation.Stitching;

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Mimicry;
+namespace Mimicry.Numerics;
 
 /// <summary>Torch devices named by the user: "cpu", "cuda", "cuda:N"; checked before anything runs.</summary>
 public static class Devices

@@ -1,4 +1,4 @@
-namespace Mimicry.Envs;
+namespace Mimicry.Numerics;
 
 /// <summary>
 /// A bit-exact port of numpy's legacy <c>numpy.random.RandomState</c> (MT19937), enough to reproduce

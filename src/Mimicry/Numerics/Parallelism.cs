@@ -1,6 +1,6 @@
 using System.Runtime.ExceptionServices;
 
-namespace Mimicry;
+namespace Mimicry.Numerics;
 
 /// <summary>Parallel loops that surface the first failure as itself, not wrapped in an AggregateException,
 /// so a user sees the message that names the file or episode.</summary>

@@ -1,6 +1,8 @@
+using Mimicry.Data;
 using Mimicry.Data.LeRobot;
+using Mimicry.Envs.PushT;
 
-namespace Mimicry.Data;
+namespace Mimicry.Envs;
 
 /// <summary>Opens a dataset by path: a LeRobot v2.x folder (meta/info.json) or a Diffusion Policy Push-T zarr.</summary>
 public static class DatasetLoader

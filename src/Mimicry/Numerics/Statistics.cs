@@ -1,4 +1,4 @@
-namespace Mimicry;
+namespace Mimicry.Numerics;
 
 /// <summary>Small numeric helpers shared by statistics, reports and benchmarks.</summary>
 public static class Statistics

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Mimicry;
+namespace Mimicry.Numerics;
 
 /// <summary>
 /// torch's CPU threads for calls of different sizes. A small acting call (batch 1 to a few episodes) gains nothing

@@ -1,6 +1,7 @@
+using Mimicry.Data;
 using Mimicry.Data.Zarr;
 
-namespace Mimicry.Data;
+namespace Mimicry.Envs.PushT;
 
 /// <summary>
 /// The low-dimensional arrays of the Diffusion Policy's Push-T replay buffer

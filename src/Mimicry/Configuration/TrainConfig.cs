@@ -1,4 +1,4 @@
-namespace Mimicry.Training;
+namespace Mimicry.Configuration;
 
 /// <summary>
 /// Optimization settings shared by every policy. Defaults are the Diffusion Policy's
@@ -32,7 +32,7 @@ public sealed record TrainConfig
     /// <summary>Fraction of episodes held out for validation loss (DP: 0.02).</summary>
     public double ValFraction { get; init; } = 0.02;
     /// <summary>How episodes are split: seeded (val_fraction, max_train_episodes) or dp_pusht (the paper's 90 / 4 Push-T episodes).</summary>
-    public Data.Sampling.SplitKind Split { get; init; } = Data.Sampling.SplitKind.Seeded;
+    public SplitKind Split { get; init; } = SplitKind.Seeded;
     /// <summary>At most this many training episodes (DP Push-T: 90); null: every episode not held out.</summary>
     public int? MaxTrainEpisodes { get; init; }
     /// <summary>

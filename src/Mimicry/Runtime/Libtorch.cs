@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace Mimicry;
+namespace Mimicry.Runtime;
 
 /// <summary>
 /// Which libtorch this process runs on. Mimicry ships TorchSharp-cpu's libtorch; for a GPU it can run on the

@@ -1,7 +1,7 @@
+using Mimicry.Data;
 using Mimicry.Data.Zarr;
-using Mimicry.Envs.PushT;
 
-namespace Mimicry.Data;
+namespace Mimicry.Envs.PushT;
 
 /// <summary>
 /// Converts the Diffusion Policy Push-T replay buffer into an <see cref="EpisodeDataset"/>:

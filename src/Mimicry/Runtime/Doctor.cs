@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
+using Mimicry.Numerics;
 
-namespace Mimicry;
+namespace Mimicry.Runtime;
 
 /// <summary>One line of <c>mimicry doctor</c>: what was checked, what was found, and whether it is usable.</summary>
 public sealed record DoctorLine(string What, string Found, bool Ok);
