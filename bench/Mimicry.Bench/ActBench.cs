@@ -9,6 +9,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using Mimicry.Envs.PushT;
 using Mimicry.Configuration;
+using Mimicry.Experiments.Compare;
 
 namespace Mimicry.Bench;
 

@@ -4,6 +4,7 @@ using System.Text;
 using Mimicry.Configuration;
 using Mimicry.Evaluation;
 using Mimicry.IO;
+using Mimicry.Experiments.Guidance;
 
 namespace Mimicry.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Mimicry.Evaluation;
-using Mimicry.Evaluation.Compare;
+using Mimicry.Experiments.Compare;
 
 namespace Mimicry.Cli.Commands;
 

@@ -93,7 +93,7 @@ internal static class DatasetCommand
                     : throw new ArgumentException($"{option}: '{x}' is not a positive number")).ToArray();
             string dst = r.GetValue(output)!;
             LeRobotDataset.CheckTarget(dst, r.GetValue(overwrite));
-            var options = new Mimicry.Evaluation.MixOptions
+            var options = new Mimicry.Experiments.ReturnConditioning.MixOptions
             {
                 NoiseScales = List(r.GetValue(noise)!, "--noise"), NoiseEpisodes = r.GetValue(noiseEpisodes),
                 TruncateFractions = List(r.GetValue(truncate)!, "--truncate"), TruncateEpisodes = r.GetValue(truncateEpisodes),
@@ -102,10 +102,10 @@ internal static class DatasetCommand
             if (options.NoiseEpisodes < 0 || options.TruncateEpisodes < 0 || options.PolicyEpisodes < 1) throw new ArgumentException("--noise-episodes and --truncate-episodes must be >= 0, --policy-episodes >= 1");
             if (options.TruncateFractions.Any(f => f >= 1)) throw new ArgumentException("--truncate: fractions must be below 1");
             var human = LeRobotDataset.Load(r.GetValue(from)!);
-            var mixed = Mimicry.Evaluation.MixedQualityData.Build(human, options, Console.WriteLine);
+            var mixed = Mimicry.Experiments.ReturnConditioning.MixedQualityData.Build(human, options, Console.WriteLine);
             Progress.Run("writing parquet", mixed.Episodes, p => { LeRobotDataset.Save(mixed, dst, PushTImport.RobotType, r.GetValue(overwrite), p); return 0; });
-            Mimicry.Evaluation.MixedQualityData.DrawReturns(mixed, Path.Combine(dst, "returns.png"));
-            foreach (var src in Mimicry.Evaluation.MixedQualityData.Sources(mixed))
+            Mimicry.Experiments.ReturnConditioning.MixedQualityData.DrawReturns(mixed, Path.Combine(dst, "returns.png"));
+            foreach (var src in Mimicry.Experiments.ReturnConditioning.MixedQualityData.Sources(mixed))
                 Console.WriteLine($"  {src.Name,-24} {src.Returns.Count,4} episodes, return mean {src.Returns.Average():F3}, ≥ 0.95: {src.Returns.Count(x => x >= 0.95)}");
             Console.WriteLine($"wrote {dst}: {mixed.Episodes} episodes, {mixed.Frames} frames; returns histogram {Path.Combine(dst, "returns.png")}");
             return 0;
@@ -161,7 +161,7 @@ internal static class DatasetCommand
             {
                 // Episode returns (best reward per episode), per source when the dataset was mixed.
                 var returns = new Table().AddColumns("source", "episodes", "return mean", "min", "median", "max", "≥ 0.95");
-                foreach (var src in Mimicry.Evaluation.MixedQualityData.Sources(d))
+                foreach (var src in Mimicry.Experiments.ReturnConditioning.MixedQualityData.Sources(d))
                 {
                     var v = src.Returns.Order().ToArray();
                     returns.AddRow(src.Name, $"{v.Length}", $"{v.Average():F3}", $"{v[0]:F3}", $"{v[v.Length / 2]:F3}", $"{v[^1]:F3}", $"{v.Count(x => x >= 0.95)}");

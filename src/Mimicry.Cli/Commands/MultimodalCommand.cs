@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Mimicry.Configuration;
 using Mimicry.Evaluation;
+using Mimicry.Experiments.Multimodal;
 
 namespace Mimicry.Cli.Commands;
 

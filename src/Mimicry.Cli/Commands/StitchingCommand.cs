@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using Mimicry.Configuration;
 using Mimicry.Evaluation;
-using Mimicry.Evaluation.Stitching;
+using Mimicry.Experiments.Stitching;
 using Mimicry.IO;
 
 namespace Mimicry.Cli.Commands;

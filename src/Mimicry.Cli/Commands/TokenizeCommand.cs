@@ -6,6 +6,7 @@ using Mimicry.Data;
 using Mimicry.Evaluation;
 using Mimicry.IO;
 using Mimicry.Envs;
+using Mimicry.Experiments.Tokenization;
 
 namespace Mimicry.Cli.Commands;
 

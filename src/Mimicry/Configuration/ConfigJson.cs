@@ -14,8 +14,15 @@ public static class ConfigJson
     /// <summary>Polymorphic sections: base type → (section name in errors, its derived types with their "type" names).</summary>
     private static readonly Dictionary<Type, (string Section, Func<IEnumerable<(Type Type, string Name)>> Derived)> Polymorphic = new();
 
-    public static readonly JsonSerializerOptions Options = Create(indented: true);
-    public static readonly JsonSerializerOptions Compact = Create(indented: false);
+    private static (JsonSerializerOptions Indented, JsonSerializerOptions Compact) _options = (Create(indented: true), Create(indented: false));
+
+    /// <summary>Indented JSON (configs, reports).</summary>
+    public static JsonSerializerOptions Options => _options.Indented;
+    /// <summary>One line per value (metrics.jsonl).</summary>
+    public static JsonSerializerOptions Compact => _options.Compact;
+
+    /// <summary>A polymorphic section gained a type: later (de)serializations see it (options cache their contracts, so new ones are made).</summary>
+    public static void TypesChanged() => _options = (Create(indented: true), Create(indented: false));
 
     /// <summary>
     /// Makes <paramref name="baseType"/> polymorphic, with a <c>"type"</c> discriminator naming each derived type. Call
@@ -24,6 +31,7 @@ public static class ConfigJson
     public static void AddPolymorphicType(Type baseType, string section, Func<IEnumerable<(Type Type, string Name)>> derived)
     {
         lock (Polymorphic) Polymorphic[baseType] = (section, derived);
+        TypesChanged();
     }
 
     private static void AddDerivedTypes(JsonTypeInfo info)

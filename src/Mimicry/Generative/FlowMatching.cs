@@ -56,7 +56,9 @@ public sealed class FlowSampling(int steps, OdeSolver solver = OdeSolver.Euler, 
     public OdeSolver Solver { get; } = solver;
 
     /// <summary>Network calls per sample: N for Euler, 2N - 1 for Heun (its last step ends at t = 0, where it stays first-order).</summary>
-    public int Evaluations => Solver == OdeSolver.Euler ? Steps : 2 * Steps - 1;
+    public int Evaluations => EvaluationsOf(Steps, Solver);
+
+    public static int EvaluationsOf(int steps, OdeSolver solver) => solver == OdeSolver.Euler ? steps : 2 * steps - 1;
 
     public Tensor Sample(Denoiser velocity, long[] shape, Device device, Generator? generator)
     {

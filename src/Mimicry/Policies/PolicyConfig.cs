@@ -56,6 +56,9 @@ public abstract record PolicyConfig
     /// <summary>Where windows may start and end around an episode (DP: pad_before = To - 1, pad_after = Ta - 1).</summary>
     [JsonIgnore] public virtual WindowSpec TrainingWindow => new(Inputs, PadBefore: NObsSteps - 1, PadAfter: NActionSteps - 1);
 
+    /// <summary>Network passes per predicted chunk at batch 1 (a sampler's steps; one for a single forward pass).</summary>
+    [JsonIgnore] public virtual int NetworkPassesPerChunk => 1;
+
     /// <summary>The observation features an actor needs from the environment at every step.</summary>
     [JsonIgnore] public IReadOnlyList<string> ObservationKeys => Inputs.Select(f => f.Key).Where(FeatureKeys.IsObservation).Distinct().ToList();
 

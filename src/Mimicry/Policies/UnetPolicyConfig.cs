@@ -42,6 +42,10 @@ public abstract record UnetPolicyConfig : PolicyConfig
     /// <summary>The condition asked for when acting, in the feature's units (e.g. [-1]: the left of the fork).</summary>
     [Acting] public double[]? ConditionValue { get; init; }
 
+    /// <summary>A sampler's network passes, doubled where guidance runs the conditional and the null condition
+    /// (s ∉ {0, 1}: one batch of 2B counts as two passes).</summary>
+    protected int WithGuidance(int passes) => Condition != null && GuidanceScale != 0 && GuidanceScale != 1 ? 2 * passes : passes;
+
     [JsonIgnore] public override IReadOnlyList<InputFeature> Inputs => Condition == null ? base.Inputs
         : [.. base.Inputs, new InputFeature(Condition, NObsSteps - 1, 1, ConditionNormalization)];
 

@@ -12,7 +12,7 @@ public class CompareCliTests
     [InlineData("act", "act-pusht-cpu")]
     public void Compare_trains_the_cpu_presets_networks_on_pusht(string policy, string preset)
     {
-        var compared = Mimicry.Evaluation.Compare.ComparePlan.Config(PolicyRegistry.Get(policy), Mimicry.Envs.Tasks.PushT, 0, quick: false, steps: 1000);
+        var compared = Mimicry.Experiments.Compare.ComparePlan.Config(PolicyRegistry.Get(policy), Mimicry.Envs.Tasks.PushT, 0, quick: false, steps: 1000);
         var shipped = Mimicry.Training.Presets.Get(preset).Config;
         Assert.Equal(Mimicry.Configuration.ConfigJson.Serialize(shipped.Policy), Mimicry.Configuration.ConfigJson.Serialize(compared.Policy));
         Assert.Equal((shipped.Train.BatchSize, shipped.Train.Lr, shipped.Train.Split, shipped.Train.MaxTrainEpisodes), (compared.Train.BatchSize, compared.Train.Lr, compared.Train.Split, compared.Train.MaxTrainEpisodes));
@@ -25,7 +25,7 @@ public class CompareCliTests
     [Fact]
     public void Plan_holds_every_policy_plus_fast_tokens_and_guided_fork_arms()
     {
-        var plan = Mimicry.Evaluation.Compare.ComparePlan.Build(["pusht", "fork"], seeds: 2, quick: false, steps: (_, _) => 100);
+        var plan = Mimicry.Experiments.Compare.ComparePlan.Build(["pusht", "fork"], seeds: 2, quick: false, steps: (_, _) => 100);
         Assert.Equal(6, PolicyRegistry.Names.Count());
         Assert.Equal((6 * 2 + 2 + 2) * 2, plan.Count);
         Assert.Equal(plan.Count, plan.Select(e => e.RunName).Distinct().Count());
@@ -39,7 +39,7 @@ public class CompareCliTests
         Assert.Equal(4, fast.Count);
         Assert.All(fast, e => Assert.Equal(Mimicry.Policies.Tokens.TokenizerKind.Fast, ((Mimicry.Policies.Tokens.ActionTokensConfig)e.Config.Policy).Tokenizer));
         // The budget per task: Push-T's minutes and the fork's own.
-        var o = new Mimicry.Evaluation.Compare.CompareOptions { BudgetMinutes = 7, ForkBudgetMinutes = 2 };
+        var o = new Mimicry.Experiments.Compare.CompareOptions { BudgetMinutes = 7, ForkBudgetMinutes = 2 };
         Assert.Equal((7.0, 2.0), (o.Budget("pusht"), o.Budget("fork")));
     }
 

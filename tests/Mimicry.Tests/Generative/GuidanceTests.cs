@@ -4,6 +4,8 @@ using Mimicry.Nn;
 using Mimicry.Policies;
 using TorchSharp;
 using static TorchSharp.torch;
+using Mimicry.Experiments.Guidance;
+using Mimicry.Experiments.Multimodal;
 
 namespace Mimicry.Tests.Generative;
 

@@ -27,6 +27,8 @@ public sealed record DiffusionConfig : UnetPolicyConfig
     /// <summary>DDIM's eta (0: deterministic).</summary>
     [Acting] public double DdimEta { get; init; } = 0.0;
 
+    [System.Text.Json.Serialization.JsonIgnore] public override int NetworkPassesPerChunk => WithGuidance(NumInferenceSteps);
+
     public override void Validate()
     {
         base.Validate();

@@ -26,6 +26,8 @@ public sealed record FlowConfig : UnetPolicyConfig
     /// <summary>Integration steps (π0: 10).</summary>
     [Acting] public int NumInferenceSteps { get; init; } = 10;
 
+    [System.Text.Json.Serialization.JsonIgnore] public override int NetworkPassesPerChunk => WithGuidance(FlowSampling.EvaluationsOf(NumInferenceSteps, Sampler));
+
     public override void Validate()
     {
         base.Validate();

@@ -2,6 +2,7 @@ using Mimicry.Data;
 using Mimicry.Envs.PushT;
 using Mimicry.Evaluation;
 using Mimicry.Tokenizers;
+using Mimicry.Experiments.Tokenization;
 
 namespace Mimicry.Tests.Evaluation;
 

@@ -1,9 +1,10 @@
+using Mimicry.Evaluation;
 using Mimicry.Data;
 using Mimicry.Envs.PushT;
 using Mimicry.Tokenizers;
 using Mimicry.Numerics;
 
-namespace Mimicry.Evaluation;
+namespace Mimicry.Experiments.Tokenization;
 
 /// <summary>One tokenizer's open-loop replays of the human demonstrations: what its rounding alone does to the task.</summary>
 /// <param name="AvgMaxReward">Mean over episodes of the best reward, clip(coverage / 0.95, 0, 1): the DP paper's metric.</param>

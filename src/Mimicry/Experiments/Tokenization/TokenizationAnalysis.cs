@@ -1,9 +1,10 @@
+using Mimicry.Evaluation;
 using Mimicry.Data;
 using Mimicry.IO;
 using Mimicry.Tokenizers;
 using ScottPlot;
 
-namespace Mimicry.Evaluation;
+namespace Mimicry.Experiments.Tokenization;
 
 /// <summary>One tokenizer measured on a dataset's action chunks.</summary>
 /// <param name="BinWidth">Per dimension, in the dataset's units (Push-T: pixels): uniform bins' width; quantile bins' median width; FAST: null.</param>

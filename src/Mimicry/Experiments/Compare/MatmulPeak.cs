@@ -1,8 +1,9 @@
+using Mimicry.Evaluation;
 using System.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Mimicry.Evaluation;
+namespace Mimicry.Experiments.Compare;
 
 /// <summary>
 /// The machine's float32 matrix-multiply throughput through TorchSharp at the current thread count: the best

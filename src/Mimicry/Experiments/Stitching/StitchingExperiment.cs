@@ -1,3 +1,4 @@
+using Mimicry.Evaluation;
 using Mimicry.Data;
 using Mimicry.Envs;
 using Mimicry.Envs.Stitch;
@@ -10,7 +11,7 @@ using Mimicry.Numerics;
 using Mimicry.Configuration;
 using Node = Mimicry.Envs.Stitch.StitchEnv.Node;
 
-namespace Mimicry.Evaluation.Stitching;
+namespace Mimicry.Experiments.Stitching;
 
 /// <summary>Budget of the stitching experiment.</summary>
 public sealed record StitchingOptions

@@ -1,3 +1,4 @@
+using Mimicry.Evaluation;
 using Mimicry.Data;
 using Mimicry.Envs;
 using Mimicry.Envs.Fork;
@@ -12,8 +13,9 @@ using TorchSharp;
 using static TorchSharp.torch;
 using Mimicry.Numerics;
 using Mimicry.Configuration;
+using Mimicry.Experiments.Multimodal;
 
-namespace Mimicry.Evaluation;
+namespace Mimicry.Experiments.Guidance;
 
 /// <summary>Budget and grid of the mode-steering experiment on the fork task.</summary>
 public sealed record GuidanceOptions

@@ -1,3 +1,4 @@
+using Mimicry.Evaluation;
 using System.Security.Cryptography;
 using System.Text;
 using Mimicry.Configuration;
@@ -6,7 +7,7 @@ using Mimicry.Envs.Fork;
 using Mimicry.Policies;
 using Mimicry.Training;
 
-namespace Mimicry.Evaluation.Compare;
+namespace Mimicry.Experiments.Compare;
 
 /// <summary>How a trained policy is evaluated in the comparison: a row name and its acting overrides.</summary>
 public sealed record CompareVariant(string Row, string[] Acting);

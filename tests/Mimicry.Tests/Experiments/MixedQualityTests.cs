@@ -2,6 +2,7 @@ using Mimicry.Data;
 using Mimicry.Data.LeRobot;
 using Mimicry.Evaluation;
 using Mimicry.Tests.Training;
+using Mimicry.Experiments.ReturnConditioning;
 
 namespace Mimicry.Tests.Data;
 

@@ -1,3 +1,4 @@
+using Mimicry.Evaluation;
 using Mimicry.Data;
 using Mimicry.Envs;
 using Mimicry.Envs.PushT;
@@ -6,7 +7,7 @@ using Mimicry.Training;
 using ScottPlot;
 using Mimicry.Numerics;
 
-namespace Mimicry.Evaluation;
+namespace Mimicry.Experiments.ReturnConditioning;
 
 /// <summary>What goes into a mixed-quality Push-T dataset besides the human demonstrations.</summary>
 public sealed record MixOptions

@@ -1,6 +1,6 @@
 using Mimicry.Envs;
 using Mimicry.Envs.Stitch;
-using Mimicry.Evaluation.Stitching;
+using Mimicry.Experiments.Stitching;
 
 namespace Mimicry.Tests.Evaluation;
 

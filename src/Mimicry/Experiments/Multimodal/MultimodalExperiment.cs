@@ -1,3 +1,4 @@
+using Mimicry.Evaluation;
 using Mimicry.Configuration;
 using Mimicry.Data;
 using Mimicry.Envs;
@@ -16,7 +17,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using Mimicry.Numerics;
 
-namespace Mimicry.Evaluation;
+namespace Mimicry.Experiments.Multimodal;
 
 /// <summary>Budget of the fork comparison (BC against the generative policies).</summary>
 public sealed record MultimodalOptions

@@ -1,4 +1,4 @@
-namespace Mimicry.Evaluation.Stitching;
+namespace Mimicry.Experiments.Stitching;
 
 /// <summary>One logged transition of a discrete task: state s, action a, reward r, next state s', and whether s' ends the episode.</summary>
 public readonly record struct Transition(int State, int Action, double Reward, int Next, bool Terminal);

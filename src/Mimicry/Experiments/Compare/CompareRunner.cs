@@ -1,3 +1,4 @@
+using Mimicry.Evaluation;
 using System.Text.Json;
 using Mimicry.Configuration;
 using Mimicry.Data;
@@ -7,8 +8,9 @@ using Mimicry.IO;
 using Mimicry.Policies;
 using Mimicry.Training;
 using Mimicry.Envs.PushT;
+using Mimicry.Experiments.Multimodal;
 
-namespace Mimicry.Evaluation.Compare;
+namespace Mimicry.Experiments.Compare;
 
 /// <summary>What to compare and on what budget.</summary>
 public sealed record CompareOptions

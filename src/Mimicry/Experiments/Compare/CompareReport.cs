@@ -1,3 +1,4 @@
+using Mimicry.Evaluation;
 using System.Globalization;
 using System.Text;
 using Mimicry.Configuration;
@@ -5,7 +6,7 @@ using Mimicry.Envs;
 using Mimicry.IO;
 using ScottPlot;
 
-namespace Mimicry.Evaluation.Compare;
+namespace Mimicry.Experiments.Compare;
 
 /// <summary>One row of the comparison table: a policy variant on a task, over its training seeds.</summary>
 public sealed record CompareSummary(string Row, string Policy, string Task, int Seeds, double RewardMean, double RewardStd, double SuccessMean, double SuccessStd,

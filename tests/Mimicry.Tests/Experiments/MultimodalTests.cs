@@ -1,6 +1,7 @@
 using Mimicry.Envs.Fork;
 using Mimicry.Evaluation;
 using Mimicry.Tests.Envs;
+using Mimicry.Experiments.Multimodal;
 
 namespace Mimicry.Tests.Evaluation;
 
