@@ -38,7 +38,7 @@ public static class ActBench
         {
             ["bench"] = "act",
             ["date"] = DateTime.UtcNow.ToString("u"),
-            ["git_revision"] = EvalReport.CurrentGitRevision(),
+            ["git_revision"] = Provenance.Current().GitRevision,
             ["torch_threads"] = threads,
             ["repeats_best_of"] = repeats,
             ["timed_train_steps_per_repeat"] = trainSteps,

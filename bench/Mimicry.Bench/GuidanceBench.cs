@@ -54,7 +54,7 @@ public static class GuidanceBench
                 }
             }
         }
-        BenchArgs.Write(output, new { bench = "guidance", date = DateTime.UtcNow.ToString("u"), git_revision = EvalReport.CurrentGitRevision(), batch = 1, calls, rows });
+        BenchArgs.Write(output, new { bench = "guidance", date = DateTime.UtcNow.ToString("u"), git_revision = Provenance.Current().GitRevision, batch = 1, calls, rows });
         return 0;
     }
 

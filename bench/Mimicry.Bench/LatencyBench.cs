@@ -60,7 +60,7 @@ public static class LatencyBench
                 rows.Add(row);
             }
         }
-        BenchArgs.Write(output, new { bench = "latency", date = DateTime.UtcNow.ToString("u"), git_revision = EvalReport.CurrentGitRevision(), torch_threads = threads, calls, rows });
+        BenchArgs.Write(output, new { bench = "latency", date = DateTime.UtcNow.ToString("u"), git_revision = Provenance.Current().GitRevision, torch_threads = threads, calls, rows });
         return 0;
     }
 

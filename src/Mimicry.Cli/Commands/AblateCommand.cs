@@ -54,11 +54,11 @@ internal static class AblateCommand
                 eval_batch_p50_ms = report.Policies[i].Result.LatencyP50Ms, eval_batch_p95_ms = report.Policies[i].Result.LatencyP95Ms,
                 eval_envs_per_call = report.Policies[i].Result.MeanBatchPerCall,
             }).ToList();
-            ConfigJson.Save(new { git_revision = EvalReport.CurrentGitRevision(), date = DateTime.UtcNow.ToString("u"), command = Cli.CommandLine, episodes = options.Episodes, first_seed = options.FirstSeed, rows = table },
+            ConfigJson.Save(new { git_revision = Provenance.Current().GitRevision, date = DateTime.UtcNow.ToString("u"), command = Cli.CommandLine, episodes = options.Episodes, first_seed = options.FirstSeed, rows = table },
                 Path.Combine(outDir, "steps.json"));
             var md = new StringBuilder();
             md.AppendLine("# Sampling steps against quality and latency\n");
-            md.AppendLine($"`{Cli.CommandLine}` at {EvalReport.CurrentGitRevision()}; {options.Episodes} episodes from seed {options.FirstSeed} per row; batch-1 latency over {r.GetValue(calls)} warm calls of one chunk, outside the rollout.");
+            md.AppendLine($"`{Cli.CommandLine}` at {Provenance.Current().GitRevision}; {options.Episodes} episodes from seed {options.FirstSeed} per row; batch-1 latency over {r.GetValue(calls)} warm calls of one chunk, outside the rollout.");
             md.AppendLine("DDIM with leading spacing never visits the noisiest training step when it takes few steps (1 step: it denoises pure noise as if it were step 0); trailing spacing starts at the noisiest.\n");
             md.AppendLine("| run | sampler | spacing | steps | network passes | avg max reward | success | batch 1 p50 / p95 (ms) | eval batch p50 / p95 (ms) | envs per call |");
             md.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|");

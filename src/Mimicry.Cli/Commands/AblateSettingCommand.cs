@@ -43,11 +43,11 @@ internal static class AblateSettingCommand
                 avg_max_reward = report.Policies[i].Result.AvgMaxReward, success_rate = report.Policies[i].Result.SuccessRate,
                 latency_p50_ms = report.Policies[i].Result.LatencyP50Ms,
             }).ToList();
-            ConfigJson.Save(new { git_revision = EvalReport.CurrentGitRevision(), date = DateTime.UtcNow.ToString("u"), command = Cli.CommandLine, setting = key, fixed_settings = fixedSets,
+            ConfigJson.Save(new { git_revision = Provenance.Current().GitRevision, date = DateTime.UtcNow.ToString("u"), command = Cli.CommandLine, setting = key, fixed_settings = fixedSets,
                 episodes = options.Episodes, first_seed = options.FirstSeed, rows = table }, Path.Combine(outDir, "setting.json"));
             var md = new StringBuilder();
             md.AppendLine($"# {key} swept\n");
-            md.AppendLine($"`{Cli.CommandLine}` at {EvalReport.CurrentGitRevision()}; {options.Episodes} episodes from seed {options.FirstSeed} per row{(fixedSets.Length > 0 ? $"; held fixed: {string.Join(", ", fixedSets)}" : "")}.\n");
+            md.AppendLine($"`{Cli.CommandLine}` at {Provenance.Current().GitRevision}; {options.Episodes} episodes from seed {options.FirstSeed} per row{(fixedSets.Length > 0 ? $"; held fixed: {string.Join(", ", fixedSets)}" : "")}.\n");
             md.AppendLine($"| run | {key} | avg max reward | success | latency p50 (ms) |");
             md.AppendLine("|---|---:|---:|---:|---:|");
             foreach (var t in table)

@@ -8,7 +8,7 @@ internal static class Cli
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
     /// <summary>The command line of this invocation, as a user would type it (recorded in reports).</summary>
-    public static string CommandLine { get; set; } = "mimicry";
+    public static string CommandLine { get => Evaluation.Provenance.CommandLine; set => Evaluation.Provenance.CommandLine = value; }
 
     /// <summary>The Push-T demonstrations committed with the project (low-dimensional arrays only).</summary>
     public const string BundledPushT = "data/pusht/pusht_cchi_v7_replay.zarr";

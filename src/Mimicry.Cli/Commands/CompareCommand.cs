@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Mimicry.Evaluation;
 using Mimicry.Experiments.Compare;
 
 namespace Mimicry.Cli.Commands;
@@ -9,13 +8,13 @@ internal static class CompareCommand
 {
     public static Command Create()
     {
-        var output = new Option<string>("--out") { Description = "folder for runs, evaluations, report.md, report.json and plots (a second call continues where the first stopped)", DefaultValueFactory = _ => "runs/compare" };
+        var output = CommonOptions.Out("folder for runs, evaluations, report.md, report.json and plots (a second call continues where the first stopped)", "runs/compare");
         var quick = new Option<bool>("--quick") { Description = "tiny models and budgets (a few minutes): checks the pipeline, measures nothing" };
         var seeds = new Option<int>("--seeds") { Description = "training seeds per policy", DefaultValueFactory = _ => 3 };
         var budget = new Option<double>("--budget") { Description = "training minutes per (policy, seed) on Push-T on this machine (the defaults fit the full run in about two hours on 2 cores; raise it on a GPU)", DefaultValueFactory = _ => new CompareOptions().BudgetMinutes };
         var forkBudget = new Option<double>("--fork-budget") { Description = "training minutes per (policy, seed) on the fork", DefaultValueFactory = _ => new CompareOptions().ForkBudgetMinutes };
         var episodes = new Option<int?>("--episodes") { Description = "evaluation episodes per row, seeds from --seed-start (default 50; 3 with --quick)" };
-        var seedStart = new Option<long>("--seed-start") { Description = "first evaluation seed", DefaultValueFactory = _ => 100000 };
+        var seedStart = CommonOptions.SeedStart();
         var tasks = new Option<string>("--tasks") { Description = "tasks, comma-separated", DefaultValueFactory = _ => string.Join(",", ComparePlan.AllTasks) };
         var cmd = new Command("compare", "Train every registered policy on Push-T and the fork under one budget and the same seeds, evaluate all the same way, and write the comparison table")
         { output, quick, seeds, budget, forkBudget, episodes, seedStart, tasks };
@@ -28,15 +27,11 @@ internal static class CompareCommand
                 SeedStart = r.GetValue(seedStart), LatencyCalls = q ? 3 : 20,
                 Tasks = r.GetValue(tasks)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             };
-            if (o.Seeds < 1 || o.Episodes < 1 || !(o.BudgetMinutes > 0) || !(o.ForkBudgetMinutes > 0)) throw new ArgumentException("--seeds and --episodes must be >= 1, --budget and --fork-budget > 0");
-            foreach (var t in o.Tasks) if (!ComparePlan.AllTasks.Contains(t)) throw new ArgumentException($"--tasks: '{t}' is not compared (known: {string.Join(", ", ComparePlan.AllTasks)})");
             string outDir = r.GetValue(output)!;
             // Ctrl-C or kill: the run in training saves a checkpoint; the next call continues from it.
             using var stop = new StopSignal("stopping after this training step and saving a checkpoint; run the same command again to continue");
-            var (plan, rows, times) = CompareRunner.Run(o, outDir, Console.WriteLine, stop.Token);
-            if (stop.Requested) return 130;
-            double peak = MatmulPeak.Gflops();
-            CompareReport.Write(outDir, o, plan, rows, times, peak, Cli.CommandLine);
+            var rows = CompareRunner.RunAndReport(o, outDir, Console.WriteLine, stop.Token);
+            if (rows == null) return 130;
             Console.WriteLine($"wrote {outDir}/report.md, report.json, pareto-*.png, bars-*.png ({rows.Count} rows)");
             return 0;
         }));

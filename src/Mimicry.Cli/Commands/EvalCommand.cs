@@ -97,7 +97,7 @@ internal static class EvalCommand
         string? firstGif = gifs[0];
         commands.Add(Cli.CommandLine);
         commands = commands.Distinct().ToList();
-        var report = new EvalReport(taskEntry.Name, EvalReport.CurrentGitRevision(), DateTime.UtcNow.ToString("u"), commands, entries, firstGif);
+        var report = new EvalReport(taskEntry.Name, Provenance.Current().GitRevision, DateTime.UtcNow.ToString("u"), commands, entries, firstGif);
         report.Save(outDir);
         return report;
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -23,27 +22,6 @@ public sealed record ReportEntry(string Name, string Checkpoint, string PolicyTy
 /// </summary>
 public sealed record EvalReport(string Task, string GitRevision, string Date, IReadOnlyList<string> Commands, IReadOnlyList<ReportEntry> Policies, string? Gif)
 {
-    public static string CurrentGitRevision(string? dir = null)
-    {
-        try
-        {
-            var psi = new ProcessStartInfo("git", ["rev-parse", "HEAD"]) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir ?? Directory.GetCurrentDirectory() };
-            using var p = Process.Start(psi)!;
-            string rev = p.StandardOutput.ReadToEnd().Trim();
-            p.WaitForExit();
-            if (p.ExitCode != 0 || rev.Length == 0) return "unknown";
-            psi.ArgumentList.Clear();
-            psi.ArgumentList.Add("status");
-            psi.ArgumentList.Add("--porcelain");
-            psi.ArgumentList.Add("--untracked-files=no");
-            using var s = Process.Start(psi)!;
-            bool dirty = s.StandardOutput.ReadToEnd().Trim().Length > 0;
-            s.WaitForExit();
-            return dirty ? rev + "-dirty" : rev;
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException) { return "unknown"; }
-    }
-
     /// <summary>The paper's max / avg over checkpoints and mean ± std over seeds, when the report holds several checkpoints or seeds.</summary>
     public IReadOnlyList<MethodSummary> Summary => PaperStyle.Summarize(Policies);
 

@@ -34,9 +34,12 @@ public sealed record ActionStats(long Actions, double OutOfBoundsFraction, doubl
 /// <param name="SamplingSeed">Seed of the policy's sampling noise.</param>
 /// <param name="GifPath">Where to write a GIF grid of the first <paramref name="GifEpisodes"/> rollouts (null: none).</param>
 /// <param name="GifEpisodes">Rollouts in the GIF grid.</param>
-public sealed record EvalOptions(int Episodes = 50, long FirstSeed = 100000, int? MaxSteps = null, int SamplingSeed = 0,
+public sealed record EvalOptions(int Episodes = 50, long FirstSeed = EvalOptions.DefaultFirstSeed, int? MaxSteps = null, int SamplingSeed = 0,
     string? GifPath = null, int GifEpisodes = 8)
 {
+    /// <summary>The Diffusion Policy paper's first test seed (its 50 Push-T test episodes are seeds 100000-100049).</summary>
+    public const long DefaultFirstSeed = 100000;
+
     /// <summary>Environment seeds are numpy RandomState seeds: 0 .. 2^32 - 1.</summary>
     public const long MaxSeed = uint.MaxValue;
 

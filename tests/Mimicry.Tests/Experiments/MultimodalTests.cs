@@ -53,7 +53,7 @@ public class MultimodalTests
             var options = new MultimodalOptions
             {
                 Demonstrations = 100, Steps = 1500, BatchSize = 128, Lr = 1e-3, EvalEpisodes = 50, ForkSamples = 100,
-                DiffusionDownDims = [16, 32, 64],
+                Settings = new Dictionary<string, string[]> { ["diffusion"] = ["policy.down_dims=[16,32,64]"] },
             };
             var rows = MultimodalExperiment.Run(options, dir, Console.WriteLine);
             Assert.Equal(["diffusion", "bc"], rows.Select(r => r.Policy));

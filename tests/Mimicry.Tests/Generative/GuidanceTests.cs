@@ -132,7 +132,7 @@ public class GuidanceTests
         {
             var r = GuidanceExperiment.Run(new GuidanceOptions
             {
-                Policy = policy, Steps = steps, DownDims = downDims, Scales = [0, 3], EvalEpisodes = 20, ForkSamples = 40, LatencyCalls = 2,
+                Policy = policy, Steps = steps, Settings = [$"policy.down_dims=[{string.Join(",", downDims)}]"], Scales = [0, 3], EvalEpisodes = 20, ForkSamples = 40, LatencyCalls = 2,
             }, dir);
             foreach (var cell in r.Cells.Where(c => c.Scale == 3)) Assert.True(cell.Adherence >= 0.9, $"{policy}, s = 3, side {cell.Side}: adherence {cell.Adherence}; all: {string.Join("; ", r.Cells)}");
             // s = 0 ignores the condition: asking left or right gives the same rollouts.

@@ -28,16 +28,28 @@ public sealed record CompareOptions
     /// <summary>Steps of every run in a quick comparison.</summary>
     public int QuickSteps { get; init; } = 40;
     public int Episodes { get; init; } = 50;
-    public long SeedStart { get; init; } = 100000;
+    public long SeedStart { get; init; } = EvalOptions.DefaultFirstSeed;
     public string[] Tasks { get; init; } = ComparePlan.AllTasks;
     public int LatencyCalls { get; init; } = 20;
+
+    public void Validate()
+    {
+        if (Seeds < 1 || Episodes < 1 || !(BudgetMinutes > 0) || !(ForkBudgetMinutes > 0)) throw new ArgumentException("--seeds and --episodes must be >= 1, --budget and --fork-budget > 0");
+        foreach (var t in Tasks) if (!ComparePlan.AllTasks.Contains(t)) throw new ArgumentException($"--tasks: '{t}' is not compared (known: {string.Join(", ", ComparePlan.AllTasks)})");
+        new EvalOptions(Episodes, SeedStart).Validate();
+    }
 }
 
-/// <summary>One evaluated row of one run: a policy variant on a task with one training seed.</summary>
+/// <summary>Latency of one chunk prediction outside the rollout (milliseconds).</summary>
+public sealed record ChunkLatencyMs(double P50, double P95);
+
+/// <summary>What a run cost: its training, and the work and time per predicted chunk.</summary>
 /// <param name="TrainGflops">3 × the forward FLOPs × batch per measured training step (null: no FLOP count).</param>
 /// <param name="Batch1Gflops">Network passes per chunk × the forward FLOPs per batch-1 chunk latency.</param>
-public sealed record CompareRow(string Row, string Policy, string Task, int Seed, string Run, long Parameters, int TrainSteps, double TrainSeconds,
-    EvalResult Eval, double? Batch1P50Ms, double? Batch1P95Ms, ForkSamples? Fork, int NetworkPasses = 1, double? TrainGflops = null, double? Batch1Gflops = null);
+public sealed record RunCost(long Parameters, int TrainSteps, double TrainSeconds, int NetworkPasses, ChunkLatencyMs? Batch1, double? TrainGflops, double? Batch1Gflops);
+
+/// <summary>One evaluated row of one run: a policy variant (<paramref name="Id"/>: its declared id) on a task with one training seed.</summary>
+public sealed record CompareRow(string Id, string Row, string Policy, string Task, int Seed, string Run, RunCost Cost, EvalResult Eval, ForkSamples? Fork);
 
 /// <summary>
 /// Runs the comparison plan: trains what is not trained yet (a killed compare resumes: runs are cached by their
@@ -46,9 +58,20 @@ public sealed record CompareRow(string Row, string Policy, string Task, int Seed
 /// </summary>
 public static class CompareRunner
 {
+    /// <summary>Runs the plan and, unless stopped, writes the report (report.md, report.json, plots) with this machine's matmul peak.</summary>
+    /// <returns>The rows; null when cancelled (the same call continues).</returns>
+    public static IReadOnlyList<CompareRow>? RunAndReport(CompareOptions o, string outDir, Action<string> log, CancellationToken cancel = default)
+    {
+        var (plan, rows, times) = Run(o, outDir, log, cancel);
+        if (cancel.IsCancellationRequested) return null;
+        CompareReport.Write(outDir, o, plan, rows, times, MatmulPeak.Gflops());
+        return rows;
+    }
+
     public static (IReadOnlyList<CompareEntry> Plan, IReadOnlyList<CompareRow> Rows, IReadOnlyDictionary<string, double> SecondsPerStep)
         Run(CompareOptions o, string outDir, Action<string> log, CancellationToken cancel = default)
     {
+        o.Validate();
         Directory.CreateDirectory(outDir);
         var data = new Dictionary<string, EpisodeDataset>();
         EpisodeDataset Data(string task) => data.TryGetValue(task, out var d) ? d
@@ -62,38 +85,22 @@ public static class CompareRunner
         var options = new EvalOptions(o.Episodes, o.SeedStart);
         foreach (var entry in plan)
         {
-            string run = Path.Combine(outDir, "runs", entry.RunName);
-            var saved = Trainer.SavedProgress(Path.Combine(run, "checkpoint"));
-            if (saved?.Step != entry.Config.Train.Steps)
-            {
-                log($"training {entry.RunName} ({entry.Config.Train.Steps} steps{(saved is { } s ? $", resuming at {s.Step}" : "")})");
-                using var trainer = new Trainer(entry.Config, Data(entry.Task), run);
-                trainer.Run(resume: saved != null, overwrite: saved == null && Directory.Exists(run), cancel: cancel);
-            }
+            var run = ExperimentRunner.TrainOrReuse(entry.Config, () => Data(entry.Task), Path.Combine(outDir, "runs", entry.RunName), log, cancel);
             if (cancel.IsCancellationRequested) { log($"stopped at {entry.RunName} (a run in training saved its last step); the same command continues"); break; }
-            var progress = Trainer.SavedProgress(Path.Combine(run, "checkpoint"))!.Value;
-            foreach (var variant in entry.Variants)
+            rows.AddRange(ExperimentRunner.EvaluateVariants(run.Dir, entry.Variants, (variant, config, policy) =>
             {
-                string cache = Path.Combine(outDir, "evals", entry.RunName, Slug(variant.Row) + ".json");
-                if (File.Exists(cache)) { rows.Add(JsonSerializer.Deserialize<CompareRow>(File.ReadAllText(cache), ConfigJson.Options)!); continue; }
-                var (config, policy) = Checkpoint.Load(run, acting: variant.Acting);
-                using (policy)
-                {
-                    log($"evaluating {variant.Row} on {entry.Task}, seed {entry.Seed}");
-                    var result = Evaluator.Run(policy, Tasks.Get(entry.Task).Create, options);
-                    (double, double)? batch1 = policy is IChunkingPolicy ? ChunkLatency.Measure(policy, 1, o.LatencyCalls) : null;
-                    var fork = entry.Task == Tasks.Fork && policy is IChunkingPolicy ? MultimodalExperiment.SampleAtFork(policy, 200, entry.Seed, out _) : null;
-                    int passes = NetworkPasses(config.Policy);
-                    double? trainGflops = policy.ForwardFlopsPerSample(true) is { } ft && progress.ElapsedSeconds > 0
-                        ? 3 * ft * entry.Config.Train.BatchSize * progress.Step / progress.ElapsedSeconds / 1e9 : null;
-                    double? inferGflops = policy.ForwardFlopsPerSample(false) is { } fa && batch1 is { } b1 ? fa * passes / (b1.Item1 / 1000) / 1e9 : null;
-                    var row = new CompareRow(variant.Row, entry.Policy, entry.Task, entry.Seed, entry.RunName, policy.ParameterCount(), progress.Step, progress.ElapsedSeconds,
-                        result, batch1?.Item1, batch1?.Item2, fork, passes, trainGflops, inferGflops);
-                    Directory.CreateDirectory(Path.GetDirectoryName(cache)!);
-                    AtomicFile.WriteAllText(cache, JsonSerializer.Serialize(row, ConfigJson.Options));
-                    rows.Add(row);
-                }
-            }
+                log($"evaluating {variant.Row} on {entry.Task}, seed {entry.Seed}");
+                var result = Evaluator.Run(policy, Tasks.Get(entry.Task).Create, options);
+                ChunkLatencyMs? batch1 = null;
+                if (policy is IChunkingPolicy) { var (p50, p95) = ChunkLatency.Measure(policy, 1, o.LatencyCalls); batch1 = new ChunkLatencyMs(p50, p95); }
+                var fork = entry.Task == Tasks.Fork && policy is IChunkingPolicy ? ForkSampling.Sample(policy, 200, entry.Seed, out _) : null;
+                int passes = config.Policy.NetworkPassesPerChunk;
+                double? trainGflops = policy.ForwardFlopsPerSample(true) is { } ft && run.ElapsedSeconds > 0
+                    ? 3 * ft * entry.Config.Train.BatchSize * run.Step / run.ElapsedSeconds / 1e9 : null;
+                double? inferGflops = policy.ForwardFlopsPerSample(false) is { } fa && batch1 is { } b1 ? fa * passes / (b1.P50 / 1000) / 1e9 : null;
+                var cost = new RunCost(policy.ParameterCount(), run.Step, run.ElapsedSeconds, passes, batch1, trainGflops, inferGflops);
+                return new CompareRow(variant.Id, variant.Row, entry.Policy, entry.Task, entry.Seed, entry.RunName, cost, result, fork);
+            }, cacheDir: Path.Combine(outDir, "evals", entry.RunName)));
         }
         return (plan, rows, secondsPerStep);
     }
@@ -107,20 +114,6 @@ public static class CompareRunner
         }
         throw new DirectoryNotFoundException("the bundled Push-T demonstrations (data/pusht/pusht_cchi_v7_replay.zarr) were not found above the working folder");
     }
-
-    /// <summary>Network passes per chunk: a sampler's steps (Heun: 2n − 1; guidance with s ∉ {0, 1} doubles the batch), else one.</summary>
-    public static int NetworkPasses(PolicyConfig policy)
-    {
-        int passes = policy switch
-        {
-            Policies.Diffusion.DiffusionConfig d => d.NumInferenceSteps,
-            Policies.Flow.FlowConfig f => f.Sampler == Generative.OdeSolver.Heun ? 2 * f.NumInferenceSteps - 1 : f.NumInferenceSteps,
-            _ => 1,
-        };
-        return policy is UnetPolicyConfig u && u.Condition != null && u.GuidanceScale != 0 && u.GuidanceScale != 1 ? 2 * passes : passes;
-    }
-
-    public static string Slug(string row) => new string(row.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-').ToArray()).Trim('-');
 
     /// <summary>Steps timed per configuration to turn the budget into steps, after <see cref="ProbeWarmupSteps"/> untimed ones.</summary>
     public const int ProbeSteps = 10;

@@ -1,36 +1,29 @@
-using Mimicry.Evaluation;
-using Mimicry.Data;
+using System.Globalization;
+using Mimicry.Configuration;
 using Mimicry.Envs;
 using Mimicry.Envs.Fork;
-using Mimicry.Generative;
-using Mimicry.IO;
+using Mimicry.Evaluation;
 using Mimicry.Policies;
-using Mimicry.Policies.Diffusion;
-using Mimicry.Policies.Flow;
 using Mimicry.Training;
 using ScottPlot;
-using TorchSharp;
-using static TorchSharp.torch;
-using Mimicry.Numerics;
-using Mimicry.Configuration;
-using Mimicry.Experiments.Multimodal;
 
 namespace Mimicry.Experiments.Guidance;
 
 /// <summary>Budget and grid of the mode-steering experiment on the fork task.</summary>
 public sealed record GuidanceOptions
 {
-    /// <summary>diffusion or flow: both take the condition the same way.</summary>
-    public string Policy { get; init; } = "diffusion";
+    /// <summary>A registered policy that takes a droppable condition (<see cref="PolicyEntry.Guidance"/>); null: the first such.</summary>
+    public string? Policy { get; init; }
     public int Demonstrations { get; init; } = 200;
     public int Steps { get; init; } = 1500;
     public int BatchSize { get; init; } = 128;
     public double Lr { get; init; } = 1e-3;
     public double ConditionDropout { get; init; } = 0.1;
-    public int[] DownDims { get; init; } = [32, 64, 128];
+    /// <summary>Overrides of the run config beyond the policy's fork arm (<c>key=value</c>).</summary>
+    public string[] Settings { get; init; } = [];
     public double[] Scales { get; init; } = [0, 1, 1.5, 2, 3, 5];
     public int EvalEpisodes { get; init; } = 50;
-    public long EvalSeedStart { get; init; } = 100000;
+    public long EvalSeedStart { get; init; } = EvalOptions.DefaultFirstSeed;
     public int Seed { get; init; } = 0;
     public int ForkSamples { get; init; } = 200;
     /// <summary>Guide only on these noise levels [lo, hi] (policy.guidance_interval); null: every step.</summary>
@@ -53,65 +46,68 @@ public sealed record GuidanceResult(string Policy, IReadOnlyList<GuidanceCell> C
 /// </summary>
 public static class GuidanceExperiment
 {
-    public static GuidanceResult Run(GuidanceOptions o, string outDir, Action<string>? log = null)
+    /// <summary>The policies that can be guided: those whose entry declares <see cref="PolicyEntry.Guidance"/>.</summary>
+    public static IEnumerable<PolicyEntry> Guidable => PolicyRegistry.All.Where(e => e.Guidance != null);
+
+    /// <summary>The trained arm: the policy's fork arm with the demonstrator's side as a condition dropped with p = condition_dropout, one variant per (scale, side).</summary>
+    public static Arm Plan(GuidanceOptions o)
     {
-        Directory.CreateDirectory(outDir);
-        var data = ForkExpert.Demonstrations(o.Demonstrations, o.Seed);
+        var entry = o.Policy == null ? Guidable.FirstOrDefault() ?? throw new InvalidOperationException("no registered policy takes a guidance condition")
+            : Guidable.FirstOrDefault(e => e.Name == o.Policy) ?? throw new ArgumentException($"--policy must be one that takes a condition ({string.Join(" or ", Guidable.Select(e => e.Name))}), got '{o.Policy}'");
         var train = new TrainConfig
         {
             Steps = o.Steps, BatchSize = o.BatchSize, Lr = o.Lr, WarmupSteps = Math.Min(100, o.Steps / 10), ValFraction = 0,
             LogEvery = Math.Max(1, o.Steps / 10), CheckpointEvery = o.Steps, Seed = o.Seed + 1, Threads = 1,
         };
-        PolicyConfig policy = o.Policy switch
+        var task = Tasks.Get(Tasks.Fork);
+        var fork = entry.ForkArmOrDefault(task.ObservationKey);
+        var config = ConfigJson.WithOverrides(new RunConfig { Task = task.Name, Dataset = "(generated)", Train = fork.Train(train), Policy = fork.Config() },
+            [$"policy.condition={ForkExpert.SideKey}", string.Create(CultureInfo.InvariantCulture, $"policy.condition_dropout={o.ConditionDropout}"), .. o.Settings]);
+        config.Validate();
+        var variants = Cells(o).Select(((double s, int side) cell) =>
         {
-            "diffusion" => new DiffusionConfig
-            {
-                ObservationKey = FeatureKeys.State, DownDims = o.DownDims, Sampler = SamplerKind.Ddim, NumInferenceSteps = 10,
-                Condition = ForkExpert.SideKey, ConditionDropout = o.ConditionDropout,
-            },
-            "flow" => new FlowConfig { ObservationKey = FeatureKeys.State, DownDims = o.DownDims, Condition = ForkExpert.SideKey, ConditionDropout = o.ConditionDropout },
-            _ => throw new ArgumentException($"--policy must be diffusion or flow, got '{o.Policy}'"),
-        };
-        var config = new RunConfig { Task = Tasks.Fork, Dataset = "(generated)", Train = train, Policy = policy };
-        string run = Path.Combine(outDir, o.Policy);
-        if (Directory.Exists(run)) Directory.Delete(run, true);
-        double trainSeconds;
-        using (var trainer = new Trainer(config, data, run))
-        {
-            trainer.Run();
-            trainSeconds = trainer.ElapsedSeconds;
-        }
-        log?.Invoke($"{o.Policy}: trained {o.Steps} steps with {ForkExpert.SideKey} as a droppable condition in {trainSeconds:F0} s");
+            var (s, side) = cell;
+            var acting = new List<string> { string.Create(CultureInfo.InvariantCulture, $"policy.guidance_scale={s}"), $"policy.condition_value=[{side}]" };
+            if (o.GuidanceInterval != null) acting.Add($"policy.guidance_interval=[{string.Join(",", o.GuidanceInterval.Select(v => v.ToString(CultureInfo.InvariantCulture)))}]");
+            return new ActingVariant(string.Create(CultureInfo.InvariantCulture, $"s{s}-{(side < 0 ? "left" : "right")}"), $"s = {s}, asking {(side < 0 ? "left" : "right")}", [.. acting]);
+        }).ToList();
+        return new Arm(entry.Name, config, variants);
+    }
 
-        var cells = new List<GuidanceCell>();
+    /// <summary>The grid: every scale, asking left (-1) then right (+1).</summary>
+    private static IEnumerable<(double Scale, int Side)> Cells(GuidanceOptions o) => o.Scales.SelectMany(s => new[] { -1, 1 }.Select(side => (s, side)));
+
+    public static GuidanceResult Run(GuidanceOptions o, string outDir, Action<string>? log = null)
+    {
+        Directory.CreateDirectory(outDir);
+        var arm = Plan(o);
+        var data = ForkExpert.Demonstrations(o.Demonstrations, o.Seed);
+        var run = ExperimentRunner.TrainOrReuse(arm.Config, () => data, Path.Combine(outDir, arm.Id), log);
+        log?.Invoke($"{arm.Id}: trained {run.Step} steps with {ForkExpert.SideKey} as a droppable condition in {run.ElapsedSeconds:F0} s");
+
         var samples = new Dictionary<double, (double X, double Y)[]>();
         var latency = new Dictionary<string, double>();
-        foreach (double s in o.Scales)
+        var task = Tasks.Get(Tasks.Fork);
+        var cellOf = arm.Variants.Zip(Cells(o)).ToDictionary(x => x.First.Id, x => x.Second);
+        var cells = ExperimentRunner.EvaluateVariants(run.Dir, arm.Variants, (variant, _, p) =>
         {
-            foreach (int side in new[] { -1, 1 })
-            {
-                var acting = new List<string> { $"policy.guidance_scale={s}", $"policy.condition_value=[{side}]" };
-                if (o.GuidanceInterval != null) acting.Add($"policy.guidance_interval=[{string.Join(",", o.GuidanceInterval.Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)))}]");
-                var (_, p) = Checkpoint.Load(run, acting: [.. acting]);
-                using (p)
-                {
-                    var crossing = new double?[o.EvalEpisodes];
-                    var eval = Evaluator.Run(p, () => new ForkEnv(), new EvalOptions(o.EvalEpisodes, o.EvalSeedStart, SamplingSeed: o.Seed),
-                        onStep: (i, env) => { var pos = ((ForkEnv)env).Position; if (crossing[i] == null && pos.Y >= 0) crossing[i] = pos.X; });
-                    double left = crossing.Count(x => x < 0) / (double)o.EvalEpisodes, right = crossing.Count(x => x > 0) / (double)o.EvalEpisodes;
-                    var fork = MultimodalExperiment.SampleAtFork(p, o.ForkSamples, o.Seed, out var points);
-                    if (side == -1) samples[s] = points;
-                    var cell = new GuidanceCell(s, side, side < 0 ? left : right, eval.SuccessRate, left, right, fork);
-                    cells.Add(cell);
-                    log?.Invoke($"s = {s}, asking {(side < 0 ? "left" : "right")}: adherence {cell.Adherence:P0}, success {cell.SuccessRate:P0} (passed left {left:P0}, right {right:P0})");
-                    if (side == -1 && (s == 1 || s == o.Scales.Where(x => x != 0 && x != 1).DefaultIfEmpty(3).Max()))
-                        latency[$"s={s}"] = ChunkLatency.Measure(p, 1, o.LatencyCalls).P50Ms;
-                }
-            }
-        }
-        var result = new GuidanceResult(o.Policy, cells, latency, trainSeconds);
+            var (s, side) = cellOf[variant.Id];
+            var crossing = new double?[o.EvalEpisodes];
+            var eval = Evaluator.Run(p, task.Create, new EvalOptions(o.EvalEpisodes, o.EvalSeedStart, SamplingSeed: o.Seed),
+                onStep: (i, env) => { var pos = ((ForkEnv)env).Position; if (crossing[i] == null && pos.Y >= 0) crossing[i] = pos.X; });
+            double left = crossing.Count(x => x < 0) / (double)o.EvalEpisodes, right = crossing.Count(x => x > 0) / (double)o.EvalEpisodes;
+            var fork = ForkSampling.Sample(p, o.ForkSamples, o.Seed, out var points);
+            if (side == -1) samples[s] = points;
+            var cell = new GuidanceCell(s, side, side < 0 ? left : right, eval.SuccessRate, left, right, fork);
+            log?.Invoke($"{variant.Row}: adherence {cell.Adherence:P0}, success {cell.SuccessRate:P0} (passed left {left:P0}, right {right:P0})");
+            if (side == -1 && (s == 1 || s == o.Scales.Where(x => x != 0 && x != 1).DefaultIfEmpty(3).Max()))
+                latency[$"s={s}"] = ChunkLatency.Measure(p, 1, o.LatencyCalls).P50Ms;
+            return cell;
+        });
+        var result = new GuidanceResult(arm.Id, cells, latency, run.ElapsedSeconds);
         DrawAdherence(result, Path.Combine(outDir, "adherence.png"));
         DrawSamples(o, samples, cells, Path.Combine(outDir, "fork_samples.png"));
+        GuidanceReport.Write(outDir, o, result);
         return result;
     }
 
@@ -131,7 +127,7 @@ public static class GuidanceExperiment
         plt.YLabel("fraction of rollouts (mean of asking left and asking right)");
         plt.Title($"{r.Policy} on the fork, guided toward one side");
         plt.ShowLegend(Alignment.LowerRight);
-        AtomicFile.Write(path, tmp => plt.SavePng(tmp, 800, 500));
+        ReportWriter.Png(path, plt, 800, 500);
     }
 
     private static void DrawSamples(GuidanceOptions o, Dictionary<double, (double X, double Y)[]> samples, List<GuidanceCell> cells, string path)
@@ -141,7 +137,7 @@ public static class GuidanceExperiment
         foreach (var (s, pts) in samples)
         {
             var plt = new Plot();
-            MultimodalExperiment.AddTask(plt);
+            ForkSampling.AddTask(plt);
             var sc = plt.Add.ScatterPoints(pts.Select(p => p.X).ToArray(), pts.Select(p => p.Y).ToArray());
             sc.Color = Colors.RoyalBlue.WithAlpha(0.5);
             sc.MarkerSize = 5;
@@ -150,6 +146,6 @@ public static class GuidanceExperiment
             multi.AddPlot(plt);
         }
         multi.Layout = new ScottPlot.MultiplotLayouts.Columns();
-        AtomicFile.Write(path, tmp => multi.SavePng(tmp, 330 * samples.Count, 380));
+        ReportWriter.Png(path, multi, 330 * samples.Count, 380);
     }
 }

@@ -4,7 +4,6 @@ using Mimicry.Envs;
 using Mimicry.Envs.Stitch;
 using Mimicry.IO;
 using Mimicry.Policies;
-using Mimicry.Policies.DecisionTransformer;
 using Mimicry.Training;
 using ScottPlot;
 using Mimicry.Numerics;
@@ -44,6 +43,7 @@ public static class StitchingExperiment
 {
     public static StitchingResult Run(StitchingOptions o, string outDir, Action<string>? log = null)
     {
+        if (o.Seeds < 1 || o.Steps < 1) throw new ArgumentException("--seeds and --steps must be >= 1");
         Directory.CreateDirectory(outDir);
         var data = StitchData.Demonstrations(o.ThroughM, o.FromY, o.ToZ);
         var dataPaths = DataPaths(data);
@@ -54,41 +54,46 @@ public static class StitchingExperiment
         var rows = new List<StitchingRow> { new("Q-learning (offline, tabular)", null, 0, new Dictionary<string, double> { [qPath] = 1 }, qReturn, qPath.EndsWith("G") ? 1 : 0) };
         log?.Invoke($"offline Q-learning ({q.Sweeps} sweeps): {qPath}, return {qReturn}");
 
-        for (int seed = 0; seed < o.Seeds; seed++)
+        foreach (var (entry, seed) in ReturnConditioned.SelectMany(e => Enumerable.Range(0, o.Seeds).Select(seed => (e, seed))))
         {
-            var train = new TrainConfig
+            var rc = entry.ReturnConditioning!;
+            var arm = Arm(o, entry, seed);
+            var run = ExperimentRunner.TrainOrReuse(arm.Config, () => data, Path.Combine(outDir, $"{entry.Name}-s{seed}"), log);
+            var target = arm.Variants.Zip(o.Targets).ToDictionary(x => x.First.Id, x => x.Second);
+            rows.AddRange(ExperimentRunner.EvaluateVariants(run.Dir, arm.Variants, (variant, _, policy) =>
             {
-                Steps = o.Steps, BatchSize = 64, Lr = 1e-3, WarmupSteps = Math.Min(50, o.Steps / 10), LrScheduler = LrSchedulerKind.Constant, GradClipNorm = 0.25,
-                UseEma = false, LogEvery = Math.Max(1, o.Steps / 5), CheckpointEvery = o.Steps, ValFraction = 0, Seed = seed, Threads = 1,
-            };
-            var dt = new RunConfig
-            {
-                Task = Tasks.Stitch, Dataset = "(generated)", Train = train,
-                // K = 4 covers a whole episode; no dropout on a task this small.
-                Policy = new DecisionTransformerConfig { ObservationKey = FeatureKeys.State, EmbedDim = 32, NLayer = 2, NHead = 2, NObsSteps = 4, Horizon = 4, MaxEpisodeLength = StitchEnv.MaxSteps, Dropout = 0 },
-            };
-            string run = Path.Combine(outDir, $"dt-s{seed}");
-            if (Directory.Exists(run)) Directory.Delete(run, true);
-            using (var trainer = new Trainer(dt, data, run)) trainer.Run();
-            foreach (var target in o.Targets)
-            {
-                var (_, policy) = Checkpoint.Load(run, acting: [$"policy.target_return={target.ToString(System.Globalization.CultureInfo.InvariantCulture)}"]);
-                using (policy)
-                {
-                    var paths = new string[o.Episodes];
-                    var eval = Evaluator.Run(policy, () => new StitchEnv(), new EvalOptions(o.Episodes, 100000, SamplingSeed: seed),
-                        onStep: (i, env) => paths[i] = PathText(((StitchEnv)env).Path));
-                    var shares = paths.GroupBy(p => p).ToDictionary(g => g.Key, g => g.Count() / (double)o.Episodes);
-                    rows.Add(new StitchingRow("Decision Transformer", target, seed, shares, eval.AvgMaxReward, eval.SuccessRate));
-                    log?.Invoke($"Decision Transformer, target {target}, seed {seed}: {string.Join(", ", shares.Select(kv => $"{kv.Key} {kv.Value:P0}"))}");
-                }
-            }
+                var paths = new string[o.Episodes];
+                var eval = Evaluator.Run(policy, () => new StitchEnv(), new EvalOptions(o.Episodes, EvalOptions.DefaultFirstSeed, SamplingSeed: seed),
+                    onStep: (i, env) => paths[i] = PathText(((StitchEnv)env).Path));
+                var shares = paths.GroupBy(p => p).ToDictionary(g => g.Key, g => g.Count() / (double)o.Episodes);
+                log?.Invoke($"{rc.Label}, target {target[variant.Id]}, seed {seed}: {string.Join(", ", shares.Select(kv => $"{kv.Key} {kv.Value:P0}"))}");
+                return new StitchingRow(rc.Label, target[variant.Id], seed, shares, eval.AvgMaxReward, eval.SuccessRate);
+            }));
         }
         var qValues = Enum.GetValues<Node>().SelectMany(s => new[] { 0, 1 }.Select(a => (s, a, v: q.Q((int)s, a))))
             .Where(x => x.v is not null).ToDictionary(x => $"Q({x.s}, {(x.a == 0 ? "first" : "second")} → {Target(x.s, x.a)})", x => x.v!.Value);
         var result = new StitchingResult(rows, dataPaths, qValues, qPath);
         Draw(result, o, Path.Combine(outDir, "stitching.png"));
+        StitchingReport.Write(outDir, o, result);
         return result;
+    }
+
+    /// <summary>The policies that act toward a requested return (<see cref="PolicyEntry.ReturnConditioning"/>).</summary>
+    public static IEnumerable<PolicyEntry> ReturnConditioned => PolicyRegistry.All.Where(e => e.ReturnConditioning != null);
+
+    /// <summary>One training seed of a return-conditioned policy: its small config for the task's episodes, a variant per asked return.</summary>
+    public static Arm Arm(StitchingOptions o, PolicyEntry entry, int seed)
+    {
+        var train = new TrainConfig
+        {
+            Steps = o.Steps, BatchSize = 64, Lr = 1e-3, WarmupSteps = Math.Min(50, o.Steps / 10), LrScheduler = LrSchedulerKind.Constant, GradClipNorm = 0.25,
+            UseEma = false, LogEvery = Math.Max(1, o.Steps / 5), CheckpointEvery = o.Steps, ValFraction = 0, Seed = seed, Threads = 1,
+        };
+        var rc = entry.ReturnConditioning!;
+        var config = new RunConfig { Task = Tasks.Stitch, Dataset = "(generated)", Train = train, Policy = rc.Config(StitchEnv.MaxSteps) };
+        config.Validate();
+        return new Arm($"{entry.Name}-s{seed}", config,
+            o.Targets.Select(t => new ActingVariant(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{entry.Name}/return-{t}"), $"{rc.Label}, asking {t}", rc.AskFor(t))).ToList());
     }
 
     private static Node Target(Node s, int action) => StitchEnv.Edges(s) is { } e ? (action == 0 ? e.First : e.Second) : s;
@@ -212,7 +217,7 @@ public static class StitchingExperiment
             multi.AddPlot(plt);
         }
         multi.Layout = new ScottPlot.MultiplotLayouts.Grid(2, (panels.Count + 1) / 2);
-        AtomicFile.Write(path, tmp => multi.SavePng(tmp, 420 * ((panels.Count + 1) / 2), 760));
+        ReportWriter.Png(path, multi, 420 * ((panels.Count + 1) / 2), 760);
     }
 
     /// <summary>Path shares averaged over rows (training seeds).</summary>

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Mimicry.Configuration;
+using Mimicry.Data;
+using Mimicry.IO;
+using Mimicry.Policies;
+using Mimicry.Training;
+using static TorchSharp.torch;
+
+namespace Mimicry.Experiments;
+
+/// <summary>
+/// The loop every experiment shares: train an arm's config (or reuse the finished run of the same config, or resume a
+/// partly trained one), then evaluate each of its acting variants on the same seeds. Evaluations can be cached per
+/// variant, so a killed experiment continues where it stopped.
+/// </summary>
+public static class ExperimentRunner
+{
+    /// <summary>
+    /// Trains <paramref name="config"/> into <paramref name="runDir"/>. A finished run of the same config is reused, a
+    /// partly trained one resumed from its checkpoint; a run of another config is replaced.
+    /// </summary>
+    public static TrainedRun TrainOrReuse(RunConfig config, Func<EpisodeDataset> data, string runDir, Action<string>? log = null,
+        CancellationToken cancel = default, Action<TrainProgress>? progress = null)
+    {
+        string name = Path.GetFileName(Path.GetFullPath(runDir).TrimEnd('/'));
+        var saved = Trainer.SavedProgress(Path.Combine(runDir, "checkpoint"));
+        bool same = saved != null && SameConfig(runDir, config);
+        if (same && saved!.Value.Step == config.Train.Steps)
+        {
+            log?.Invoke($"{name}: trained earlier ({saved.Value.Step} steps), reused");
+            return new TrainedRun(runDir, saved.Value.Step, saved.Value.ElapsedSeconds, Reused: true);
+        }
+        log?.Invoke($"training {name} ({config.Train.Steps} steps{(same ? $", resuming at {saved!.Value.Step}" : "")})");
+        using var trainer = new Trainer(config, data(), runDir) { Log = log };
+        trainer.Run(resume: same, progress: progress, cancel: cancel, overwrite: !same && Directory.Exists(runDir));
+        return new TrainedRun(runDir, trainer.Step, trainer.ElapsedSeconds, Reused: false);
+    }
+
+    /// <summary>Whether the run folder's checkpoint was trained with exactly this config.</summary>
+    private static bool SameConfig(string runDir, RunConfig config)
+    {
+        string file = Path.Combine(runDir, "checkpoint", Checkpoint.ConfigFile);
+        try { return File.Exists(file) && Arm.HashOf(ConfigJson.Load<RunConfig>(file)) == Arm.HashOf(config); }
+        catch (InvalidDataException) { return false; }
+    }
+
+    /// <summary>
+    /// Each variant of a trained run: the checkpoint loaded with the variant's acting overrides, then measured. With
+    /// <paramref name="cacheDir"/>, each result is kept as <c>{id}.json</c> there and read back instead of measured again.
+    /// </summary>
+    public static List<T> EvaluateVariants<T>(string runDir, IEnumerable<ActingVariant> variants, Func<ActingVariant, RunConfig, IPolicy, T> measure,
+        string? cacheDir = null, Device? device = null)
+    {
+        var results = new List<T>();
+        foreach (var variant in variants)
+        {
+            string? cache = cacheDir == null ? null : Path.Combine(cacheDir, Slug(variant.Id) + ".json");
+            if (cache != null && File.Exists(cache)) { results.Add(JsonSerializer.Deserialize<T>(File.ReadAllText(cache), ConfigJson.Options)!); continue; }
+            var (config, policy) = Checkpoint.Load(runDir, device, acting: variant.Acting);
+            using (policy)
+            {
+                var result = measure(variant, config, policy);
+                if (cache != null)
+                {
+                    Directory.CreateDirectory(cacheDir!);
+                    AtomicFile.WriteAllText(cache, JsonSerializer.Serialize(result, ConfigJson.Options));
+                }
+                results.Add(result);
+            }
+        }
+        return results;
+    }
+
+    /// <summary>A file name for an id or a row label: letters and digits, the rest as '-'.</summary>
+    public static string Slug(string text) => new string(text.Select(c => char.IsLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-').ToArray()).Trim('-');
+}
