@@ -12,6 +12,14 @@ internal static class Progress
     public static Spectre.Console.Progress Bar() => AnsiConsole.Progress()
         .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn());
 
+    /// <summary>This progress as the library's display.</summary>
+    public static readonly Runtime.IProgressDisplay Display = new ConsoleDisplay();
+
+    private sealed class ConsoleDisplay : Runtime.IProgressDisplay
+    {
+        public T Run<T>(string description, int total, Func<IProgress<int>, T> work) => Progress.Run(description, total, work);
+    }
+
     public static T Run<T>(string description, int total, Func<IProgress<int>, T> work)
     {
         if (Interactive)

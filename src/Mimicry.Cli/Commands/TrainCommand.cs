@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Mimicry.Configuration;
-using Mimicry.Data;
-using Mimicry.Envs;
+using Mimicry.Experiments;
 using Mimicry.Evaluation;
 using Mimicry.Policies;
 using Mimicry.Training;
@@ -75,66 +74,14 @@ internal static class TrainCommand
         ["train.seed", "train.threads", "train.log_every", "train.eval_every", "train.eval_episodes", "train.keep_checkpoints", "device"];
 
     /// <summary>
-    /// Loads the dataset, takes the task from it (or checks <paramref name="task"/> against it), fits the
-    /// observation key to what the dataset holds, then trains with a progress bar; Ctrl-C stops after a
-    /// checkpoint (exit 130), a second Ctrl-C at once; SIGTERM the same.
+    /// Trains with a progress bar; Ctrl-C stops after a checkpoint (exit 130), a second Ctrl-C at once; SIGTERM the same.
     /// </summary>
     public static int Train(RunConfig config, string run, bool resume, bool overwrite = false, string? task = null)
     {
-        Trainer.CheckRunFolder(run, resume, overwrite);
-        var dataset = DatasetLoader.Load(config.Dataset);
-        config = FitToDataset(config, dataset, task);
-        config.Validate();
-        Console.WriteLine($"run {run}");
-        Console.WriteLine(ConfigJson.Serialize(config));
-        Console.WriteLine($"dataset {config.Dataset}: {dataset.Episodes} episodes, {dataset.Frames} frames{(Tasks.Of(dataset) != null ? $", task {Tasks.Of(dataset)}" : "")}");
-        using var trainer = new Trainer(config, dataset, run) { Log = Console.Error.WriteLine, CommandLine = Cli.CommandLine };
-        Console.WriteLine($"{config.Policy.Name} policy: {trainer.ParameterCount:N0} parameters, device {config.Device}, torch threads {TorchSharp.torch.get_num_threads()}");
-        Console.WriteLine($"training on {trainer.TrainEpisodes} episodes" + (config.Train.MinEpisodeReturn is { } m ? $" (train.min_episode_return {m}: those whose return reaches it)" : ""));
-        var taskEntry = Tasks.Get(config.Task);
-        Func<IPolicy, ActingScore>? evaluate = config.Train.EvalEvery > 0
-            ? policy =>
-            {
-                var result = Evaluator.Run(policy, taskEntry.Create, new EvalOptions(Episodes: config.Train.EvalEpisodes));
-                Console.WriteLine($"  eval: avg max reward {result.AvgMaxReward:F3}, success {result.SuccessRate:P0}");
-                return new ActingScore(result.AvgMaxReward, result.SuccessRate);
-            }
-            : null;
         // Ctrl-C (SIGINT) or kill (SIGTERM): finish the step, save a checkpoint, exit 130.
-        using (var stop = new StopSignal("stopping after this step and saving a checkpoint"))
-            TrainLoop.Run(trainer, resume, overwrite, evaluate, stop.Token);
-        if (trainer.Stopped) return 130;
-        Console.WriteLine($"done: {trainer.Step} steps in {TimeSpan.FromSeconds(trainer.ElapsedSeconds):hh\\:mm\\:ss}; checkpoint {trainer.CheckpointDir}");
-        return 0;
-    }
-
-    /// <summary>
-    /// The task comes from the dataset when it says (a conflicting --task is an error); a policy whose
-    /// observation the dataset lacks switches to the task's observation when the dataset has that one.
-    /// Then the task's environment must observe what the policy reads and take actions of the dataset's size.
-    /// </summary>
-    public static RunConfig FitToDataset(RunConfig config, EpisodeDataset dataset, string? task)
-    {
-        string where = dataset.Source ?? config.Dataset;
-        if (task != null && Tasks.Of(dataset) != null && task != Tasks.Of(dataset))
-            throw new ArgumentException($"--task {task}: dataset {where} holds {Tasks.Of(dataset)} demonstrations");
-        config = config with { Task = task ?? Tasks.Of(dataset) ?? config.Task };
-        var entry = Tasks.Get(config.Task);
-        string key = config.Policy.ObservationKey;
-        if (!dataset.Has(key))
-        {
-            if (!dataset.Has(entry.ObservationKey))
-                throw new ArgumentException($"policy.observation_key '{key}': dataset {where} has no such feature (it has {string.Join(", ", dataset.Features.Select(f => f.Name))})");
-            Console.Error.WriteLine($"note: dataset {where} has no '{key}'; using the {entry.Name} task's '{entry.ObservationKey}' (set policy.observation_key to choose)");
-            config = config with { Policy = config.Policy with { ObservationKey = entry.ObservationKey } };
-        }
-        key = config.Policy.ObservationKey;
-        var kind = Evaluator.KindOf(key);
-        if (!entry.Spec.ObservationSizes.TryGetValue(kind, out int size) || size != dataset.Feature(key).Size)
-            throw new ArgumentException($"dataset {where}: '{key}' has {dataset.Feature(key).Size} values per frame, but the {entry.Name} task observes " +
-                (entry.Spec.ObservationSizes.ContainsKey(kind) ? $"{size}" : "no such thing") + $" (pass the task the dataset was recorded in with --task)");
-        if (dataset.Feature(FeatureKeys.Action).Size != entry.Spec.ActionDim)
-            throw new ArgumentException($"dataset {where}: actions have {dataset.Feature(FeatureKeys.Action).Size} values, the {entry.Name} task takes {entry.Spec.ActionDim}");
-        return config;
+        using var stop = new StopSignal("stopping after this step and saving a checkpoint");
+        var outcome = TrainJob.Run(config, run, resume, overwrite, task, Console.WriteLine,
+            (trainer, evaluate) => TrainLoop.Run(trainer, resume, overwrite, evaluate, stop.Token), Console.Error.WriteLine);
+        return outcome.Stopped ? 130 : 0;
     }
 }

@@ -1,5 +1,17 @@
 namespace Mimicry.Envs;
 
+/// <summary>Which environment observation a dataset feature is.</summary>
+public static class ObservationKinds
+{
+    public static ObservationKind Of(string feature) => feature switch
+    {
+        Data.FeatureKeys.State => ObservationKind.State,
+        Data.FeatureKeys.Keypoints => ObservationKind.Keypoints,
+        Data.FeatureKeys.Image => ObservationKind.Pixels,
+        _ => throw new NotSupportedException($"no environment observation for feature '{feature}'"),
+    };
+}
+
 /// <summary>What an environment can be asked to observe.</summary>
 public enum ObservationKind
 {

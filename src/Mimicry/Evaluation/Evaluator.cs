@@ -64,15 +64,6 @@ public sealed record EvalOptions(int Episodes = 50, long FirstSeed = EvalOptions
 /// </summary>
 public static class Evaluator
 {
-    /// <summary>Which environment observation a dataset feature corresponds to.</summary>
-    public static ObservationKind KindOf(string feature) => feature switch
-    {
-        FeatureKeys.State => ObservationKind.State,
-        FeatureKeys.Keypoints => ObservationKind.Keypoints,
-        FeatureKeys.Image => ObservationKind.Pixels,
-        _ => throw new NotSupportedException($"no environment observation for feature '{feature}'"),
-    };
-
     /// <summary>Evaluates a policy: one actor over all environments, sampling with <c>options.SamplingSeed</c>.</summary>
     /// <param name="onStep">Called after the reset (step 0) and after every step with (episode index, environment).</param>
     public static EvalResult Run(IPolicy policy, Func<IEnv> makeEnv, EvalOptions options, Func<IEnv, int, SKBitmap>? render = null,
@@ -107,7 +98,7 @@ public static class Evaluator
         int maxSteps = options.MaxSteps ?? spec.MaxSteps, actDim = spec.ActionDim;
         var features = observationKeys.Select(key =>
         {
-            var kind = KindOf(key);
+            var kind = ObservationKinds.Of(key);
             if (!spec.ObservationSizes.TryGetValue(kind, out int dim))
                 throw new ArgumentException($"the policy reads '{key}', which the {spec.Name} task does not observe (it has {string.Join(", ", spec.ObservationSizes.Keys)})");
             return (Key: key, Kind: kind, Dim: dim, Values: new float[n * dim]);

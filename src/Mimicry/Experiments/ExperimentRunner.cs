@@ -1,8 +1,10 @@
 using System.Text.Json;
 using Mimicry.Configuration;
 using Mimicry.Data;
+using Mimicry.Evaluation;
 using Mimicry.IO;
 using Mimicry.Policies;
+using Mimicry.Runtime;
 using Mimicry.Training;
 using static TorchSharp.torch;
 
@@ -19,8 +21,9 @@ public static class ExperimentRunner
     /// Trains <paramref name="config"/> into <paramref name="runDir"/>. A finished run of the same config is reused, a
     /// partly trained one resumed from its checkpoint; a run of another config is replaced.
     /// </summary>
+    /// <param name="display">Shows the steps as they go (the CLI's bar); default: nothing.</param>
     public static TrainedRun TrainOrReuse(RunConfig config, Func<EpisodeDataset> data, string runDir, Action<string>? log = null,
-        CancellationToken cancel = default, Action<TrainProgress>? progress = null)
+        CancellationToken cancel = default, IProgressDisplay? display = null)
     {
         string name = Path.GetFileName(Path.GetFullPath(runDir).TrimEnd('/'));
         var saved = Trainer.SavedProgress(Path.Combine(runDir, "checkpoint"));
@@ -31,8 +34,12 @@ public static class ExperimentRunner
             return new TrainedRun(runDir, saved.Value.Step, saved.Value.ElapsedSeconds, Reused: true);
         }
         log?.Invoke($"training {name} ({config.Train.Steps} steps{(same ? $", resuming at {saved!.Value.Step}" : "")})");
-        using var trainer = new Trainer(config, data(), runDir) { Log = log };
-        trainer.Run(resume: same, progress: progress, cancel: cancel, overwrite: !same && Directory.Exists(runDir));
+        using var trainer = new Trainer(config, data(), runDir) { Log = log, CommandLine = Provenance.CommandLine };
+        (display ?? NoProgress.Instance).Run($"training {name}", config.Train.Steps, p =>
+        {
+            trainer.Run(resume: same, progress: t => p.Report(t.Step), cancel: cancel, overwrite: !same && Directory.Exists(runDir));
+            return 0;
+        });
         return new TrainedRun(runDir, trainer.Step, trainer.ElapsedSeconds, Reused: false);
     }
 

@@ -1,0 +1,88 @@
+using Mimicry.Configuration;
+using Mimicry.Envs;
+using Mimicry.Numerics;
+using Mimicry.Policies;
+using Mimicry.Runtime;
+using Mimicry.Training;
+
+namespace Mimicry.Evaluation;
+
+/// <summary>A checkpoint to evaluate: its folder (a run or a checkpoint folder), its name in the report, its acting overrides.</summary>
+public sealed record EvalTarget(string Path, string Name, IReadOnlyList<string> Acting);
+
+/// <summary><c>mimicry eval</c>: trained runs evaluated on the same seeds into one report.</summary>
+public static class RunEvaluation
+{
+    /// <summary>The checkpoints of each run a selection names (latest, last:K, all), each named for the report.</summary>
+    public static List<EvalTarget> Targets(IEnumerable<string> runs, string selection, IReadOnlyList<string> acting) =>
+        runs.SelectMany(p =>
+        {
+            string name = System.IO.Path.GetFileName(System.IO.Path.GetFullPath(p).TrimEnd('/'));
+            return Checkpoint.Select(p, selection).Select(c =>
+                new EvalTarget(c, selection == "latest" ? name : $"{name}@{System.IO.Path.GetFileName(c)["step-".Length..].TrimStart('0')}", acting));
+        }).ToList();
+
+    /// <summary>
+    /// Evaluates runs (path, name) on the same seeds with the same acting overrides, and writes one
+    /// report (report.json, report.md, optional rollout GIFs) into <paramref name="outDir"/>.
+    /// </summary>
+    /// <remarks>Each target carries its own acting overrides (e.g. one sampler and step count per row of an ablation).</remarks>
+    public static EvalReport Evaluate(IReadOnlyList<EvalTarget> runs, EvalOptions options, string device, bool gif, string outDir,
+        Action<string>? log = null, IProgressDisplay? progress = null)
+    {
+        options.Validate();
+        if (File.Exists(outDir)) throw new IOException($"--out {outDir} is a file; give a folder for the report");
+        var torchDevice = Devices.Parse(device, "--device");
+        // Every run exists and acts in the same task before the first is evaluated.
+        var tasks = runs.Select(r => (r.Path, ConfigJson.Load<RunConfig>(Path.Combine(Checkpoint.ResolveDir(r.Path), Checkpoint.ConfigFile)).Task)).ToList();
+        if (tasks.Select(t => t.Task).Distinct().Count() > 1)
+            throw new ArgumentException($"the runs act in different tasks ({string.Join(", ", tasks.Select(t => $"{t.Path}: {t.Task}"))}); evaluate them separately");
+        var taskEntry = Tasks.Get(tasks[0].Task);
+        int maxSteps = options.MaxSteps ?? taskEntry.Spec.MaxSteps;
+        var entries = new ReportEntry[runs.Count];
+        var gifs = runs.Select(r => gif ? Path.Combine(outDir, $"rollouts-{r.Name}.gif") : null).ToArray();
+        int stepsPerRun = options.Episodes * maxSteps;
+        ReportEntry EvaluateOne(int i, IProgress<int> progress)
+        {
+            var (path, name, acting) = runs[i];
+            var (config, policy) = Checkpoint.Load(path, torchDevice, acting: acting);
+            using var _ = policy;
+            using var renderer = taskEntry.Renderer(128);
+            var result = Evaluator.Run(policy, taskEntry.Create, options with { GifPath = gifs[i] }, renderer.Render, progress);
+            log?.Invoke($"{name}: avg max reward {result.AvgMaxReward:F3}, success rate {result.SuccessRate:P0}, latency p50 {result.LatencyP50Ms:F1} ms / p95 {result.LatencyP95Ms:F1} ms per call ({result.MeanBatchPerCall:F1} envs per call)");
+            string dir = Checkpoint.ResolveDir(path);
+            var trained = Trainer.SavedProgress(dir);
+            return new ReportEntry(name, Path.GetFullPath(path), config.Policy.Name, policy.ParameterCount(), trained?.Step, trained?.ElapsedSeconds, result,
+                acting.Count > 0 ? acting : null, config.Preset, config.Deviations, RunOf(dir), MethodOf(config));
+        }
+        // One checkpoint at a time: two evaluations in one process on two threads crashed inside TorchSharp 0.107
+        // (a Scalar freed under functional.mish while the other thread used it); run two eval processes instead.
+        for (int i = 0; i < runs.Count; i++)
+            entries[i] = (progress ?? NoProgress.Instance).Run($"evaluating {runs[i].Name}", stepsPerRun, p => EvaluateOne(i, p));
+        var commands = new List<string>();
+        foreach (var e in entries)
+        {
+            string cmdFile = Path.Combine(e.Run!, "command.txt");
+            if (File.Exists(cmdFile)) commands.AddRange(File.ReadAllLines(cmdFile));
+        }
+        string? firstGif = gifs[0];
+        commands.Add(Provenance.CommandLine);
+        commands = commands.Distinct().ToList();
+        var provenance = Provenance.Current();
+        var report = new EvalReport(taskEntry.Name, provenance.GitRevision, provenance.Date, commands, entries, firstGif);
+        report.Save(outDir);
+        return report;
+    }
+
+    /// <summary>The run folder a checkpoint folder belongs to (RUN/checkpoint or RUN/checkpoints/step-N).</summary>
+    private static string RunOf(string checkpointDir)
+    {
+        string full = Path.GetFullPath(checkpointDir).TrimEnd('/');
+        string parent = Path.GetDirectoryName(full)!;
+        return Path.GetFileName(parent) == Checkpoint.KeptDir ? Path.GetDirectoryName(parent)! : parent;
+    }
+
+    /// <summary>A run's configuration without its training seed: runs that differ only in seed are one method.</summary>
+    private static string MethodOf(RunConfig config) =>
+        ConfigJson.Serialize(config with { Train = config.Train with { Seed = 0 }, Dataset = Path.GetFullPath(config.Dataset) });
+}
