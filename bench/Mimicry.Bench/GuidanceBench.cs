@@ -4,6 +4,7 @@ using Mimicry.Policies;
 using Mimicry.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Mimicry.Training.Checkpoints;
 
 namespace Mimicry.Bench;
 

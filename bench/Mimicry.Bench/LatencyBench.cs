@@ -6,6 +6,7 @@ using Mimicry.Policies.Tokens;
 using Mimicry.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Mimicry.Training.Checkpoints;
 
 namespace Mimicry.Bench;
 

@@ -16,8 +16,9 @@ internal static class CompareCommand
         var episodes = new Option<int?>("--episodes") { Description = "evaluation episodes per row, seeds from --seed-start (default 50; 3 with --quick)" };
         var seedStart = CommonOptions.SeedStart();
         var tasks = new Option<string>("--tasks") { Description = "tasks, comma-separated", DefaultValueFactory = _ => string.Join(",", ComparePlan.AllTasks) };
+        var policies = new Option<string?>("--policies") { Description = "only these registered policies' arms, comma-separated (default: every one)" };
         var cmd = new Command("compare", "Train every registered policy on Push-T and the fork under one budget and the same seeds, evaluate all the same way, and write the comparison table")
-        { output, quick, seeds, budget, forkBudget, episodes, seedStart, tasks };
+        { output, quick, seeds, budget, forkBudget, episodes, seedStart, tasks, policies };
         cmd.SetAction(r => Cli.Run(() =>
         {
             bool q = r.GetValue(quick);
@@ -26,6 +27,7 @@ internal static class CompareCommand
                 Quick = q, Seeds = r.GetValue(seeds), BudgetMinutes = r.GetValue(budget), ForkBudgetMinutes = r.GetValue(forkBudget), Episodes = r.GetValue(episodes) ?? (q ? 3 : 50),
                 SeedStart = r.GetValue(seedStart), LatencyCalls = q ? 3 : 20,
                 Tasks = r.GetValue(tasks)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                Policies = r.GetValue(policies)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             };
             string outDir = r.GetValue(output)!;
             // Ctrl-C or kill: the run in training saves a checkpoint; the next call continues from it.

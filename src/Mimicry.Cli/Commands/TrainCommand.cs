@@ -4,6 +4,7 @@ using Mimicry.Experiments;
 using Mimicry.Evaluation;
 using Mimicry.Policies;
 using Mimicry.Training;
+using Mimicry.Training.Checkpoints;
 
 namespace Mimicry.Cli.Commands;
 

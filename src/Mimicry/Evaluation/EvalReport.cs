@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Mimicry.Configuration;
 using Mimicry.IO;
+using Mimicry.Training.Checkpoints;
 
 namespace Mimicry.Evaluation;
 

@@ -3,7 +3,6 @@ using Mimicry.Data;
 using Mimicry.Envs;
 using Mimicry.Policies;
 using Mimicry.Policies.Acting;
-using Mimicry.Rendering;
 using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -131,15 +130,12 @@ public static class Evaluator
         }
 
         warmUp?.Invoke(Input([0]));
-        using var gif = options.GifPath != null && render != null ? new GifGrid(Math.Min(options.GifEpisodes, n), render, envs) : null;
+        using var gif = options.GifPath != null && render != null ? new RolloutGif(Math.Min(options.GifEpisodes, n), render, envs) : null;
         gif?.AddFrame();
         if (onStep != null) for (int i = 0; i < n; i++) onStep(i, envs[i]);
 
         var stepActions = new double[n * actDim];
-        var previous = new double[n * actDim];
-        var changes = new List<double>();
-        var boundaryChanges = new List<double>();
-        long executed = 0, outOfBounds = 0;
+        var actionStats = new ActionStatsAccumulator(n, actDim, spec.ActionLow, spec.ActionHigh, chunkPeriod);
         var mask = new bool[n];
         while (active.Any(a => a))
         {
@@ -172,23 +168,7 @@ public static class Evaluator
                     if (!float.IsFinite(v)) throw new InvalidDataException($"the policy produced a non-finite action ({v}) at step {steps[i]} of episode seed {seeds[i]}");
                     stepActions[i * actDim + d] = v;
                 }
-                // Safety and smoothness of what is executed.
-                executed++;
-                bool outside = false;
-                double change = 0;
-                for (int d = 0; d < actDim; d++)
-                {
-                    double v = stepActions[i * actDim + d];
-                    outside |= v < spec.ActionLow || v > spec.ActionHigh;
-                    change += (v - previous[i * actDim + d]) * (v - previous[i * actDim + d]);
-                    previous[i * actDim + d] = v;
-                }
-                if (outside) outOfBounds++;
-                if (steps[i] > 0)
-                {
-                    changes.Add(Math.Sqrt(change));
-                    if (steps[i] % chunkPeriod == 0) boundaryChanges.Add(Math.Sqrt(change));
-                }
+                actionStats.Add(i, steps[i], stepActions.AsSpan(i * actDim, actDim)); // safety and smoothness of what is executed
             }
             var results = envs.Step(stepActions, mask);
             foreach (var f in features) envs.Observe(f.Kind, f.Values);
@@ -210,59 +190,7 @@ public static class Evaluator
         var perEpisode = Enumerable.Range(0, n).Select(i => new EpisodeResult(seeds[i], maxReward[i], success[i], steps[i])).ToList();
         return new EvalResult(spec.Name, n, options.FirstSeed, maxSteps, maxReward.Average(), success.Count(s => s) / (double)n,
             Statistics.Quantile(sorted, 0.5), Statistics.Quantile(sorted, 0.95), (double)batched / Math.Max(1, latencies.Count), latencies.Count,
-            wall.Elapsed.TotalSeconds, perEpisode, Stats(executed, outOfBounds, changes, boundaryChanges, chunkPeriod));
+            wall.Elapsed.TotalSeconds, perEpisode, actionStats.Result());
     }
 
-    private static ActionStats Stats(long executed, long outOfBounds, List<double> changes, List<double> boundary, int period)
-    {
-        var c = changes.Order().ToArray();
-        var b = boundary.Order().ToArray();
-        return new ActionStats(executed, outOfBounds / (double)Math.Max(1, executed), c.Length > 0 ? c.Average() : 0, c.Length > 0 ? Statistics.Quantile(c, 0.99) : 0,
-            b.Length > 0 ? b.Average() : 0, b.Length > 0 ? Statistics.Quantile(b, 0.99) : 0, period);
-    }
-
-    /// <summary>Tiles the first rollouts into one animated GIF (4 columns).</summary>
-    private sealed class GifGrid : IDisposable
-    {
-        private readonly int _count, _cols, _tile;
-        private readonly Func<IEnv, int, SKBitmap> _render;
-        private readonly VectorEnv _envs;
-        private readonly SKBitmap _canvasBitmap;
-        private readonly SKCanvas _canvas;
-        private readonly GifWriter _writer;
-
-        public GifGrid(int count, Func<IEnv, int, SKBitmap> render, VectorEnv envs, int tile = 128)
-        {
-            _count = count;
-            _cols = Math.Min(4, count);
-            _tile = tile;
-            _render = render;
-            _envs = envs;
-            int rows = (count + _cols - 1) / _cols;
-            _canvasBitmap = new SKBitmap(new SKImageInfo(_cols * tile, rows * tile, SKColorType.Rgba8888, SKAlphaType.Premul));
-            _canvas = new SKCanvas(_canvasBitmap);
-            _writer = new GifWriter(_cols * tile, rows * tile, fps: 10);
-        }
-
-        public void AddFrame()
-        {
-            _canvas.Clear(SKColors.White);
-            for (int i = 0; i < _count; i++)
-            {
-                var tile = _render(_envs[i], _tile);
-                _canvas.DrawBitmap(tile, i % _cols * _tile, i / _cols * _tile);
-            }
-            _canvas.Flush();
-            _writer.Add(_canvasBitmap);
-        }
-
-        public void Save(string path) => _writer.Save(path);
-
-        public void Dispose()
-        {
-            _canvas.Dispose();
-            _canvasBitmap.Dispose();
-            _writer.Dispose();
-        }
-    }
 }

@@ -4,6 +4,7 @@ using Mimicry.Numerics;
 using Mimicry.Policies;
 using Mimicry.Runtime;
 using Mimicry.Training;
+using Mimicry.Training.Checkpoints;
 
 namespace Mimicry.Evaluation;
 

@@ -7,6 +7,7 @@ using Mimicry.Policies;
 using Mimicry.Runtime;
 using Mimicry.Training;
 using static TorchSharp.torch;
+using Mimicry.Training.Checkpoints;
 
 namespace Mimicry.Experiments;
 

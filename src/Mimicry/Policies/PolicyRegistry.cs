@@ -28,17 +28,29 @@ public static class PolicyRegistry
         get { lock (Registered) return [.. BuiltIn, .. Registered]; }
     }
 
-    /// <summary>Adds a policy defined outside this assembly; from then on configs, the CLI's verbs and every experiment know it.</summary>
-    public static void Register(PolicyEntry entry)
+    /// <summary>
+    /// Adds a policy defined outside this assembly; from then on configs, the CLI's verbs (of commands built after this
+    /// call) and every experiment know it. Disposing the result removes it again.
+    /// </summary>
+    public static IDisposable Register(PolicyEntry entry)
     {
         lock (Registered)
         {
-            var known = BuiltIn.Concat(Registered).FirstOrDefault(e => e.Name == entry.Name || e.ConfigType == entry.ConfigType);
-            if (known == entry) return;
-            if (known != null) throw new ArgumentException($"policy '{entry.Name}' ({entry.ConfigType.Name}) is already registered");
+            if (BuiltIn.Concat(Registered).FirstOrDefault(e => e.Name == entry.Name || e.ConfigType == entry.ConfigType) is { } known)
+                throw new ArgumentException($"policy '{entry.Name}' ({entry.ConfigType.Name}) clashes with the registered '{known.Name}' ({known.ConfigType.Name})");
             Registered.Add(entry);
         }
         ConfigJson.TypesChanged();
+        return new Registration(entry);
+    }
+
+    private sealed class Registration(PolicyEntry entry) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (Registered) if (!Registered.Remove(entry)) return;
+            ConfigJson.TypesChanged();
+        }
     }
 
     public static IEnumerable<string> Names => All.Select(e => e.Name);

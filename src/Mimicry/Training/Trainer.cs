@@ -1,14 +1,13 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Mimicry.Configuration;
 using Mimicry.Data;
 using Mimicry.Numerics;
 using Mimicry.Data.Sampling;
 using Mimicry.Policies;
+using Mimicry.Training.Checkpoints;
 using Mimicry.Training.Optim;
 using TorchSharp;
 using TorchSharp.Modules;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace Mimicry.Training;
@@ -34,7 +33,7 @@ public sealed record TrainMetrics(int Step, double Loss, double Lr, double EmaDe
 public sealed class Trainer : IDisposable
 {
     private readonly RunConfig _config;
-    private readonly string _runDir;
+    private readonly RunFolder _run;
     private readonly BatchLoader _train;
     private readonly BatchLoader? _val;
     private readonly IPolicy _policy;
@@ -49,8 +48,8 @@ public sealed class Trainer : IDisposable
     public nn.Module ActingNetwork => _emaNet ?? _policy.Network;
     public int Step { get; private set; }
     public double ElapsedSeconds { get; private set; }
-    public string CheckpointDir => Path.Combine(_runDir, "checkpoint");
-    public string MetricsPath => Path.Combine(_runDir, "metrics.jsonl");
+    public string CheckpointDir => _run.CheckpointDir;
+    public string MetricsPath => _run.MetricsPath;
     /// <summary>Where notes for the user go (a recovered checkpoint, a checkpoint saved on stop).</summary>
     public Action<string>? Log { get; init; }
     /// <summary>The command line that started the run, written to <c>RUN/command.txt</c> once the run folder is accepted.</summary>
@@ -65,7 +64,7 @@ public sealed class Trainer : IDisposable
     {
         config.Validate();
         _config = config;
-        _runDir = runDir;
+        _run = new RunFolder(runDir);
         _device = Devices.Parse(config.Device);
         if (config.Train.Threads > 0) torch.set_num_threads(config.Train.Threads);
         torch.manual_seed(config.Train.Seed);
@@ -116,25 +115,13 @@ public sealed class Trainer : IDisposable
     public void Run(bool resume = false, Action<TrainProgress>? progress = null, Func<IPolicy, ActingScore>? evaluate = null,
         CancellationToken cancel = default, bool overwrite = false)
     {
-        using var runLock = RunLock.Acquire(_runDir);
+        using var runLock = RunLock.Acquire(_run.Dir);
         if (IO.AtomicFile.Recover(CheckpointDir) is { } note) Log?.Invoke(note);
-        CheckRunFolder(_runDir, resume, overwrite);
-        if (resume) Restore(); // validates the checkpoint against this config before anything is written
-        else if (Directory.Exists(CheckpointDir) || File.Exists(MetricsPath))
-        {
-            if (Directory.Exists(CheckpointDir)) Directory.Delete(CheckpointDir, true);
-            if (Directory.Exists(KeptCheckpointsDir)) Directory.Delete(KeptCheckpointsDir, true);
-            foreach (var f in new[] { MetricsPath, Path.Combine(_runDir, "training_curve.png"), Path.Combine(_runDir, "eval_curve.png") })
-                if (File.Exists(f)) File.Delete(f);
-        }
-        ConfigJson.Save(_config, Path.Combine(_runDir, Checkpoint.ConfigFile));
-        if (CommandLine != null)
-        {
-            string commandFile = Path.Combine(_runDir, "command.txt");
-            if (resume && File.Exists(commandFile)) File.AppendAllText(commandFile, CommandLine + "\n");
-            else File.WriteAllText(commandFile, CommandLine + "\n");
-        }
-        TrimMetrics();
+        RunFolder.Check(_run.Dir, resume, overwrite);
+        if (resume) (Step, ElapsedSeconds) = TrainingCheckpoint.Restore(CheckpointDir, Parts); // validated against this config before anything is written
+        else _run.ClearPreviousRun();
+        _run.Describe(_config, CommandLine, resume);
+        _run.TrimMetrics(Step);
         Stopped = false;
         int savedStep = resume ? Step : -1;
 
@@ -189,7 +176,7 @@ public sealed class Trainer : IDisposable
                     windowStart = Step;
                 }
                 var terms = termSums.Count == 0 ? null : termSums.ToDictionary(kv => kv.Key, kv => kv.Value / Math.Max(1, lossCount));
-                AppendMetrics(new TrainMetrics(Step, lossSum / Math.Max(1, lossCount), lr, _ema?.Decay ?? 0, Math.Round(sps, 3), Math.Round(ElapsedSeconds, 2),
+                _run.AppendMetrics(new TrainMetrics(Step, lossSum / Math.Max(1, lossCount), lr, _ema?.Decay ?? 0, Math.Round(sps, 3), Math.Round(ElapsedSeconds, 2),
                     valLoss, result?.AvgMaxReward, result?.SuccessRate, terms));
                 lossSum = 0;
                 lossCount = 0;
@@ -203,24 +190,11 @@ public sealed class Trainer : IDisposable
             Stopped = true;
             Log?.Invoke($"stopped at step {Step}; checkpoint saved in {CheckpointDir} (continue with --resume)");
         }
-        TrainingCurve.TryWrite(MetricsPath, Path.Combine(_runDir, "training_curve.png"));
+        TrainingCurve.TryWrite(MetricsPath, _run.TrainingCurvePath);
     }
 
-    /// <summary>
-    /// What a run folder allows: a fresh run needs a folder without one (or <paramref name="overwrite"/>);
-    /// <paramref name="resume"/> needs a checkpoint. Checked again under the lock by <see cref="Run"/>.
-    /// </summary>
-    public static void CheckRunFolder(string runDir, bool resume, bool overwrite)
-    {
-        string checkpoint = Path.Combine(runDir, "checkpoint");
-        bool hasCheckpoint = Directory.Exists(checkpoint) || IO.AtomicFile.Previous(checkpoint) != null;
-        bool hasRun = hasCheckpoint || File.Exists(Path.Combine(runDir, "metrics.jsonl"));
-        if (resume && !hasCheckpoint)
-            throw new IOException($"nothing to resume in {runDir}: it has no checkpoint/ yet (train without --resume to start it)");
-        if (!resume && hasRun && !overwrite)
-            throw new IOException($"{runDir} already holds a training run ({(hasCheckpoint ? "checkpoint/" : "metrics.jsonl")}): " +
-                "pass --resume to continue it, --overwrite to replace it, or choose another --out");
-    }
+    /// <summary>What a run folder allows (<see cref="RunFolder.Check"/>).</summary>
+    public static void CheckRunFolder(string runDir, bool resume, bool overwrite) => RunFolder.Check(runDir, resume, overwrite);
 
     private ActingScore EvaluateActing(Func<IPolicy, ActingScore> evaluate)
     {
@@ -260,141 +234,20 @@ public sealed class Trainer : IDisposable
         return sum / Math.Max(1, count);
     }
 
-    /// <param name="OptimizerStep">AdamW's t (null in checkpoints written before Mimicry's own AdamW: their optimizer.bin has it).</param>
-    private sealed record TrainerState(int Step, long EmaStep, double ElapsedSeconds, BatchLoader.State Sampler, long? OptimizerStep = null);
+    private TrainerParts Parts => new(_config, _policy, ActingNetwork, _emaNet, _ema, _optimizer, _generator, _train);
 
-    /// <summary>The step and training seconds a checkpoint folder was saved at (null: not a training checkpoint, or unreadable).</summary>
-    public static (int Step, double ElapsedSeconds)? SavedProgress(string checkpointDir)
-    {
-        string file = Path.Combine(checkpointDir, Checkpoint.TrainingDir, Checkpoint.StateFile);
-        if (!File.Exists(file)) return null;
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(file));
-            return (doc.RootElement.GetProperty("step").GetInt32(), doc.RootElement.GetProperty("elapsed_seconds").GetDouble());
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException) { return null; }
-    }
+    /// <summary>The step and training seconds a checkpoint folder was saved at (<see cref="TrainingCheckpoint.SavedProgress"/>).</summary>
+    public static (int Step, double ElapsedSeconds)? SavedProgress(string checkpointDir) => TrainingCheckpoint.SavedProgress(checkpointDir);
 
-    /// <summary>Writes the acting checkpoint and the training state, atomically.</summary>
+    /// <summary>Writes the acting checkpoint and the training state, atomically; keeps a copy when <c>train.keep_checkpoints</c> asks.</summary>
     public void Save()
     {
-        IO.AtomicFile.WriteDirectory(CheckpointDir, dir =>
-        {
-            Checkpoint.SavePolicyFiles(dir, _config, ActingNetwork, _policy.Normalizers, _policy);
-            string training = Path.Combine(dir, Checkpoint.TrainingDir);
-            Directory.CreateDirectory(training);
-            _policy.Network.save_safetensors(Path.Combine(training, Checkpoint.RawModelFile));
-            Safetensors.SaveStateDict(Path.Combine(training, Checkpoint.OptimizerFile), _optimizer.StateTensors());
-            using (var state = _generator.get_state()) File.WriteAllBytes(Path.Combine(training, Checkpoint.GeneratorFile), state.bytes.ToArray());
-            using (var state = torch.random.get_rng_state()) File.WriteAllBytes(Path.Combine(training, Checkpoint.DefaultGeneratorFile), state.bytes.ToArray());
-            File.WriteAllText(Path.Combine(training, Checkpoint.StateFile),
-                JsonSerializer.Serialize(new TrainerState(Step, _ema?.OptimizationStep ?? 0, ElapsedSeconds, _train.SaveState(), _optimizer.StepCount), ConfigJson.Options));
-            Checkpoint.SealFiles(dir);
-        });
-        if (_config.Train.KeepCheckpoints > 0) KeepCheckpoint();
+        TrainingCheckpoint.Save(CheckpointDir, Parts, Step, ElapsedSeconds);
+        if (_config.Train.KeepCheckpoints > 0) TrainingCheckpoint.Keep(_run, Step, _config.Train.KeepCheckpoints);
     }
 
     /// <summary>The folder of the kept acting checkpoints (<c>train.keep_checkpoints</c>).</summary>
-    public string KeptCheckpointsDir => Path.Combine(_runDir, Checkpoint.KeptDir);
-
-    /// <summary>Copies the acting files of this step into <c>checkpoints/step-N/</c> and drops all but the newest K.</summary>
-    private void KeepCheckpoint()
-    {
-        string kept = Path.Combine(KeptCheckpointsDir, Checkpoint.KeptName(Step));
-        IO.AtomicFile.WriteDirectory(kept, dir =>
-        {
-            foreach (var file in new[] { Checkpoint.ConfigFile, Checkpoint.ModelFile, Checkpoint.NormalizationFile })
-                File.Copy(Path.Combine(CheckpointDir, file), Path.Combine(dir, file));
-            Directory.CreateDirectory(Path.Combine(dir, Checkpoint.TrainingDir));
-            File.Copy(Path.Combine(CheckpointDir, Checkpoint.TrainingDir, Checkpoint.StateFile), Path.Combine(dir, Checkpoint.TrainingDir, Checkpoint.StateFile));
-            Checkpoint.SealFiles(dir);
-        });
-        foreach (var old in Checkpoint.Kept(_runDir).SkipLast(_config.Train.KeepCheckpoints)) Directory.Delete(old.Dir, true);
-    }
-
-    private void Restore()
-    {
-        string dir = CheckpointDir, training = Path.Combine(dir, Checkpoint.TrainingDir);
-        IO.FolderChecksums.Checkpoint.Verify(dir);
-        var saved = ConfigJson.Load<RunConfig>(Path.Combine(dir, Checkpoint.ConfigFile));
-        Checkpoint.EnsureSamePolicy(_config, saved, dir);
-        if (saved.Dataset != _config.Dataset)
-            throw new InvalidDataException($"checkpoint {dir} was trained on dataset {saved.Dataset}; this run names {_config.Dataset}. Resume with the same dataset, or start a new run");
-        Checkpoint.LoadWeights(_policy.Network, Path.Combine(training, Checkpoint.RawModelFile), saved);
-        if (_emaNet != null) Checkpoint.LoadWeights(_emaNet, Path.Combine(dir, Checkpoint.ModelFile), saved);
-        var s = ConfigJson.Load<TrainerState>(Path.Combine(training, Checkpoint.StateFile));
-        RestoreOptimizer(training, s.OptimizerStep);
-        using (var current = _generator.get_state())
-        using (var state = ReadGeneratorState(Path.Combine(training, Checkpoint.GeneratorFile), current.NumberOfElements))
-            _generator.set_state(state);
-        // The default generator draws dropout masks; checkpoints from before it was saved resume without it.
-        string defaultGenerator = Path.Combine(training, Checkpoint.DefaultGeneratorFile);
-        if (File.Exists(defaultGenerator))
-            using (var current = torch.random.get_rng_state())
-            using (var state = ReadGeneratorState(defaultGenerator, current.NumberOfElements))
-                torch.random.set_rng_state(state);
-        Step = s.Step;
-        ElapsedSeconds = s.ElapsedSeconds;
-        if (_ema != null) _ema.OptimizationStep = s.EmaStep;
-        _train.RestoreState(s.Sampler);
-    }
-
-    /// <summary>AdamW's moments: <c>optimizer.safetensors</c>, or a TorchSharp <c>optimizer.bin</c> of a checkpoint written before Mimicry's own AdamW.</summary>
-    private void RestoreOptimizer(string training, long? stepCount)
-    {
-        string file = Path.Combine(training, Checkpoint.OptimizerFile), legacy = Path.Combine(training, Checkpoint.LegacyOptimizerFile);
-        if (!File.Exists(file) && File.Exists(legacy))
-        {
-            try
-            {
-                var (byName, step) = LegacyOptimizerState.Read(_policy.Network, legacy);
-                _optimizer.LoadPerParameterState(byName, step, legacy);
-                foreach (var (m, v) in byName.Values) { m.Dispose(); v.Dispose(); }
-            }
-            catch (Exception e) when (e is not (OutOfMemoryException or InvalidDataException))
-            {
-                throw new InvalidDataException($"{legacy}: cannot read the optimizer state ({e.Message}); the file is truncated or corrupt", e);
-            }
-            return;
-        }
-        if (!File.Exists(file)) throw new FileNotFoundException($"checkpoint is incomplete: {file} is missing", file);
-        if (stepCount is not { } steps) throw new InvalidDataException($"{Path.Combine(training, Checkpoint.StateFile)}: no optimizer_step beside {file}");
-        IO.SafetensorsFile.Validate(file);
-        Dictionary<string, Tensor> state;
-        try { state = Safetensors.LoadStateDict(file); }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new InvalidDataException($"{file}: cannot read the optimizer state ({e.Message}); the file is truncated or corrupt", e);
-        }
-        try { _optimizer.LoadStateTensors(state, steps, file); }
-        finally { foreach (var t in state.Values) t.Dispose(); }
-    }
-
-    /// <summary>A saved generator state, checked for size first (libtorch aborts the process on a wrong one).</summary>
-    private static Tensor ReadGeneratorState(string file, long expectedBytes)
-    {
-        if (!File.Exists(file)) throw new FileNotFoundException($"checkpoint is incomplete: {file} is missing", file);
-        var bytes = File.ReadAllBytes(file);
-        if (bytes.Length != expectedBytes)
-            throw new InvalidDataException($"{file}: {bytes.Length} bytes, a generator state has {expectedBytes}; the file is truncated or corrupt");
-        return torch.tensor(bytes, dtype: ScalarType.Byte);
-    }
-
-    private void AppendMetrics(TrainMetrics m) =>
-        File.AppendAllText(MetricsPath, JsonSerializer.Serialize(m, ConfigJson.Compact) + "\n");
-
-    /// <summary>On resume, drops metric lines written after the checkpoint (and a line cut by a kill), so the file reads as one run.</summary>
-    private void TrimMetrics()
-    {
-        if (!File.Exists(MetricsPath)) return;
-        var kept = File.ReadAllLines(MetricsPath).Where(l =>
-        {
-            try { return JsonSerializer.Deserialize<TrainMetrics>(l, ConfigJson.Compact)!.Step <= Step; }
-            catch (JsonException) { return false; }
-        }).ToArray();
-        File.WriteAllLines(MetricsPath, kept);
-    }
+    public string KeptCheckpointsDir => _run.KeptCheckpointsDir;
 
     public void Dispose()
     {

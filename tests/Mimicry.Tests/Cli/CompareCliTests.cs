@@ -59,16 +59,17 @@ public class CompareCliTests
                     Assert.Contains(summary, s => s.GetProperty("policy").GetString() == policy && s.GetProperty("task").GetString() == task);
             foreach (var s in summary)
             {
-                Assert.InRange(s.GetProperty("reward_mean").GetDouble(), 0, 1);
-                Assert.InRange(s.GetProperty("out_of_bounds").GetDouble(), 0, 1);
-                Assert.True(s.GetProperty("train_steps").GetInt32() == 40);
+                Assert.InRange(s.GetProperty("reward").GetProperty("mean").GetDouble(), 0, 1);
+                Assert.InRange(s.GetProperty("actions").GetProperty("out_of_bounds").GetDouble(), 0, 1);
+                Assert.True(s.GetProperty("cost").GetProperty("train_steps").GetInt32() == 40);
             }
             // Chunking policies on the fork report where their samples land; the three shares add up to 1.
             var dp = summary.Single(s => s.GetProperty("row").GetString() == "diffusion DDIM-10" && s.GetProperty("task").GetString() == "fork");
-            Assert.Equal(1.0, dp.GetProperty("fork_left").GetDouble() + dp.GetProperty("fork_middle").GetDouble() + dp.GetProperty("fork_right").GetDouble(), 6);
+            var fork = dp.GetProperty("fork");
+            Assert.Equal(1.0, fork.GetProperty("left").GetDouble() + fork.GetProperty("middle").GetDouble() + fork.GetProperty("right").GetDouble(), 6);
             // The guided fork rows exist for both samplers, and a guided call costs two network passes per step.
             foreach (var (row, passes) in new[] { ("diffusion + CFG asking left (s = 2)", 200), ("flow + CFG, unconditional (s = 0)", 10) })
-                Assert.Equal(passes, summary.Single(s => s.GetProperty("row").GetString() == row).GetProperty("network_passes").GetInt32());
+                Assert.Equal(passes, summary.Single(s => s.GetProperty("row").GetString() == row).GetProperty("cost").GetProperty("network_passes").GetInt32());
             Assert.Contains(summary, s => s.GetProperty("row").GetString() == "tokens (FAST, greedy)" && s.GetProperty("task").GetString() == "pusht");
             foreach (var f in new[] { "report.md", "pareto-pusht.png", "bars-fork.png" }) Assert.True(File.Exists(Path.Combine(dir, f)), f);
             // Killed or finished, a second call trains and evaluates nothing again.

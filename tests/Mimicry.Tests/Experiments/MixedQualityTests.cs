@@ -4,7 +4,7 @@ using Mimicry.Evaluation;
 using Mimicry.Tests.Training;
 using Mimicry.Experiments.ReturnConditioning;
 
-namespace Mimicry.Tests.Data;
+namespace Mimicry.Tests.Experiments;
 
 public class MixedQualityTests
 {

@@ -3,7 +3,7 @@ using Mimicry.Evaluation;
 using Mimicry.Tests.Envs;
 using Mimicry.Experiments.Multimodal;
 
-namespace Mimicry.Tests.Evaluation;
+namespace Mimicry.Tests.Experiments;
 
 [Collection(nameof(MemoryMeasurements))]
 public class MultimodalTests

@@ -4,7 +4,7 @@ using Mimicry.Evaluation;
 using Mimicry.Tokenizers;
 using Mimicry.Experiments.Tokenization;
 
-namespace Mimicry.Tests.Evaluation;
+namespace Mimicry.Tests.Experiments;
 
 public class QuantizedReplayTests
 {
@@ -22,16 +22,18 @@ public class QuantizedReplayTests
     {
         var demos = PushTReplayBuffer.Load(TestData.BundledPushT);
         int[] episodes = [0, 1, 2, 3];
-        // Independent path: PushTReplay's own replay of the recorded actions.
-        using var env = new PushTEnv();
-        double expected = episodes.Average(e => Math.Min(PushTReplay.Replay(demos, e, env).MaxCoverage / 0.95, 1));
+        // Independent of the replay: the coverage of the block poses the human demonstrations recorded (no physics), the
+        // best of each episode as the DP paper scores it. The replay also reaches the state after the last action, which
+        // the recording lacks, so it may score a little more, never less.
+        double expected = episodes.Average(e => Enumerable.Range((int)demos.EpisodeStart(e), demos.EpisodeLength(e))
+            .Max(t => Math.Clamp(PushTCoverage.Compute((demos.State[5 * t + 2], demos.State[5 * t + 3], demos.State[5 * t + 4])) / PushTGeometry.SuccessThreshold, 0, 1)));
         var rows = QuantizedReplay.Run(demos, episodes, [null, new UniformBins(1024), new UniformBins(4)], chunk: 15, ActionChunks.Range(demos.Action, 2));
-        Assert.Equal(expected, rows[0].AvgMaxReward, 12);
-        Assert.Equal(0, rows[0].ActionRmse);
+        Assert.InRange(rows[0].AvgMaxReward, expected - 1e-4, expected + 0.02);
         Assert.True(rows[1].ActionRmse < 0.2, $"1024 bins over ~600 px: RMSE {rows[1].ActionRmse}");
         Assert.True(Math.Abs(rows[1].AvgMaxReward - expected) < 0.05, $"1024 bins: {rows[1].AvgMaxReward} against {expected}");
         Assert.True(rows[2].AvgMaxReward < expected - 0.2, $"4 bins (~150 px wide): {rows[2].AvgMaxReward} against {expected}");
         // Replayed actions must cover the episode exactly.
+        using var env = new PushTEnv();
         Assert.Throws<ArgumentException>(() => PushTReplay.Replay(demos, 0, env, actions: new float[demos.EpisodeLength(0) * 2 - 2]));
     }
 }

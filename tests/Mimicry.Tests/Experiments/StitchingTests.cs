@@ -2,7 +2,7 @@ using Mimicry.Envs;
 using Mimicry.Envs.Stitch;
 using Mimicry.Experiments.Stitching;
 
-namespace Mimicry.Tests.Evaluation;
+namespace Mimicry.Tests.Experiments;
 
 public class StitchingTests
 {

@@ -8,6 +8,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using Mimicry.Numerics;
 using Mimicry.Configuration;
+using Mimicry.Training.Checkpoints;
 
 namespace Mimicry.Tests.Policies;
 

@@ -8,6 +8,7 @@ using Mimicry.Training;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
+using Mimicry.Training.Checkpoints;
 
 namespace Mimicry.Tests.Policies;
 

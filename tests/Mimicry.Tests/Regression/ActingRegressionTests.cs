@@ -8,6 +8,7 @@ using Mimicry.Policies.Diffusion;
 using Mimicry.Tests.Envs;
 using Mimicry.Tests.Training;
 using Mimicry.Training;
+using Mimicry.Training.Checkpoints;
 
 namespace Mimicry.Tests.Regression;
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Mimicry.Tests.Cli;
 using Mimicry.Tests.Envs;
 using Mimicry.Training;
+using Mimicry.Training.Checkpoints;
 
 namespace Mimicry.Tests.Reliability;
 

@@ -6,6 +6,7 @@ using Mimicry.Policies;
 using Mimicry.Tests.Cli;
 using Mimicry.Tests.Envs;
 using Mimicry.Training;
+using Mimicry.Training.Checkpoints;
 
 namespace Mimicry.Tests.Training;
 

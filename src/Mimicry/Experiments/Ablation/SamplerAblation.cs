@@ -6,6 +6,7 @@ using Mimicry.Policies;
 using Mimicry.Runtime;
 using Mimicry.Training;
 using ScottPlot;
+using Mimicry.Training.Checkpoints;
 
 namespace Mimicry.Experiments.Ablation;
 

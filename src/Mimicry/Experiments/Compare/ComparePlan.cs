@@ -69,11 +69,12 @@ public static class ComparePlan
     }
 
     /// <param name="steps">Training steps per (arm, task): from the time budget, or the quick run's.</param>
-    public static IReadOnlyList<CompareEntry> Build(IEnumerable<string> tasks, int seeds, bool quick, Func<string, string, int> steps)
+    /// <param name="policies">Only the arms of these policies (null: every one).</param>
+    public static IReadOnlyList<CompareEntry> Build(IEnumerable<string> tasks, int seeds, bool quick, Func<string, string, int> steps, IReadOnlyCollection<string>? policies = null)
     {
         var entries = new List<CompareEntry>();
         foreach (var task in tasks)
-            foreach (var arm in Arms.Where(a => a.Tasks.Contains(task)))
+            foreach (var arm in Arms.Where(a => a.Tasks.Contains(task) && (policies == null || policies.Contains(a.Policy))))
                 for (int seed = 0; seed < seeds; seed++)
                     entries.Add(new CompareEntry(arm.Name, arm.Policy, task, seed, Config(arm, task, seed, quick, steps(arm.Name, task)), arm.Variants));
         return entries;

@@ -30,12 +30,15 @@ public sealed record CompareOptions
     public int Episodes { get; init; } = 50;
     public long SeedStart { get; init; } = EvalOptions.DefaultFirstSeed;
     public string[] Tasks { get; init; } = ComparePlan.AllTasks;
+    /// <summary>Only the arms of these registered policies (null: every one).</summary>
+    public string[]? Policies { get; init; }
     public int LatencyCalls { get; init; } = 20;
 
     public void Validate()
     {
         if (Seeds < 1 || Episodes < 1 || !(BudgetMinutes > 0) || !(ForkBudgetMinutes > 0)) throw new ArgumentException("--seeds and --episodes must be >= 1, --budget and --fork-budget > 0");
         foreach (var t in Tasks) if (!ComparePlan.AllTasks.Contains(t)) throw new ArgumentException($"--tasks: '{t}' is not compared (known: {string.Join(", ", ComparePlan.AllTasks)})");
+        foreach (var p in Policies ?? []) PolicyRegistry.Get(p);
         new EvalOptions(Episodes, SeedStart).Validate();
     }
 }
@@ -78,7 +81,7 @@ public static class CompareRunner
             : data[task] = task == Tasks.PushT ? PushTImport.FromZarr(FindBundled()) : ForkExpert.Demonstrations(200, 0);
         var secondsPerStep = StepTimes(o, outDir, Data, log);
         int Steps(string arm, string task) => o.Quick ? o.QuickSteps : Math.Max(50, (int)(o.Budget(task) * 60 / secondsPerStep[$"{arm}/{task}"]));
-        var plan = ComparePlan.Build(o.Tasks, o.Seeds, o.Quick, Steps);
+        var plan = ComparePlan.Build(o.Tasks, o.Seeds, o.Quick, Steps, o.Policies);
         Progress(plan, outDir, secondsPerStep, log);
 
         var rows = new List<CompareRow>();
@@ -127,7 +130,7 @@ public static class CompareRunner
         var times = File.Exists(file) ? JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(file))! : new Dictionary<string, double>();
         if (o.Quick) return times;
         foreach (var task in o.Tasks)
-            foreach (var arm in ComparePlan.Arms.Where(a => a.Tasks.Contains(task)))
+            foreach (var arm in ComparePlan.Arms.Where(a => a.Tasks.Contains(task) && (o.Policies == null || o.Policies.Contains(a.Policy))))
             {
                 string key = $"{arm.Name}/{task}";
                 if (times.ContainsKey(key)) continue;

@@ -6,6 +6,7 @@ using Mimicry.IO;
 using Mimicry.Training;
 using ScottPlot;
 using Mimicry.Numerics;
+using Mimicry.Training.Checkpoints;
 
 namespace Mimicry.Experiments.ReturnConditioning;
 

@@ -4,7 +4,7 @@ using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
-namespace Mimicry.Training;
+namespace Mimicry.Training.Checkpoints;
 
 /// <summary>
 /// A checkpoint folder:

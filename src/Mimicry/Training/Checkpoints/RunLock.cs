@@ -1,4 +1,4 @@
-namespace Mimicry.Training;
+namespace Mimicry.Training.Checkpoints;
 
 /// <summary>
 /// An exclusive lock on a run folder (<c>RUN/.lock</c>, an OS file lock released when the process ends,

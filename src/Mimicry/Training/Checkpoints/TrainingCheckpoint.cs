@@ -1,0 +1,140 @@
+using System.Text.Json;
+using Mimicry.Configuration;
+using Mimicry.Data.Sampling;
+using Mimicry.Policies;
+using Mimicry.Training.Optim;
+using TorchSharp;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace Mimicry.Training.Checkpoints;
+
+/// <summary>What a trainer is made of, as far as its checkpoint is concerned.</summary>
+/// <param name="ActingNetwork">The weights to act with: the EMA copy when EMA is on.</param>
+internal sealed record TrainerParts(RunConfig Config, IPolicy Policy, nn.Module ActingNetwork, nn.Module? EmaNetwork, Ema? Ema, FlatAdamW Optimizer,
+    Generator Generator, BatchLoader Loader);
+
+/// <summary>
+/// The training half of a checkpoint (<c>checkpoint/training/</c>): raw weights, AdamW's state, the trainer's step and
+/// clock, the sampler's position and both random generators, so that a resumed run reaches the same weights as an
+/// uninterrupted one. Written with the acting files in one atomic folder swap.
+/// </summary>
+public static class TrainingCheckpoint
+{
+    /// <param name="OptimizerStep">AdamW's t (null in checkpoints written before Mimicry's own AdamW: their optimizer.bin has it).</param>
+    internal sealed record TrainerState(int Step, long EmaStep, double ElapsedSeconds, BatchLoader.State Sampler, long? OptimizerStep = null);
+
+    /// <summary>The step and training seconds a checkpoint folder was saved at (null: not a training checkpoint, or unreadable).</summary>
+    public static (int Step, double ElapsedSeconds)? SavedProgress(string checkpointDir)
+    {
+        string file = Path.Combine(checkpointDir, Checkpoint.TrainingDir, Checkpoint.StateFile);
+        if (!File.Exists(file)) return null;
+        try
+        {
+            var state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(file), ConfigJson.Options);
+            return state == null ? null : (state.Step, state.ElapsedSeconds);
+        }
+        catch (JsonException) { return null; }
+    }
+
+    /// <summary>Writes the acting checkpoint and the training state into <paramref name="checkpointDir"/>, atomically.</summary>
+    internal static void Save(string checkpointDir, TrainerParts p, int step, double elapsedSeconds)
+    {
+        IO.AtomicFile.WriteDirectory(checkpointDir, dir =>
+        {
+            Checkpoint.SavePolicyFiles(dir, p.Config, p.ActingNetwork, p.Policy.Normalizers, p.Policy);
+            string training = Path.Combine(dir, Checkpoint.TrainingDir);
+            Directory.CreateDirectory(training);
+            p.Policy.Network.save_safetensors(Path.Combine(training, Checkpoint.RawModelFile));
+            Safetensors.SaveStateDict(Path.Combine(training, Checkpoint.OptimizerFile), p.Optimizer.StateTensors());
+            using (var state = p.Generator.get_state()) File.WriteAllBytes(Path.Combine(training, Checkpoint.GeneratorFile), state.bytes.ToArray());
+            using (var state = torch.random.get_rng_state()) File.WriteAllBytes(Path.Combine(training, Checkpoint.DefaultGeneratorFile), state.bytes.ToArray());
+            File.WriteAllText(Path.Combine(training, Checkpoint.StateFile),
+                JsonSerializer.Serialize(new TrainerState(step, p.Ema?.OptimizationStep ?? 0, elapsedSeconds, p.Loader.SaveState(), p.Optimizer.StepCount), ConfigJson.Options));
+            Checkpoint.SealFiles(dir);
+        });
+    }
+
+    /// <summary>Copies the acting files of this step into <c>checkpoints/step-N/</c> and drops all but the newest <paramref name="keep"/>.</summary>
+    internal static void Keep(RunFolder run, int step, int keep)
+    {
+        string kept = Path.Combine(run.KeptCheckpointsDir, Checkpoint.KeptName(step));
+        IO.AtomicFile.WriteDirectory(kept, dir =>
+        {
+            foreach (var file in new[] { Checkpoint.ConfigFile, Checkpoint.ModelFile, Checkpoint.NormalizationFile })
+                File.Copy(Path.Combine(run.CheckpointDir, file), Path.Combine(dir, file));
+            Directory.CreateDirectory(Path.Combine(dir, Checkpoint.TrainingDir));
+            File.Copy(Path.Combine(run.CheckpointDir, Checkpoint.TrainingDir, Checkpoint.StateFile), Path.Combine(dir, Checkpoint.TrainingDir, Checkpoint.StateFile));
+            Checkpoint.SealFiles(dir);
+        });
+        foreach (var old in Checkpoint.Kept(run.Dir).SkipLast(keep)) Directory.Delete(old.Dir, true);
+    }
+
+    /// <summary>Restores every part from a checkpoint saved by the same config (checked first); returns its step and training seconds.</summary>
+    internal static (int Step, double ElapsedSeconds) Restore(string checkpointDir, TrainerParts p)
+    {
+        string dir = checkpointDir, training = Path.Combine(dir, Checkpoint.TrainingDir);
+        IO.FolderChecksums.Checkpoint.Verify(dir);
+        var saved = ConfigJson.Load<RunConfig>(Path.Combine(dir, Checkpoint.ConfigFile));
+        Checkpoint.EnsureSamePolicy(p.Config, saved, dir);
+        if (saved.Dataset != p.Config.Dataset)
+            throw new InvalidDataException($"checkpoint {dir} was trained on dataset {saved.Dataset}; this run names {p.Config.Dataset}. Resume with the same dataset, or start a new run");
+        Checkpoint.LoadWeights(p.Policy.Network, Path.Combine(training, Checkpoint.RawModelFile), saved);
+        if (p.EmaNetwork != null) Checkpoint.LoadWeights(p.EmaNetwork, Path.Combine(dir, Checkpoint.ModelFile), saved);
+        var s = ConfigJson.Load<TrainerState>(Path.Combine(training, Checkpoint.StateFile));
+        RestoreOptimizer(p, training, s.OptimizerStep);
+        using (var current = p.Generator.get_state())
+        using (var state = ReadGeneratorState(Path.Combine(training, Checkpoint.GeneratorFile), current.NumberOfElements))
+            p.Generator.set_state(state);
+        // The default generator draws dropout masks; checkpoints from before it was saved resume without it.
+        string defaultGenerator = Path.Combine(training, Checkpoint.DefaultGeneratorFile);
+        if (File.Exists(defaultGenerator))
+            using (var current = torch.random.get_rng_state())
+            using (var state = ReadGeneratorState(defaultGenerator, current.NumberOfElements))
+                torch.random.set_rng_state(state);
+        if (p.Ema != null) p.Ema.OptimizationStep = s.EmaStep;
+        p.Loader.RestoreState(s.Sampler);
+        return (s.Step, s.ElapsedSeconds);
+    }
+
+    /// <summary>AdamW's moments: <c>optimizer.safetensors</c>, or a TorchSharp <c>optimizer.bin</c> of a checkpoint written before Mimicry's own AdamW.</summary>
+    private static void RestoreOptimizer(TrainerParts p, string training, long? stepCount)
+    {
+        string file = Path.Combine(training, Checkpoint.OptimizerFile), legacy = Path.Combine(training, Checkpoint.LegacyOptimizerFile);
+        if (!File.Exists(file) && File.Exists(legacy))
+        {
+            try
+            {
+                var (byName, step) = LegacyOptimizerState.Read(p.Policy.Network, legacy);
+                p.Optimizer.LoadPerParameterState(byName, step, legacy);
+                foreach (var (m, v) in byName.Values) { m.Dispose(); v.Dispose(); }
+            }
+            catch (Exception e) when (e is not (OutOfMemoryException or InvalidDataException))
+            {
+                throw new InvalidDataException($"{legacy}: cannot read the optimizer state ({e.Message}); the file is truncated or corrupt", e);
+            }
+            return;
+        }
+        if (!File.Exists(file)) throw new FileNotFoundException($"checkpoint is incomplete: {file} is missing", file);
+        if (stepCount is not { } steps) throw new InvalidDataException($"{Path.Combine(training, Checkpoint.StateFile)}: no optimizer_step beside {file}");
+        IO.SafetensorsFile.Validate(file);
+        Dictionary<string, Tensor> state;
+        try { state = Safetensors.LoadStateDict(file); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"{file}: cannot read the optimizer state ({e.Message}); the file is truncated or corrupt", e);
+        }
+        try { p.Optimizer.LoadStateTensors(state, steps, file); }
+        finally { foreach (var t in state.Values) t.Dispose(); }
+    }
+
+    /// <summary>A saved generator state, checked for size first (libtorch aborts the process on a wrong one).</summary>
+    private static Tensor ReadGeneratorState(string file, long expectedBytes)
+    {
+        if (!File.Exists(file)) throw new FileNotFoundException($"checkpoint is incomplete: {file} is missing", file);
+        var bytes = File.ReadAllBytes(file);
+        if (bytes.Length != expectedBytes)
+            throw new InvalidDataException($"{file}: {bytes.Length} bytes, a generator state has {expectedBytes}; the file is truncated or corrupt");
+        return torch.tensor(bytes, dtype: ScalarType.Byte);
+    }
+}
