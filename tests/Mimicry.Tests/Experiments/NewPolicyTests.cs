@@ -18,8 +18,8 @@ public class NewPolicyTests
     [Fact]
     public void A_policy_registered_from_outside_appears_in_train_eval_sweep_compare_and_multimodal()
     {
-        using var registration = PolicyRegistry.Register(LinearEntry.Entry); // the one registry line
         string root = TempDirs.New("new-policy");
+        using (PolicyRegistry.Register(LinearEntry.Entry)) // the one registry line
         try
         {
             string data = CliTests.ForkData(root);
@@ -68,7 +68,7 @@ public class NewPolicyTests
             Assert.Equal(1.0, result.Samples.Left + result.Samples.Middle + result.Samples.Right, 9);
         }
         finally { TempDirs.Delete(root); }
-        // Removed again: configs naming it no longer load.
+        // Removed again when the registration is disposed.
         Assert.DoesNotContain("linear", PolicyRegistry.Names);
     }
 }

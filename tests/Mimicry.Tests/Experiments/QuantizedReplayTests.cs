@@ -23,12 +23,13 @@ public class QuantizedReplayTests
         var demos = PushTReplayBuffer.Load(TestData.BundledPushT);
         int[] episodes = [0, 1, 2, 3];
         // Independent of the replay: the coverage of the block poses the human demonstrations recorded (no physics), the
-        // best of each episode as the DP paper scores it. The replay also reaches the state after the last action, which
-        // the recording lacks, so it may score a little more, never less.
+        // best of each episode as the DP paper scores it (0.9004 for episodes 0-3). The replay also reaches the state after
+        // the last action, which the recording lacks and where the demonstrator finished (0.4-10 % more coverage per
+        // episode on the first 30), so it may score more, never less; a replay that drifts from the recording scores less.
         double expected = episodes.Average(e => Enumerable.Range((int)demos.EpisodeStart(e), demos.EpisodeLength(e))
             .Max(t => Math.Clamp(PushTCoverage.Compute((demos.State[5 * t + 2], demos.State[5 * t + 3], demos.State[5 * t + 4])) / PushTGeometry.SuccessThreshold, 0, 1)));
         var rows = QuantizedReplay.Run(demos, episodes, [null, new UniformBins(1024), new UniformBins(4)], chunk: 15, ActionChunks.Range(demos.Action, 2));
-        Assert.InRange(rows[0].AvgMaxReward, expected - 1e-4, expected + 0.02);
+        Assert.InRange(rows[0].AvgMaxReward, expected - 1e-4, expected + 0.06);
         Assert.True(rows[1].ActionRmse < 0.2, $"1024 bins over ~600 px: RMSE {rows[1].ActionRmse}");
         Assert.True(Math.Abs(rows[1].AvgMaxReward - expected) < 0.05, $"1024 bins: {rows[1].AvgMaxReward} against {expected}");
         Assert.True(rows[2].AvgMaxReward < expected - 0.2, $"4 bins (~150 px wide): {rows[2].AvgMaxReward} against {expected}");
