@@ -22,11 +22,11 @@ internal static class TrainCommand
     {
         string name = entry.Name;
         var dataset = new Option<string?>("--dataset") { Description = "LeRobot dataset folder or DP Push-T zarr (default: the bundled Push-T demonstrations)" };
-        var output = new Option<string>("--out") { Description = "run folder", Required = true };
-        var steps = new Option<int?>("--steps") { Description = "training steps (train.steps)" };
+        var output = CommonOptions.Out("run folder");
+        var steps = CommonOptions.Steps();
         var configFile = new Option<string?>("--config") { Description = "JSON run config (dataset, policy, train, device) to start from" };
         var preset = new Option<string?>("--preset") { Description = "start from a shipped preset (`mimicry presets` lists them with their deviations from the paper)" };
-        var set = new Option<string[]>("--set") { Description = "override a config field, e.g. policy.down_dims=[64,128,256] or train.lr=3e-4", AllowMultipleArgumentsPerToken = false };
+        var set = CommonOptions.Set();
         var device = new Option<string?>("--device") { Description = "torch device: cpu, cuda, cuda:1" };
         var resume = new Option<bool>("--resume") { Description = "continue from the run folder's last checkpoint" };
         var overwrite = new Option<bool>("--overwrite") { Description = "replace a run already in --out (its checkpoint and metrics are deleted)" };

@@ -1,6 +1,5 @@
 using Mimicry.Configuration;
 using Mimicry.Policies;
-using Mimicry.Policies.Diffusion;
 using Mimicry.Numerics;
 
 namespace Mimicry.Training;
@@ -12,7 +11,8 @@ public sealed record RunConfig
     public string Task { get; init; } = "pusht";
     /// <summary>Dataset: a LeRobot v2.1 folder, or a Diffusion Policy Push-T zarr (imported on the fly).</summary>
     public string Dataset { get; init; } = "";
-    public PolicyConfig Policy { get; init; } = new DiffusionConfig();
+    /// <summary>The policy; default: the first registered policy's published defaults (Diffusion Policy).</summary>
+    public PolicyConfig Policy { get; init; } = PolicyRegistry.All[0].Defaults();
     public TrainConfig Train { get; init; } = new();
     /// <summary>Torch device: "cpu", "cuda", "cuda:1".</summary>
     public string Device { get; init; } = "cpu";
