@@ -54,16 +54,18 @@ public static class ExperimentRunner
 
     /// <summary>
     /// Each variant of a trained run: the checkpoint loaded with the variant's acting overrides, then measured. With
-    /// <paramref name="cacheDir"/>, each result is kept as <c>{id}.json</c> there and read back instead of measured again.
+    /// <paramref name="cacheDir"/>, each result is kept there and read back instead of measured again, keyed by its
+    /// content: the checkpoint's files (their checksums), the variant's acting settings and <paramref name="protocol"/> (the
+    /// caller's episodes, seeds and whatever else it measures with). Another checkpoint or protocol is measured anew.
     /// </summary>
     public static List<T> EvaluateVariants<T>(string runDir, IEnumerable<ActingVariant> variants, Func<ActingVariant, RunConfig, IPolicy, T> measure,
-        string? cacheDir = null, Device? device = null)
+        string? cacheDir = null, string protocol = "", Device? device = null) where T : class
     {
         var results = new List<T>();
         foreach (var variant in variants)
         {
-            string? cache = cacheDir == null ? null : Path.Combine(cacheDir, Slug(variant.Id) + ".json");
-            if (cache != null && File.Exists(cache)) { results.Add(JsonSerializer.Deserialize<T>(File.ReadAllText(cache), ConfigJson.Options)!); continue; }
+            string? cache = cacheDir == null ? null : Path.Combine(cacheDir, $"{Slug(variant.Id)}-{CacheKey(runDir, variant, protocol)}.json");
+            if (cache != null && File.Exists(cache) && ReadCached<T>(cache) is { } cached) { results.Add(cached); continue; }
             var (config, policy) = Checkpoint.Load(runDir, device, acting: variant.Acting);
             using (policy)
             {
@@ -77,6 +79,21 @@ public static class ExperimentRunner
             }
         }
         return results;
+    }
+
+    /// <summary>The identity of one evaluation: the checkpoint's recorded checksums, the acting settings and the protocol, hashed.</summary>
+    private static string CacheKey(string runDir, ActingVariant variant, string protocol)
+    {
+        string checksums = Path.Combine(Checkpoint.ResolveDir(runDir), IO.FolderChecksums.Checkpoint.FileName);
+        string identity = (File.Exists(checksums) ? File.ReadAllText(checksums) : "") + "\n" + string.Join("\n", variant.Acting) + "\n" + protocol;
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(identity)))[..12].ToLowerInvariant();
+    }
+
+    /// <summary>A cached result, or null (measured again) when the file is unreadable: a cut write or an edit.</summary>
+    private static T? ReadCached<T>(string file) where T : class
+    {
+        try { return JsonSerializer.Deserialize<T>(File.ReadAllText(file), ConfigJson.Options); }
+        catch (JsonException) { return null; }
     }
 
     /// <summary>A file name for an id or a row label: letters and digits, the rest as '-'.</summary>

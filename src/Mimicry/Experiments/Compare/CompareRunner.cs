@@ -103,7 +103,7 @@ public static class CompareRunner
                 double? inferGflops = policy.ForwardFlopsPerSample(false) is { } fa && batch1 is { } b1 ? fa * passes / (b1.P50 / 1000) / 1e9 : null;
                 var cost = new RunCost(policy.ParameterCount(), run.Step, run.ElapsedSeconds, passes, batch1, trainGflops, inferGflops);
                 return new CompareRow(variant.Id, variant.Row, entry.Policy, entry.Task, entry.Seed, entry.RunName, cost, result, fork);
-            }, cacheDir: Path.Combine(outDir, "evals", entry.RunName)));
+            }, cacheDir: Path.Combine(outDir, "evals", entry.RunName), protocol: $"episodes {o.Episodes} from {o.SeedStart}; latency calls {o.LatencyCalls}; fork samples 200"));
         }
         return (plan, rows, secondsPerStep);
     }
