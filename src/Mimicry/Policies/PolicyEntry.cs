@@ -22,7 +22,7 @@ public sealed record ForkArm(Func<PolicyConfig> Config, Func<TrainConfig, TrainC
 
 /// <summary>
 /// A policy that can be trained with a droppable side condition and guided (classifier-free guidance, the shared
-/// <c>policy.condition*</c> and <c>policy.guidance_*</c> fields of <see cref="UnetPolicyConfig"/>): the label of its
+/// <c>policy.condition*</c> and <c>policy.guidance_*</c> fields of <see cref="Common.UnetPolicyConfig"/>): the label of its
 /// guided rows and the sampler they use.
 /// </summary>
 public sealed record GuidanceSupport(string Row, string[] Sampler);

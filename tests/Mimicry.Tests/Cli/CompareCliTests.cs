@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Mimicry.Policies;
+using Mimicry.Policies.Common;
 
 namespace Mimicry.Tests.Cli;
 

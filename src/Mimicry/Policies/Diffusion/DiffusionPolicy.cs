@@ -3,6 +3,7 @@ using Mimicry.Generative;
 using Mimicry.Nn;
 using TorchSharp;
 using static TorchSharp.torch;
+using Mimicry.Policies.Common;
 
 namespace Mimicry.Policies.Diffusion;
 

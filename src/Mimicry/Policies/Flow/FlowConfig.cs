@@ -1,4 +1,5 @@
 using Mimicry.Generative;
+using Mimicry.Policies.Common;
 
 namespace Mimicry.Policies.Flow;
 

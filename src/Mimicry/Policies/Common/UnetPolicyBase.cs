@@ -5,7 +5,7 @@ using Mimicry.Nn;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Mimicry.Policies;
+namespace Mimicry.Policies.Common;
 
 /// <summary>
 /// A chunking policy whose network is Diffusion Policy's <see cref="ConditionalUnet1d"/> conditioned on the

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 using Mimicry.Data;
 using Mimicry.Data.Sampling;
 
-namespace Mimicry.Policies;
+namespace Mimicry.Policies.Common;
 
 /// <summary>
 /// The fields every policy built on the Diffusion Policy U-Net (<see cref="Nn.ConditionalUnet1d"/>) shares;
