@@ -38,41 +38,17 @@ internal static class TrainCommand
         cmd.SetAction(r => Cli.Run(() =>
         {
             string run = r.GetValue(output)!;
-            if (r.GetValue(resume) && r.GetValue(overwrite)) throw new ArgumentException("--resume and --overwrite contradict each other: choose one");
-            RunConfig config;
-            string savedConfig = File.Exists(Path.Combine(run, "checkpoint", Checkpoint.ConfigFile))
-                ? Path.Combine(run, "checkpoint", Checkpoint.ConfigFile) : Path.Combine(run, Checkpoint.ConfigFile);
-            if (r.GetValue(configFile) != null && r.GetValue(preset) != null) throw new ArgumentException("--config and --preset both give a starting config: choose one");
-            if (r.GetValue(configFile) is { } file) config = ConfigJson.Load<RunConfig>(file);
-            else if (r.GetValue(preset) is { } presetName) config = Presets.Get(presetName).Config;
-            else if (r.GetValue(resume) && File.Exists(savedConfig)) config = ConfigJson.Load<RunConfig>(savedConfig);
-            else config = new RunConfig { Policy = entry.Defaults(), Train = entry.TrainDefaults() };
-            if (config.Policy is null) throw new ArgumentException($"{r.GetValue(configFile)}: policy: missing; give a policy section with \"type\": \"{name}\"");
-            if (config.Policy.Name != name) throw new ArgumentException($"the config describes a {config.Policy.Name} policy, not {name}");
-            var overrides = shorthands.Where(x => r.GetValue(x.Option) is not null).Select(x => $"{x.Key}={r.GetValue(x.Option)}").Concat(r.GetValue(set) ?? []).ToArray();
-            config = ConfigJson.WithOverrides(config, overrides);
-            // A changed preset is a further deviation: say so in every report.
-            if (config.Preset != null && !r.GetValue(resume))
+            var config = new TrainRequest
             {
-                var extra = overrides.Where(o => !NotADeviation.Contains(o.Split('=')[0].Trim())).Select(o => o + PaperStyle.ChangedMarker)
-                    .Concat(r.GetValue(steps) is { } st ? [$"train.steps={st}" + PaperStyle.ChangedMarker] : Array.Empty<string>());
-                config = config with { Deviations = [.. config.Deviations, .. extra.Where(e => !config.Deviations.Contains(e))] };
-            }
-            if (r.GetValue(dataset) is { } d) config = config with { Dataset = d };
-            if (string.IsNullOrEmpty(config.Dataset)) config = config with { Dataset = Cli.ResolveData(null) };
-            if (r.GetValue(steps) is { } s) config = config with { Train = config.Train with { Steps = s } };
-            if (r.GetValue(evalEvery) is { } ee) config = config with { Train = config.Train with { EvalEvery = ee } };
-            if (r.GetValue(device) is { } dev) config = config with { Device = dev };
-            config.Validate();
+                Policy = entry, Run = run, ConfigFile = r.GetValue(configFile), Preset = r.GetValue(preset), Resume = r.GetValue(resume), Overwrite = r.GetValue(overwrite),
+                Overrides = [.. shorthands.Where(x => r.GetValue(x.Option) is not null).Select(x => $"{x.Key}={r.GetValue(x.Option)}"), .. r.GetValue(set) ?? []],
+                Dataset = r.GetValue(dataset), DefaultDataset = () => Cli.ResolveData(null), Steps = r.GetValue(steps), EvalEvery = r.GetValue(evalEvery), Device = r.GetValue(device),
+            }.Resolve();
             int code = Train(config, run, r.GetValue(resume), r.GetValue(overwrite), r.GetValue(task));
             return code;
         }));
         return cmd;
     }
-
-    /// <summary>Settings that change how a run is watched or seeded, not what it trains: not deviations from a preset.</summary>
-    private static readonly string[] NotADeviation =
-        ["train.seed", "train.threads", "train.log_every", "train.eval_every", "train.eval_episodes", "train.keep_checkpoints", "device"];
 
     /// <summary>
     /// Trains with a progress bar; Ctrl-C stops after a checkpoint (exit 130), a second Ctrl-C at once; SIGTERM the same.

@@ -41,7 +41,7 @@ public static class PaperStyle
     }
 
     /// <summary>How <c>mimicry train</c> marks a preset setting changed on the command line in the run's deviations.</summary>
-    public const string ChangedMarker = " (set on the command line)";
+    public const string ChangedMarker = Training.TrainRequest.ChangedMarker;
 
     /// <summary>Sample standard deviation (n - 1); 0 for a single value.</summary>
     public static double Std(IEnumerable<double> values)

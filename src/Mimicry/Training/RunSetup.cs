@@ -1,5 +1,8 @@
+using Mimicry.Configuration;
 using Mimicry.Data;
 using Mimicry.Envs;
+using Mimicry.Policies;
+using Mimicry.Training.Checkpoints;
 
 namespace Mimicry.Training;
 
@@ -48,6 +51,66 @@ public static class RunSetup
                 (entry.Spec.ObservationSizes.ContainsKey(kind) ? $"{size}" : "no such thing") + $" (pass the task the dataset was recorded in with --task)");
         if (dataset.Feature(FeatureKeys.Action).Size != entry.Spec.ActionDim)
             throw new ArgumentException($"dataset {where}: actions have {dataset.Feature(FeatureKeys.Action).Size} values, the {entry.Name} task takes {entry.Spec.ActionDim}");
+        return config;
+    }
+}
+
+/// <summary>
+/// What <c>mimicry train POLICY</c> was asked for, before it becomes a run config: where the config starts (a file, a
+/// preset, the run's own saved config on resume, or the policy's defaults) and what the command line changes.
+/// </summary>
+public sealed record TrainRequest
+{
+    public required PolicyEntry Policy { get; init; }
+    public required string Run { get; init; }
+    public string? ConfigFile { get; init; }
+    public string? Preset { get; init; }
+    public bool Resume { get; init; }
+    public bool Overwrite { get; init; }
+    /// <summary><c>key=value</c> overrides (shorthands already expanded).</summary>
+    public string[] Overrides { get; init; } = [];
+    public string? Dataset { get; init; }
+    /// <summary>The dataset when neither the request nor its config names one (the bundled Push-T demonstrations).</summary>
+    public required Func<string> DefaultDataset { get; init; }
+    public int? Steps { get; init; }
+    public int? EvalEvery { get; init; }
+    public string? Device { get; init; }
+
+    /// <summary>Settings that change how a run is watched or seeded, not what it trains: not deviations from a preset.</summary>
+    private static readonly string[] NotADeviation =
+        ["train.seed", "train.threads", "train.log_every", "train.eval_every", "train.eval_episodes", "train.keep_checkpoints", "device"];
+
+    /// <summary>Suffix of a deviation set on the command line (reports list them apart from the preset's own).</summary>
+    public const string ChangedMarker = " (set on the command line)";
+
+    /// <summary>The run config this request describes, validated; a changed preset records each change as a deviation.</summary>
+    public RunConfig Resolve()
+    {
+        if (Resume && Overwrite) throw new ArgumentException("--resume and --overwrite contradict each other: choose one");
+        if (ConfigFile != null && Preset != null) throw new ArgumentException("--config and --preset both give a starting config: choose one");
+        string savedConfig = File.Exists(Path.Combine(Run, "checkpoint", Checkpoint.ConfigFile))
+            ? Path.Combine(Run, "checkpoint", Checkpoint.ConfigFile) : Path.Combine(Run, Checkpoint.ConfigFile);
+        RunConfig config;
+        if (ConfigFile is { } file) config = ConfigJson.Load<RunConfig>(file);
+        else if (Preset is { } presetName) config = Presets.Get(presetName).Config;
+        else if (Resume && File.Exists(savedConfig)) config = ConfigJson.Load<RunConfig>(savedConfig);
+        else config = new RunConfig { Policy = Policy.Defaults(), Train = Policy.TrainDefaults() };
+        if (config.Policy is null) throw new ArgumentException($"{ConfigFile}: policy: missing; give a policy section with \"type\": \"{Policy.Name}\"");
+        if (config.Policy.Name != Policy.Name) throw new ArgumentException($"the config describes a {config.Policy.Name} policy, not {Policy.Name}");
+        config = ConfigJson.WithOverrides(config, Overrides);
+        // A changed preset is a further deviation: say so in every report.
+        if (config.Preset != null && !Resume)
+        {
+            var extra = Overrides.Where(o => !NotADeviation.Contains(o.Split('=')[0].Trim())).Select(o => o + ChangedMarker)
+                .Concat(Steps is { } st ? [$"train.steps={st}" + ChangedMarker] : Array.Empty<string>());
+            config = config with { Deviations = [.. config.Deviations, .. extra.Where(e => !config.Deviations.Contains(e))] };
+        }
+        if (Dataset is { } d) config = config with { Dataset = d };
+        if (string.IsNullOrEmpty(config.Dataset)) config = config with { Dataset = DefaultDataset() };
+        if (Steps is { } s) config = config with { Train = config.Train with { Steps = s } };
+        if (EvalEvery is { } ee) config = config with { Train = config.Train with { EvalEvery = ee } };
+        if (Device is { } dev) config = config with { Device = dev };
+        config.Validate();
         return config;
     }
 }
