@@ -1,3 +1,4 @@
+using Mimicry.Configuration;
 using Mimicry.Envs.Fork;
 using Mimicry.Policies;
 using ScottPlot;
@@ -29,6 +30,17 @@ public static class ForkSampling
         double left = points.Count(p => p.X < -0.1) / (double)n, right = points.Count(p => p.X > 0.1) / (double)n;
         return new ForkSamples(left, 1 - left - right, right, points.Average(p => p.X), k);
     }
+
+    /// <summary>
+    /// The fork experiments' shared training settings (multimodal, guidance): warm-up over a tenth of the steps (at most
+    /// 100), no validation split, one checkpoint at the end, the training seed one past the data's, one thread (small
+    /// networks: one thread is nearly as fast and never oversubscribes the machine).
+    /// </summary>
+    public static TrainConfig Training(int steps, int batchSize, double lr, int seed) => new()
+    {
+        Steps = steps, BatchSize = batchSize, Lr = lr, WarmupSteps = Math.Min(100, steps / 10), ValFraction = 0,
+        LogEvery = Math.Max(1, steps / 10), CheckpointEvery = steps, Seed = seed + 1, Threads = 1,
+    };
 
     /// <summary>The obstacle and the goal, drawn on a plot of the task's square.</summary>
     public static void AddTask(Plot plt)

@@ -54,11 +54,7 @@ public static class GuidanceExperiment
     {
         var entry = o.Policy == null ? Guidable.FirstOrDefault() ?? throw new InvalidOperationException("no registered policy takes a guidance condition")
             : Guidable.FirstOrDefault(e => e.Name == o.Policy) ?? throw new ArgumentException($"--policy must be one that takes a condition ({string.Join(" or ", Guidable.Select(e => e.Name))}), got '{o.Policy}'");
-        var train = new TrainConfig
-        {
-            Steps = o.Steps, BatchSize = o.BatchSize, Lr = o.Lr, WarmupSteps = Math.Min(100, o.Steps / 10), ValFraction = 0,
-            LogEvery = Math.Max(1, o.Steps / 10), CheckpointEvery = o.Steps, Seed = o.Seed + 1, Threads = 1,
-        };
+        var train = ForkSampling.Training(o.Steps, o.BatchSize, o.Lr, o.Seed);
         var task = Tasks.Get(Tasks.Fork);
         var fork = entry.ForkArmOrDefault(task.ObservationKey);
         var config = ConfigJson.WithOverrides(new RunConfig { Task = task.Name, Dataset = "(generated)", Train = fork.Train(train), Policy = fork.Config() },

@@ -47,12 +47,7 @@ public sealed record MultimodalPolicyResult(string Policy, EvalResult Eval, Fork
 public static class MultimodalExperiment
 {
     /// <summary>The shared training settings of every arm (before its fork arm changes them).</summary>
-    public static TrainConfig Train(MultimodalOptions o) => new()
-    {
-        Steps = o.Steps, BatchSize = o.BatchSize, Lr = o.Lr, WarmupSteps = Math.Min(100, o.Steps / 10), ValFraction = 0,
-        LogEvery = Math.Max(1, o.Steps / 10), CheckpointEvery = o.Steps, Seed = o.Seed + 1,
-        Threads = 1, // small networks: one thread is nearly as fast and never oversubscribes the machine
-    };
+    public static TrainConfig Train(MultimodalOptions o) => ForkSampling.Training(o.Steps, o.BatchSize, o.Lr, o.Seed);
 
     /// <summary>One arm per requested policy; unknown names and bad settings fail here, before any training.</summary>
     public static IReadOnlyList<Arm> Plan(MultimodalOptions o)
