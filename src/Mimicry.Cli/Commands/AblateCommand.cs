@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Mimicry.Evaluation;
 using Mimicry.Experiments.Ablation;
 
@@ -24,7 +23,7 @@ internal static class AblateCommand
         stepsCmd.SetAction(r => Cli.Run(() =>
         {
             string outDir = r.GetValue(output)!;
-            var counts = r.GetValue(steps)!.Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture)).Distinct().Order().ToArray();
+            var counts = Cli.Integers(r.GetValue(steps)!, "--steps", 1, 100_000).Distinct().Order().ToArray();
             SamplerAblation.Run(r.GetValue(runs)!, counts, new EvalOptions(r.GetValue(episodes), r.GetValue(seedStart)), r.GetValue(calls), outDir, Console.WriteLine, Progress.Display);
             Console.WriteLine($"wrote {outDir}/steps.md, steps.json, steps_latency.png, steps_reward.png, report.md");
             return 0;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Mimicry.Experiments.Guidance;
 
 namespace Mimicry.Cli.Commands;
@@ -27,8 +26,8 @@ internal static class CfgForkCommand
             var options = new GuidanceOptions
             {
                 Policy = r.GetValue(policy), Steps = r.GetValue(steps), ConditionDropout = r.GetValue(dropout), EvalEpisodes = r.GetValue(episodes), Seed = r.GetValue(seed),
-                Scales = r.GetValue(scales)!.Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray(),
-                GuidanceInterval = r.GetValue(interval)?.Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray(),
+                Scales = Cli.Numbers(r.GetValue(scales)!, "--scales"),
+                GuidanceInterval = r.GetValue(interval) is { } gi ? Cli.Numbers(gi, "--guidance-interval") : null,
                 Settings = r.GetValue(set) ?? [],
             };
             GuidanceExperiment.Run(options, outDir, Console.WriteLine);

@@ -10,22 +10,9 @@ internal static class Cli
     /// <summary>The command line of this invocation, as a user would type it (recorded in reports).</summary>
     public static string CommandLine { get => Evaluation.Provenance.CommandLine; set => Evaluation.Provenance.CommandLine = value; }
 
-    /// <summary>The Push-T demonstrations committed with the project (low-dimensional arrays only).</summary>
-    public const string BundledPushT = "data/pusht/pusht_cchi_v7_replay.zarr";
 
-    /// <summary>Resolves a path given by the user, or the bundled Push-T data when none was given:
-    /// relative to the working directory first, then to the folders above the executable.</summary>
-    public static string ResolveData(string? given)
-    {
-        if (!string.IsNullOrEmpty(given)) return given;
-        if (Directory.Exists(BundledPushT)) return BundledPushT;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, BundledPushT);
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        throw new DirectoryNotFoundException($"no dataset given and the bundled {BundledPushT} was not found; pass a path");
-    }
+    /// <summary>A path given by the user, or the bundled Push-T demonstrations when none was given.</summary>
+    public static string ResolveData(string? given) => !string.IsNullOrEmpty(given) ? given : Envs.PushT.BundledPushT.Find();
 
     /// <summary>Parses "a-b", "a" or "a,b,c" into a sorted list of indices within [0, count).</summary>
     public static List<int> ParseRange(string? text, int count)
@@ -61,6 +48,29 @@ internal static class Cli
             Console.Error.WriteLine($"error: libtorch: {first} (MIMICRY_TRACE=1 shows the trace)");
             return 1;
         }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("MIMICRY_TRACE") is null or "")
+        {
+            // Anything else is a bug: still one line, no .NET type or stack frame; the trace is one variable away.
+            Console.Error.WriteLine($"error: unexpected failure: {OneLine(e.Message)} (a bug in Mimicry: MIMICRY_TRACE=1 shows where; please report it)");
+            return 1;
+        }
+    }
+
+    /// <summary>Comma-separated integers of an option, each checked: the option and the value named on failure.</summary>
+    public static int[] Integers(string list, string option, int min = int.MinValue, int max = int.MaxValue) =>
+        Items(list, option).Select(x => int.TryParse(x, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int v) && v >= min && v <= max ? v
+            : throw new ArgumentException($"{option}: '{x}' is not an integer in {min}..{max}")).ToArray();
+
+    /// <summary>Comma-separated finite numbers of an option.</summary>
+    public static double[] Numbers(string list, string option) =>
+        Items(list, option).Select(x => double.TryParse(x, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) ? v
+            : throw new ArgumentException($"{option}: '{x}' is not a finite number")).ToArray();
+
+    private static string[] Items(string list, string option)
+    {
+        var items = list.Split(',', StringSplitOptions.TrimEntries);
+        if (items.Length == 0 || items.Any(i => i.Length == 0)) throw new ArgumentException($"{option}: '{list}' has an empty value");
+        return items;
     }
 
     /// <summary>The failures a user can cause and fix (bad input, files, settings); anything else is a bug and keeps its trace.</summary>

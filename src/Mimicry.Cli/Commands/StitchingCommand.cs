@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Mimicry.Experiments.Stitching;
 
 namespace Mimicry.Cli.Commands;
@@ -21,7 +20,7 @@ internal static class StitchingCommand
             var options = new StitchingOptions
             {
                 Seeds = r.GetValue(seeds), Steps = r.GetValue(steps),
-                Targets = r.GetValue(targets)!.Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray(),
+                Targets = Cli.Numbers(r.GetValue(targets)!, "--targets"),
             };
             StitchingExperiment.Run(options, outDir, Console.WriteLine);
             Console.WriteLine($"wrote {outDir}/report.json, report.md, stitching.png");

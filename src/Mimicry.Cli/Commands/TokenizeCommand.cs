@@ -50,5 +50,5 @@ internal static class TokenizeCommand
         new("--bins") { Description = "uniform bin counts, comma-separated", DefaultValueFactory = _ => "8,16,32,64,128,256,1024" };
 
     private static int[] BinCounts(string list) =>
-        list.Split(',').Select(x => int.TryParse(x, out var v) && v >= 2 ? v : throw new ArgumentException($"--bins: '{x}' is not a bin count >= 2")).ToArray();
+        Cli.Integers(list, "--bins", 2, 65536);
 }

@@ -63,8 +63,9 @@ public static class ConfigJson
         }
         catch (JsonException e)
         {
-            string where = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "" : $" at field '{e.Path.TrimStart('$', '.')}'";
-            throw new InvalidDataException($"{source}: invalid config{where}: {e.Message}", e);
+            string field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "" : e.Path.TrimStart('$', '.');
+            string where = field.Length == 0 ? "" : $" at field '{field}'";
+            throw new InvalidDataException($"{source}: invalid config{where}: {Explain(e, field)}", e);
         }
         catch (NotSupportedException e) // e.g. a polymorphic section without its "type"
         {
@@ -76,6 +77,39 @@ public static class ConfigJson
                 $"(a {section.Section} section needs \"type\": one of {string.Join(", ", section.Names)})", e);
         }
     }
+
+    /// <summary>System.Text.Json's message in a user's words: an enum lists its values, a polymorphic section its types.</summary>
+    private static string Explain(JsonException e, string field)
+    {
+        const string converted = "could not be converted to ";
+        int at = e.Message.IndexOf(converted, StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            string typeName = new string(e.Message[(at + converted.Length)..].TakeWhile(c => char.IsLetterOrDigit(c) || c == '.' || c == '_' || c == '`').ToArray()).TrimEnd('.');
+            var type = AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(typeName)).FirstOrDefault(t => t != null);
+            type = type == null ? null : Nullable.GetUnderlyingType(type) ?? type;
+            if (type is { IsEnum: true })
+                return $"'{field}' must be one of {string.Join(", ", Enum.GetNames(type).Select(n => JsonNamingPolicy.SnakeCaseLower.ConvertName(n)))}";
+            if (type != null) return $"'{field}' must be {Describe(type)}";
+        }
+        const string discriminator = "unrecognized type discriminator id '";
+        int d = e.Message.IndexOf(discriminator, StringComparison.Ordinal);
+        if (d >= 0)
+        {
+            string id = new string(e.Message[(d + discriminator.Length)..].TakeWhile(c => c != '\'').ToArray());
+            List<string> known;
+            lock (Polymorphic) known = Polymorphic.Values.SelectMany(v => v.Derived().Select(x => x.Name)).ToList();
+            return $"unknown type '{id}' (known: {string.Join(", ", known)})";
+        }
+        return e.Message.Split(" Path: ")[0];
+    }
+
+    private static string Describe(Type type) => type == typeof(int) || type == typeof(long) ? "an integer"
+        : type == typeof(double) || type == typeof(float) ? "a number"
+        : type == typeof(bool) ? "true or false"
+        : type == typeof(string) ? "a string"
+        : type.IsArray ? $"a list of {Describe(type.GetElementType()!)}s"
+        : $"a {JsonNamingPolicy.SnakeCaseLower.ConvertName(type.Name)} section";
 
     public static T Load<T>(string path)
     {

@@ -49,6 +49,27 @@ public sealed class EpisodeDataset
     }
 
     public IReadOnlyCollection<FeatureInfo> Features => _features.Values;
+
+    private string? _fingerprint;
+
+    /// <summary>
+    /// The dataset's content, hashed (SHA-256 of the episode boundaries and of every stored feature's name and values;
+    /// derived features aside): a run records it, so a resumed or reused run knows its data by content, not by path.
+    /// </summary>
+    public string Fingerprint => _fingerprint ??= ComputeFingerprint();
+
+    private string ComputeFingerprint()
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(EpisodeEnds.AsSpan()));
+        foreach (var name in _features.Keys.Where(k => !DerivedFeatures.Names.Contains(k)).Order(StringComparer.Ordinal))
+        {
+            sha.AppendData(System.Text.Encoding.UTF8.GetBytes(name + "\n"));
+            if (_values.TryGetValue(name, out var values)) sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+            if (_images.TryGetValue(name, out var image)) sha.AppendData(image);
+        }
+        return Convert.ToHexString(sha.GetHashAndReset())[..16].ToLowerInvariant();
+    }
     public int Episodes => EpisodeEnds.Length;
     public long Frames => EpisodeEnds.Length == 0 ? 0 : EpisodeEnds[^1];
     public long EpisodeStart(int e) => StartOf(EpisodeEnds, e);

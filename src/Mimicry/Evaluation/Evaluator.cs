@@ -65,14 +65,15 @@ public static class Evaluator
 {
     /// <summary>Evaluates a policy: one actor over all environments, sampling with <c>options.SamplingSeed</c>.</summary>
     /// <param name="onStep">Called after the reset (step 0) and after every step with (episode index, environment).</param>
+    /// <param name="cancel">Stops between control steps (OperationCanceledException): Ctrl-C during a long evaluation.</param>
     public static EvalResult Run(IPolicy policy, Func<IEnv> makeEnv, EvalOptions options, Func<IEnv, int, SKBitmap>? render = null,
-        IProgress<int>? progress = null, Action<int, IEnv>? onStep = null)
+        IProgress<int>? progress = null, Action<int, IEnv>? onStep = null, CancellationToken cancel = default)
     {
         using var generator = new Generator((ulong)options.SamplingSeed);
         using var actor = policy.CreateActor(options.Episodes, generator);
         // A receding-horizon actor starts a new chunk every n_action_steps steps; ensembling and one-step actors every step.
         int chunkPeriod = policy is IChunkingPolicy && policy.Config.Execution == ActionExecution.RecedingHorizon ? Math.Max(1, policy.Config.NActionSteps) : 1;
-        return Run(actor, policy.Config.ObservationKeys, makeEnv, options, render, progress, onStep, chunkPeriod: chunkPeriod, warmUp: first =>
+        return Run(actor, policy.Config.ObservationKeys, makeEnv, options, render, progress, onStep, chunkPeriod: chunkPeriod, cancel: cancel, warmUp: first =>
         {
             // One untimed call first (lazy initialisation, JIT), by a throwaway actor with its own generator, so sampling is unchanged.
             using var warmGenerator = new Generator(0);
@@ -87,7 +88,8 @@ public static class Evaluator
     /// <param name="warmUp">Called once, untimed, with the first step's input for episode 0 alone.</param>
     /// <param name="chunkPeriod">Steps between the actor's new chunks (for the smoothness at chunk boundaries).</param>
     public static EvalResult Run(IActor actor, IReadOnlyList<string> observationKeys, Func<IEnv> makeEnv, EvalOptions options,
-        Func<IEnv, int, SKBitmap>? render = null, IProgress<int>? progress = null, Action<int, IEnv>? onStep = null, Action<StepInput>? warmUp = null, int chunkPeriod = 1)
+        Func<IEnv, int, SKBitmap>? render = null, IProgress<int>? progress = null, Action<int, IEnv>? onStep = null, Action<StepInput>? warmUp = null, int chunkPeriod = 1,
+        CancellationToken cancel = default)
     {
         options.Validate();
         int n = options.Episodes;
@@ -139,6 +141,7 @@ public static class Evaluator
         var mask = new bool[n];
         while (active.Any(a => a))
         {
+            cancel.ThrowIfCancellationRequested();
             var ids = Enumerable.Range(0, n).Where(i => active[i]).ToArray();
             float[] chosen;
             using (var scope = torch.NewDisposeScope())

@@ -27,15 +27,24 @@ public static class ExperimentRunner
         CancellationToken cancel = default, IProgressDisplay? display = null)
     {
         string name = Path.GetFileName(Path.GetFullPath(runDir).TrimEnd('/'));
-        var saved = Trainer.SavedProgress(Path.Combine(runDir, "checkpoint"));
-        bool same = saved != null && SameConfig(runDir, config);
+        string checkpoint = Path.Combine(runDir, "checkpoint");
+        var saved = TrainingCheckpoint.SavedProgress(checkpoint);
+        // Weights it cannot account for are never deleted: a checkpoint whose training state is unreadable stops here.
+        if (saved == null && Directory.Exists(checkpoint) && File.Exists(Path.Combine(checkpoint, Checkpoint.ModelFile)))
+            throw new InvalidDataException($"{Path.Combine(checkpoint, Checkpoint.TrainingDir, Checkpoint.StateFile)}: unreadable, so {runDir} can be neither reused nor resumed; " +
+                "restore the file, or delete the run folder to train it again");
+        var dataset = new Lazy<EpisodeDataset>(data);
+        // The same run: the same config, trained on the same data by content (a run recorded before content hashes: by its config's path).
+        bool same = saved != null && SameConfig(runDir, config)
+            && TrainingCheckpoint.SavedDatasetFingerprint(checkpoint) is var trainedOn && (trainedOn == null || trainedOn == dataset.Value.Fingerprint);
         if (same && saved!.Value.Step == config.Train.Steps)
         {
             log?.Invoke($"{name}: trained earlier ({saved.Value.Step} steps), reused");
             return new TrainedRun(runDir, saved.Value.Step, saved.Value.ElapsedSeconds, Reused: true);
         }
+        if (saved != null && !same) log?.Invoke($"{name}: holds a run of another config or other data: training it again");
         log?.Invoke($"training {name} ({config.Train.Steps} steps{(same ? $", resuming at {saved!.Value.Step}" : "")})");
-        using var trainer = new Trainer(config, data(), runDir) { Log = log, CommandLine = Provenance.CommandLine };
+        using var trainer = new Trainer(config, dataset.Value, runDir) { Log = log, CommandLine = Provenance.CommandLine };
         (display ?? NoProgress.Instance).Run($"training {name}", config.Train.Steps, p =>
         {
             trainer.Run(resume: same, progress: t => p.Report(t.Step), cancel: cancel, overwrite: !same && Directory.Exists(runDir));
@@ -62,6 +71,8 @@ public static class ExperimentRunner
         string? cacheDir = null, string protocol = "", Device? device = null) where T : class
     {
         var results = new List<T>();
+        // Cached rows stand for these weights only while the weights are as written (a truncated model is caught here).
+        if (cacheDir != null) IO.FolderChecksums.Checkpoint.Verify(Checkpoint.ResolveDir(runDir));
         foreach (var variant in variants)
         {
             string? cache = cacheDir == null ? null : Path.Combine(cacheDir, $"{Slug(variant.Id)}-{CacheKey(runDir, variant, protocol)}.json");
@@ -92,7 +103,9 @@ public static class ExperimentRunner
     /// <summary>A cached result, or null (measured again) when the file is unreadable: a cut write or an edit.</summary>
     private static T? ReadCached<T>(string file) where T : class
     {
-        try { return JsonSerializer.Deserialize<T>(File.ReadAllText(file), ConfigJson.Options); }
+        // Strict: a field missing or null that the record requires (a file cut short, `{}`) makes it unreadable.
+        var strict = new JsonSerializerOptions(ConfigJson.Options) { RespectRequiredConstructorParameters = true, RespectNullableAnnotations = true };
+        try { return JsonSerializer.Deserialize<T>(File.ReadAllText(file), strict); }
         catch (JsonException) { return null; }
     }
 

@@ -41,7 +41,9 @@ public sealed class FolderChecksums(string fileName)
         {
             string file = Path.Combine(root, rel);
             if (!File.Exists(file)) problems.Add($"{file}: missing (listed in {FileName})");
-            else if (Hash(file) != hash) problems.Add($"{file}: contents changed since it was written (its SHA-256 differs from {FileName}; if you edited it on purpose, delete {FileName})");
+            else if (Hash(file) != hash)
+                problems.Add($"{file}: contents changed since it was written (its SHA-256 differs from the one in {FileName}): the file was truncated, " +
+                    "damaged or edited, or is being replaced by a run still writing it; restore it, or write it again (retrain the run, regenerate the data)");
         }
         return problems;
     }

@@ -56,6 +56,9 @@ public abstract record PolicyConfig
     /// <summary>Where windows may start and end around an episode (DP: pad_before = To - 1, pad_after = Ta - 1).</summary>
     [JsonIgnore] public virtual WindowSpec TrainingWindow => new(Inputs, PadBefore: NObsSteps - 1, PadAfter: NActionSteps - 1);
 
+    /// <summary>Checks what only the training data can tell (e.g. an episode longer than a learned timestep table); <paramref name="source"/> names the data.</summary>
+    public virtual void CheckData(EpisodeDataset data, string source) { }
+
     /// <summary>Network passes per predicted chunk at batch 1 (a sampler's steps; one for a single forward pass).</summary>
     [JsonIgnore] public virtual int NetworkPassesPerChunk => 1;
 
@@ -65,6 +68,8 @@ public abstract record PolicyConfig
     public virtual void Validate()
     {
         Window.Validate();
-        if (!double.IsFinite(TemporalEnsembleCoeff)) throw new ArgumentException($"policy.temporal_ensemble_coeff must be finite, got {TemporalEnsembleCoeff}");
+        // exp(-k·i) over a chunk of H steps must stay a float32 (|k·H| < 80): ACT's k is 0.01.
+        if (!double.IsFinite(TemporalEnsembleCoeff) || Math.Abs(TemporalEnsembleCoeff) * Horizon > 80)
+            throw new ArgumentException($"policy.temporal_ensemble_coeff must be finite with |k| · horizon <= 80 (exp(-k·i) overflows float32 beyond), got {TemporalEnsembleCoeff} with horizon {Horizon}");
     }
 }

@@ -42,6 +42,7 @@ public sealed class Trainer : IDisposable
     private readonly FlatAdamW _optimizer;
     private readonly Generator _generator;
     private readonly Device _device;
+    private readonly string _datasetFingerprint;
 
     public IPolicy Policy => _policy;
     /// <summary>The weights to act with: the EMA copy when EMA is on.</summary>
@@ -69,6 +70,8 @@ public sealed class Trainer : IDisposable
         if (config.Train.Threads > 0) torch.set_num_threads(config.Train.Threads);
         torch.manual_seed(config.Train.Seed);
         var window = config.Policy.TrainingWindow;
+        config.Policy.CheckData(dataset, dataset.Source ?? config.Dataset);
+        _datasetFingerprint = dataset.Fingerprint; // before derived features are added
         DerivedFeatures.Ensure(dataset, window.Features.Select(f => f.Key));
         dataset.Stats ??= DatasetStats.Compute(dataset);
         var normalizers = PolicyNormalizers.From(dataset.Stats, config.Policy);
@@ -234,7 +237,7 @@ public sealed class Trainer : IDisposable
         return sum / Math.Max(1, count);
     }
 
-    private TrainerParts Parts => new(_config, _policy, ActingNetwork, _emaNet, _ema, _optimizer, _generator, _train);
+    private TrainerParts Parts => new(_config, _policy, ActingNetwork, _emaNet, _ema, _optimizer, _generator, _train, _datasetFingerprint);
 
     /// <summary>The step and training seconds a checkpoint folder was saved at (<see cref="TrainingCheckpoint.SavedProgress"/>).</summary>
     public static (int Step, double ElapsedSeconds)? SavedProgress(string checkpointDir) => TrainingCheckpoint.SavedProgress(checkpointDir);

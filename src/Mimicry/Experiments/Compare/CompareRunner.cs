@@ -6,6 +6,7 @@ using Mimicry.Envs;
 using Mimicry.Envs.Fork;
 using Mimicry.IO;
 using Mimicry.Policies;
+using Mimicry.Runtime;
 using Mimicry.Training;
 using Mimicry.Envs.PushT;
 using Mimicry.Experiments.Multimodal;
@@ -36,7 +37,12 @@ public sealed record CompareOptions
 
     public void Validate()
     {
-        if (Seeds < 1 || Episodes < 1 || !(BudgetMinutes > 0) || !(ForkBudgetMinutes > 0)) throw new ArgumentException("--seeds and --episodes must be >= 1, --budget and --fork-budget > 0");
+        if (Seeds < 1 || Seeds > 100) throw new ArgumentException($"--seeds must be in 1..100 (training seeds per arm), got {Seeds}");
+        if (Episodes < 1 || Episodes > 10_000) throw new ArgumentException($"--episodes must be in 1..10000, got {Episodes}");
+        if (!(BudgetMinutes > 0) || !(ForkBudgetMinutes > 0) || BudgetMinutes > 10_000 || ForkBudgetMinutes > 10_000)
+            throw new ArgumentException("--budget and --fork-budget must be in (0, 10000] minutes");
+        if (Tasks.Length == 0) throw new ArgumentException($"--tasks: no task given (known: {string.Join(", ", ComparePlan.AllTasks)})");
+        if (LatencyCalls < 1) throw new ArgumentException($"latency calls must be >= 1, got {LatencyCalls}");
         foreach (var t in Tasks) if (!ComparePlan.AllTasks.Contains(t)) throw new ArgumentException($"--tasks: '{t}' is not compared (known: {string.Join(", ", ComparePlan.AllTasks)})");
         foreach (var p in Policies ?? []) PolicyRegistry.Get(p);
         new EvalOptions(Episodes, SeedStart).Validate();
@@ -78,22 +84,28 @@ public static class CompareRunner
         Directory.CreateDirectory(outDir);
         var data = new Dictionary<string, EpisodeDataset>();
         EpisodeDataset Data(string task) => data.TryGetValue(task, out var d) ? d
-            : data[task] = task == Tasks.PushT ? PushTImport.FromZarr(FindBundled()) : ForkExpert.Demonstrations(200, 0);
-        var secondsPerStep = StepTimes(o, outDir, Data, log);
+            : data[task] = task == Tasks.PushT ? PushTImport.FromZarr(BundledPushT.Find()) : ForkExpert.Demonstrations(200, 0);
+        var secondsPerStep = StepTimes(o, outDir, Data, log, cancel);
+        if (cancel.IsCancellationRequested) return ([], [], secondsPerStep);
         int Steps(string arm, string task) => o.Quick ? o.QuickSteps : Math.Max(50, (int)(o.Budget(task) * 60 / secondsPerStep[$"{arm}/{task}"]));
         var plan = ComparePlan.Build(o.Tasks, o.Seeds, o.Quick, Steps, o.Policies);
         Progress(plan, outDir, secondsPerStep, log);
 
         var rows = new List<CompareRow>();
         var options = new EvalOptions(o.Episodes, o.SeedStart);
+        var progress = new LogProgress(log, TimeSpan.FromSeconds(10)); // a line at least every 10 s of training or evaluation
         foreach (var entry in plan)
         {
-            var run = ExperimentRunner.TrainOrReuse(entry.Config, () => Data(entry.Task), Path.Combine(outDir, "runs", entry.RunName), log, cancel);
+            var run = ExperimentRunner.TrainOrReuse(entry.Config, () => Data(entry.Task), Path.Combine(outDir, "runs", entry.RunName), log, cancel, progress);
             if (cancel.IsCancellationRequested) { log($"stopped at {entry.RunName} (a run in training saved its last step); the same command continues"); break; }
+            try
+            {
             rows.AddRange(ExperimentRunner.EvaluateVariants(run.Dir, entry.Variants, (variant, config, policy) =>
             {
                 log($"evaluating {variant.Row} on {entry.Task}, seed {entry.Seed}");
-                var result = Evaluator.Run(policy, Tasks.Get(entry.Task).Create, options);
+                var task = Tasks.Get(entry.Task);
+                var result = progress.Run($"evaluating {variant.Row}", options.Episodes * task.Spec.MaxSteps,
+                    p => Evaluator.Run(policy, task.Create, options, progress: p, cancel: cancel));
                 ChunkLatencyMs? batch1 = null;
                 if (policy is IChunkingPolicy) { var (p50, p95) = ChunkLatency.Measure(policy, 1, o.LatencyCalls); batch1 = new ChunkLatencyMs(p50, p95); }
                 var fork = entry.Task == Tasks.Fork && policy is IChunkingPolicy ? ForkSampling.Sample(policy, 200, entry.Seed, out _) : null;
@@ -104,18 +116,14 @@ public static class CompareRunner
                 var cost = new RunCost(policy.ParameterCount(), run.Step, run.ElapsedSeconds, passes, batch1, trainGflops, inferGflops);
                 return new CompareRow(variant.Id, variant.Row, entry.Policy, entry.Task, entry.Seed, entry.RunName, cost, result, fork);
             }, cacheDir: Path.Combine(outDir, "evals", entry.RunName), protocol: $"episodes {o.Episodes} from {o.SeedStart}; latency calls {o.LatencyCalls}; fork samples 200"));
+            }
+            catch (OperationCanceledException)
+            {
+                log($"stopped while evaluating {entry.RunName} (finished rows are cached); the same command continues");
+                break;
+            }
         }
         return (plan, rows, secondsPerStep);
-    }
-
-    private static string FindBundled()
-    {
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir != null; dir = dir.Parent)
-        {
-            string p = Path.Combine(dir.FullName, "data", "pusht", "pusht_cchi_v7_replay.zarr");
-            if (Directory.Exists(p)) return p;
-        }
-        throw new DirectoryNotFoundException("the bundled Push-T demonstrations (data/pusht/pusht_cchi_v7_replay.zarr) were not found above the working folder");
     }
 
     /// <summary>Steps timed per configuration to turn the budget into steps, after <see cref="ProbeWarmupSteps"/> untimed ones.</summary>
@@ -124,10 +132,15 @@ public static class CompareRunner
     public const int ProbeWarmupSteps = 3;
 
     /// <summary>Seconds per training step of each (arm, task) on this machine: a few timed steps of its config, cached in step_times.json.</summary>
-    private static Dictionary<string, double> StepTimes(CompareOptions o, string outDir, Func<string, EpisodeDataset> data, Action<string> log)
+    private static Dictionary<string, double> StepTimes(CompareOptions o, string outDir, Func<string, EpisodeDataset> data, Action<string> log, CancellationToken cancel)
     {
         string file = Path.Combine(outDir, "step_times.json");
-        var times = File.Exists(file) ? JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(file))! : new Dictionary<string, double>();
+        Dictionary<string, double> times = [];
+        if (File.Exists(file))
+        {
+            try { times = JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(file)) ?? []; }
+            catch (JsonException) { log($"note: {file} is unreadable (cut short or edited): timing every configuration again"); }
+        }
         if (o.Quick) return times;
         foreach (var task in o.Tasks)
             foreach (var arm in ComparePlan.Arms.Where(a => a.Tasks.Contains(task) && (o.Policies == null || o.Policies.Contains(a.Policy))))
@@ -140,7 +153,8 @@ public static class CompareRunner
                 using (var trainer = new Trainer(config, data(task), probe))
                 {
                     double warm = 0;
-                    trainer.Run(progress: p => { if (p.Step == ProbeWarmupSteps) warm = p.Elapsed.TotalSeconds; });
+                    trainer.Run(progress: p => { if (p.Step == ProbeWarmupSteps) warm = p.Elapsed.TotalSeconds; }, cancel: cancel);
+                    if (cancel.IsCancellationRequested) { Directory.Delete(probe, true); return times; }
                     // Still 1.3-2× slower than the steady rate of the run that follows (fork diffusion: 0.119 against 0.084 s);
                     // cause not found yet (session 7). The measured minutes are reported beside every budget.
                     times[key] = (trainer.ElapsedSeconds - warm) / ProbeSteps;

@@ -57,6 +57,7 @@ public sealed record ActConfig : PolicyConfig
     {
         base.Validate();
         if (NObsSteps != 1) throw new ArgumentException($"ACT observes one frame (n_obs_steps 1), got {NObsSteps}");
+        if (DimModel < 1 || NHeads < 1 || DimFeedforward < 1) throw new ArgumentException($"policy.dim_model ({DimModel}), n_heads ({NHeads}) and dim_feedforward ({DimFeedforward}) must be >= 1");
         if (DimModel % NHeads != 0) throw new ArgumentException($"policy.dim_model ({DimModel}) must be divisible by n_heads ({NHeads})");
         if (RobotStateDim < 1) throw new ArgumentException($"policy.robot_state_dim ({RobotStateDim}) must be >= 1");
         if (NEncoderLayers < 1 || NDecoderLayers < 1 || (UseVae && NVaeEncoderLayers < 1)) throw new ArgumentException("ACT needs at least one encoder, decoder and CVAE-encoder layer");

@@ -15,7 +15,7 @@ public sealed record BcConfig : PolicyConfig
     public override void Validate()
     {
         base.Validate();
-        if (HiddenDims.Length == 0 || HiddenDims.Any(d => d <= 0)) throw new ArgumentException($"hidden_dims [{string.Join(",", HiddenDims)}] must be positive");
-        if (Dropout < 0 || Dropout >= 1) throw new ArgumentException($"dropout must be in [0, 1), got {Dropout}");
+        if (HiddenDims.Length == 0 || HiddenDims.Any(d => d <= 0)) throw new ArgumentException($"policy.hidden_dims [{string.Join(",", HiddenDims)}] must be positive");
+        if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentException($"policy.dropout must be in [0, 1), got {Dropout}");
     }
 }

@@ -52,6 +52,7 @@ public abstract record UnetPolicyConfig : PolicyConfig
     public override void Validate()
     {
         base.Validate();
+        if (NGroups < 1) throw new ArgumentException($"policy.n_groups ({NGroups}) must be >= 1");
         if (DownDims.Length == 0 || DownDims.Any(d => d <= 0 || d % NGroups != 0))
             throw new ArgumentException($"down_dims [{string.Join(",", DownDims)}] must be positive multiples of n_groups ({NGroups})");
         int factor = 1 << (DownDims.Length - 1);
@@ -64,13 +65,14 @@ public abstract record UnetPolicyConfig : PolicyConfig
             if (!(ConditionDropout > 0 && ConditionDropout < 1)) throw new ArgumentException($"policy.condition_dropout ({ConditionDropout}) must be in (0, 1): guidance needs both the conditional and the unconditional model");
             if (ConditionEmbedDim < 1) throw new ArgumentException($"policy.condition_embed_dim ({ConditionEmbedDim}) must be >= 1");
         }
-        if (!double.IsFinite(GuidanceScale)) throw new ArgumentException($"policy.guidance_scale must be finite, got {GuidanceScale}");
+        // ε(∅) + s·(ε(c) − ε(∅)) in float32: beyond |s| = 1000 the guided prediction is overflow, not guidance.
+        if (!double.IsFinite(GuidanceScale) || Math.Abs(GuidanceScale) > 1000) throw new ArgumentException($"policy.guidance_scale must be within ±1000, got {GuidanceScale}");
         if (Condition == null && (GuidanceScale != 1 || ConditionValue != null))
             throw new ArgumentException("policy.guidance_scale and policy.condition_value need a policy trained with policy.condition");
         if (GuidanceInterval != null && (GuidanceInterval.Length != 2 || !(GuidanceInterval[0] >= 0 && GuidanceInterval[0] < GuidanceInterval[1] && GuidanceInterval[1] <= 1)))
             throw new ArgumentException($"policy.guidance_interval must be [lo, hi] with 0 <= lo < hi <= 1 (noise levels, 1 = pure noise), got [{string.Join(", ", GuidanceInterval)}]");
         if (GuidanceInterval != null && Condition == null) throw new ArgumentException("policy.guidance_interval needs a policy trained with policy.condition");
-        if (ConditionValue != null && ConditionValue.Any(v => !double.IsFinite(v))) throw new ArgumentException("policy.condition_value must be finite");
+        if (ConditionValue != null && ConditionValue.Any(v => !double.IsFinite(v) || Math.Abs(v) > 1e6)) throw new ArgumentException("policy.condition_value must be finite and within ±1e6");
         if (DiffusionStepEmbedDim < 4 || DiffusionStepEmbedDim % 2 != 0) throw new ArgumentException($"diffusion_step_embed_dim ({DiffusionStepEmbedDim}) must be even and >= 4");
     }
 }

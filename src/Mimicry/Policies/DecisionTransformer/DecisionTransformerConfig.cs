@@ -61,16 +61,27 @@ public sealed record DecisionTransformerConfig : PolicyConfig
     /// <summary>A window ends at every frame (DT samples a start uniformly and left-pads what precedes the episode).</summary>
     [JsonIgnore] public override WindowSpec TrainingWindow => new(Inputs, PadBefore: Context - 1, PadAfter: 0);
 
+    /// <summary>The timestep embedding has max_episode_length rows: a longer episode would share its last row (DT clips silently).</summary>
+    public override void CheckData(EpisodeDataset data, string source)
+    {
+        int longest = Enumerable.Range(0, data.Episodes).Select(data.EpisodeLength).DefaultIfEmpty(0).Max();
+        if (longest > MaxEpisodeLength)
+            throw new ArgumentException($"policy.max_episode_length ({MaxEpisodeLength}) is shorter than the longest episode of {source} ({longest} frames): raise it to at least {longest}");
+    }
+
     public override void Validate()
     {
         base.Validate();
         if (NObsSteps != Horizon) throw new ArgumentException($"the Decision Transformer's context is one length: n_obs_steps ({NObsSteps}) must equal horizon ({Horizon})");
         if (NActionSteps != 1) throw new ArgumentException($"the Decision Transformer acts one step at a time: n_action_steps must be 1, got {NActionSteps}");
+        if (EmbedDim < 1 || NHead < 1) throw new ArgumentException($"policy.embed_dim ({EmbedDim}) and n_head ({NHead}) must be >= 1");
         if (EmbedDim % NHead != 0) throw new ArgumentException($"policy.embed_dim ({EmbedDim}) must be divisible by n_head ({NHead})");
         if (NLayer < 1) throw new ArgumentException($"policy.n_layer ({NLayer}) must be >= 1");
         if (MaxEpisodeLength < 1) throw new ArgumentException($"policy.max_episode_length ({MaxEpisodeLength}) must be >= 1");
         if (!(ReturnScale > 0) || !double.IsFinite(ReturnScale)) throw new ArgumentException($"policy.return_scale ({ReturnScale}) must be finite and > 0");
-        if (!double.IsFinite(TargetReturn)) throw new ArgumentException($"policy.target_return must be finite, got {TargetReturn}");
+        // The return token is a float32 input; beyond ±1e6 (in return_scale units) the network sees overflow, not a return.
+        if (!double.IsFinite(TargetReturn) || Math.Abs(TargetReturn / ReturnScale) > 1e6)
+            throw new ArgumentException($"policy.target_return must be finite and within ±1e6 · return_scale, got {TargetReturn}");
         if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentException($"policy.dropout ({Dropout}) must be in [0, 1)");
         if (Execution != ActionExecution.RecedingHorizon) throw new ArgumentException("the Decision Transformer predicts one action per step from its history; policy.execution does not apply");
     }

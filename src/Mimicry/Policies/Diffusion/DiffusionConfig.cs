@@ -33,8 +33,14 @@ public sealed record DiffusionConfig : UnetPolicyConfig
     public override void Validate()
     {
         base.Validate();
+        if (NumTrainTimesteps < 1 || NumTrainTimesteps > 10_000) throw new ArgumentException($"policy.num_train_timesteps ({NumTrainTimesteps}) must be in 1..10000");
         if (NumInferenceSteps < 1 || NumInferenceSteps > NumTrainTimesteps)
-            throw new ArgumentException($"num_inference_steps ({NumInferenceSteps}) must be in 1..num_train_timesteps ({NumTrainTimesteps})");
-        if (!double.IsFinite(DdimEta) || DdimEta < 0) throw new ArgumentException($"ddim_eta ({DdimEta}) must be finite and >= 0");
+            throw new ArgumentException($"policy.num_inference_steps ({NumInferenceSteps}) must be in 1..num_train_timesteps ({NumTrainTimesteps})");
+        if (!double.IsFinite(DdimEta) || DdimEta < 0) throw new ArgumentException($"policy.ddim_eta ({DdimEta}) must be finite and >= 0");
+        // The linear schedules interpolate β from beta_start to beta_end: both must be probabilities, in order.
+        if (!(BetaStart > 0 && BetaStart < 1) || !(BetaEnd > 0 && BetaEnd < 1) || BetaStart > BetaEnd)
+            throw new ArgumentException($"policy.beta_start ({BetaStart}) and beta_end ({BetaEnd}) must lie in (0, 1) with beta_start <= beta_end");
+        if (!(ClipSampleRange > 0) || !double.IsFinite(ClipSampleRange))
+            throw new ArgumentException($"policy.clip_sample_range ({ClipSampleRange}) must be finite and > 0");
     }
 }

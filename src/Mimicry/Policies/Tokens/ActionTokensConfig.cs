@@ -65,10 +65,13 @@ public sealed record ActionTokensConfig : PolicyConfig
         if (ActionNormalization != NormalizationMode.MinMax) throw new ArgumentException($"the tokenizers bin actions normalized to [-1, 1]: policy.action_normalization must be min_max, got {ActionNormalization}");
         if (Bins < 2 || Bins > 65536) throw new ArgumentException($"policy.bins ({Bins}) must be in 2..65536");
         if (FastVocab < 2 || FastFitChunks < 1 || !(FastScale > 0) || !double.IsFinite(FastScale)) throw new ArgumentException("policy.fast_vocab >= 2, fast_fit_chunks >= 1 and fast_scale > 0 are required");
+        if (EmbedDim < 1 || NHead < 1) throw new ArgumentException($"policy.embed_dim ({EmbedDim}) and n_head ({NHead}) must be >= 1");
         if (EmbedDim % NHead != 0) throw new ArgumentException($"policy.embed_dim ({EmbedDim}) must be divisible by n_head ({NHead})");
         if (NLayer < 1) throw new ArgumentException($"policy.n_layer ({NLayer}) must be >= 1");
         if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentException($"policy.dropout ({Dropout}) must be in [0, 1)");
-        if (!(Temperature >= 0) || !double.IsFinite(Temperature)) throw new ArgumentException($"policy.temperature ({Temperature}) must be finite and >= 0 (0: greedy)");
+        // Logits / T must stay a float32: below T = 1e-3 sampling is greedy decoding in all but name.
+        if (!(Temperature == 0 || (Temperature >= 1e-3 && Temperature <= 1e3)))
+            throw new ArgumentException($"policy.temperature ({Temperature}) must be 0 (greedy) or in [0.001, 1000]");
         if (!(TopP > 0 && TopP <= 1)) throw new ArgumentException($"policy.top_p ({TopP}) must be in (0, 1]");
         if (Execution != ActionExecution.RecedingHorizon && Execution != ActionExecution.TemporalEnsemble) throw new ArgumentException("unknown policy.execution");
     }

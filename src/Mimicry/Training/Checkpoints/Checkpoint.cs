@@ -38,7 +38,30 @@ public static class Checkpoint
     /// <summary>Loads a policy from a checkpoint folder (or a run folder holding <c>checkpoint/</c>).</summary>
     /// <param name="expected">When given, its policy section must equal the saved one, acting-only fields aside.</param>
     /// <param name="acting">Overrides of acting-only fields ("policy.sampler=ddim"); any other field is an error.</param>
+    /// <remarks>A checkpoint that a running training is replacing at this moment is read again once the swap is done
+    /// (for up to 10 s), so a run can be evaluated while it trains.</remarks>
     public static (RunConfig Config, IPolicy Policy) Load(string path, Device? device = null, RunConfig? expected = null, IReadOnlyList<string>? acting = null)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try { return LoadOnce(path, device, expected, acting); }
+            catch (Exception e) when (e is IOException or InvalidDataException && attempt < 100 && BeingWritten(path))
+            {
+                Thread.Sleep(100);
+            }
+        }
+    }
+
+    /// <summary>Whether the run a checkpoint path belongs to is held by a training (its checkpoint may be mid-swap).</summary>
+    private static bool BeingWritten(string path)
+    {
+        string full = Path.GetFullPath(path).TrimEnd('/');
+        foreach (var candidate in new[] { full, Path.GetDirectoryName(full), Path.GetDirectoryName(Path.GetDirectoryName(full)) })
+            if (candidate != null && RunLock.IsHeld(candidate)) return true;
+        return false;
+    }
+
+    private static (RunConfig Config, IPolicy Policy) LoadOnce(string path, Device? device, RunConfig? expected, IReadOnlyList<string>? acting)
     {
         string dir = ResolveDir(path);
         IO.FolderChecksums.Checkpoint.Verify(dir);

@@ -31,5 +31,19 @@ public sealed class RunLock : IDisposable
         }
     }
 
+    /// <summary>Whether a training holds <paramref name="runDir"/> now (its checkpoint may be mid-swap).</summary>
+    public static bool IsHeld(string runDir)
+    {
+        string path = Path.Combine(runDir, ".lock");
+        if (!File.Exists(path)) return false;
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return false;
+        }
+        catch (IOException) { return true; }
+        catch (UnauthorizedAccessException) { return false; }
+    }
+
     public void Dispose() => _stream.Dispose();
 }

@@ -11,8 +11,9 @@ namespace Mimicry.Training.Checkpoints;
 
 /// <summary>What a trainer is made of, as far as its checkpoint is concerned.</summary>
 /// <param name="ActingNetwork">The weights to act with: the EMA copy when EMA is on.</param>
+/// <param name="DatasetFingerprint">The training data's content hash (<see cref="Data.EpisodeDataset.Fingerprint"/>).</param>
 internal sealed record TrainerParts(RunConfig Config, IPolicy Policy, nn.Module ActingNetwork, nn.Module? EmaNetwork, Ema? Ema, FlatAdamW Optimizer,
-    Generator Generator, BatchLoader Loader);
+    Generator Generator, BatchLoader Loader, string DatasetFingerprint);
 
 /// <summary>
 /// The training half of a checkpoint (<c>checkpoint/training/</c>): raw weights, AdamW's state, the trainer's step and
@@ -22,7 +23,16 @@ internal sealed record TrainerParts(RunConfig Config, IPolicy Policy, nn.Module 
 public static class TrainingCheckpoint
 {
     /// <param name="OptimizerStep">AdamW's t (null in checkpoints written before Mimicry's own AdamW: their optimizer.bin has it).</param>
-    internal sealed record TrainerState(int Step, long EmaStep, double ElapsedSeconds, BatchLoader.State Sampler, long? OptimizerStep = null);
+    /// <param name="DatasetFingerprint">The training data's content hash (null in checkpoints written before it was recorded).</param>
+    internal sealed record TrainerState(int Step, long EmaStep, double ElapsedSeconds, BatchLoader.State Sampler, long? OptimizerStep = null, string? DatasetFingerprint = null);
+
+    /// <summary>The content hash of the data a checkpoint was trained on (null: not recorded, or unreadable).</summary>
+    public static string? SavedDatasetFingerprint(string checkpointDir)
+    {
+        string file = Path.Combine(checkpointDir, Checkpoint.TrainingDir, Checkpoint.StateFile);
+        try { return File.Exists(file) ? JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(file), ConfigJson.Options)?.DatasetFingerprint : null; }
+        catch (JsonException) { return null; }
+    }
 
     /// <summary>The step and training seconds a checkpoint folder was saved at (null: not a training checkpoint, or unreadable).</summary>
     public static (int Step, double ElapsedSeconds)? SavedProgress(string checkpointDir)
@@ -50,7 +60,7 @@ public static class TrainingCheckpoint
             using (var state = p.Generator.get_state()) File.WriteAllBytes(Path.Combine(training, Checkpoint.GeneratorFile), state.bytes.ToArray());
             using (var state = torch.random.get_rng_state()) File.WriteAllBytes(Path.Combine(training, Checkpoint.DefaultGeneratorFile), state.bytes.ToArray());
             File.WriteAllText(Path.Combine(training, Checkpoint.StateFile),
-                JsonSerializer.Serialize(new TrainerState(step, p.Ema?.OptimizationStep ?? 0, elapsedSeconds, p.Loader.SaveState(), p.Optimizer.StepCount), ConfigJson.Options));
+                JsonSerializer.Serialize(new TrainerState(step, p.Ema?.OptimizationStep ?? 0, elapsedSeconds, p.Loader.SaveState(), p.Optimizer.StepCount, p.DatasetFingerprint), ConfigJson.Options));
             Checkpoint.SealFiles(dir);
         });
     }
@@ -77,11 +87,14 @@ public static class TrainingCheckpoint
         IO.FolderChecksums.Checkpoint.Verify(dir);
         var saved = ConfigJson.Load<RunConfig>(Path.Combine(dir, Checkpoint.ConfigFile));
         Checkpoint.EnsureSamePolicy(p.Config, saved, dir);
-        if (saved.Dataset != p.Config.Dataset)
-            throw new InvalidDataException($"checkpoint {dir} was trained on dataset {saved.Dataset}; this run names {p.Config.Dataset}. Resume with the same dataset, or start a new run");
+        var s = ConfigJson.Load<TrainerState>(Path.Combine(training, Checkpoint.StateFile));
+        // The data by content: the same data under another path resumes; other data under the same path does not.
+        if (s.DatasetFingerprint is { } trainedOn ? trainedOn != p.DatasetFingerprint : saved.Dataset != p.Config.Dataset)
+            throw new InvalidDataException($"checkpoint {dir} was trained on other data than {p.Config.Dataset} holds now" +
+                (s.DatasetFingerprint is null ? $" (it names {saved.Dataset})" : $" (content {s.DatasetFingerprint}, now {p.DatasetFingerprint}: regenerated or changed since)") +
+                ". Resume with the data it was trained on, or start a new run (--overwrite)");
         Checkpoint.LoadWeights(p.Policy.Network, Path.Combine(training, Checkpoint.RawModelFile), saved);
         if (p.EmaNetwork != null) Checkpoint.LoadWeights(p.EmaNetwork, Path.Combine(dir, Checkpoint.ModelFile), saved);
-        var s = ConfigJson.Load<TrainerState>(Path.Combine(training, Checkpoint.StateFile));
         RestoreOptimizer(p, training, s.OptimizerStep);
         using (var current = p.Generator.get_state())
         using (var state = ReadGeneratorState(Path.Combine(training, Checkpoint.GeneratorFile), current.NumberOfElements))
