@@ -33,9 +33,7 @@ internal static class DatasetCommand
         cmd.SetAction(r => Cli.Run(() =>
         {
             string src = r.GetValue(zarr)!, dst = r.GetValue(output)!;
-            string srcFull = Path.GetFullPath(src).TrimEnd('/'), dstFull = Path.GetFullPath(dst).TrimEnd('/');
-            if (srcFull == dstFull || srcFull.StartsWith(dstFull + "/", StringComparison.Ordinal))
-                throw new ArgumentException($"{dst} is or contains the input {src}: writing there would delete it; choose another OUT");
+            IO.AtomicFile.EnsureNotInput(dst, src);
             LeRobotDataset.CheckTarget(dst, r.GetValue(overwrite)); // before minutes of replay
             var probe = PushTReplayBuffer.Load(src, r.GetValue(missing));
             var dataset = Progress.Run("replaying episodes", probe.Episodes, p => PushTImport.FromZarr(src, r.GetValue(images), p, r.GetValue(missing)));
@@ -92,6 +90,8 @@ internal static class DatasetCommand
                 .Select(x => double.TryParse(x, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) && v > 0 ? v
                     : throw new ArgumentException($"{option}: '{x}' is not a positive number")).ToArray();
             string dst = r.GetValue(output)!;
+            IO.AtomicFile.EnsureNotInput(dst, r.GetValue(from)!);
+            foreach (var run in r.GetValue(policies) ?? []) IO.AtomicFile.EnsureNotInput(dst, run);
             LeRobotDataset.CheckTarget(dst, r.GetValue(overwrite));
             var options = new Mimicry.Experiments.ReturnConditioning.MixOptions
             {

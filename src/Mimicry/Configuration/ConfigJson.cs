@@ -111,6 +111,26 @@ public static class ConfigJson
         : type.IsArray ? $"a list of {Describe(type.GetElementType()!)}s"
         : $"a {JsonNamingPolicy.SnakeCaseLower.ConvertName(type.Name)} section";
 
+    /// <summary>The fields whose values differ between two JSON documents, as "a.b: x → y" (the first few).</summary>
+    public static List<string> Differences(string before, string after)
+    {
+        var found = new List<string>();
+        void Walk(JsonNode? a, JsonNode? b, string path)
+        {
+            if (found.Count >= 5) return;
+            if (a is JsonObject oa && b is JsonObject ob)
+            {
+                foreach (var key in oa.Select(p => p.Key).Union(ob.Select(p => p.Key)))
+                    Walk(oa[key], ob[key], path.Length == 0 ? key : $"{path}.{key}");
+                return;
+            }
+            string x = a?.ToJsonString() ?? "null", y = b?.ToJsonString() ?? "null";
+            if (x != y) found.Add($"{path}: {x} → {y}");
+        }
+        Walk(JsonNode.Parse(before), JsonNode.Parse(after), "");
+        return found;
+    }
+
     public static T Load<T>(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"config file not found: {path}", path);

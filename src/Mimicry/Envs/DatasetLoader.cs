@@ -10,6 +10,7 @@ public static class DatasetLoader
     public static EpisodeDataset Load(string path, IProgress<int>? progress = null)
     {
         if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("no dataset given");
+        if (File.Exists(path)) throw new IOException($"{path} is a file: a dataset is a folder, a LeRobot dataset (meta/info.json) or a Diffusion Policy zarr store (.zgroup)");
         if (File.Exists(Path.Combine(path, LeRobotLayout.InfoPath))) return LeRobotDataset.Load(path, progress);
         if (File.Exists(Path.Combine(path, ".zgroup"))) return PushTImport.FromZarr(path, progress: progress);
         if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"dataset not found: {path}");

@@ -32,13 +32,14 @@ public static class RunEvaluation
         Action<string>? log = null, IProgressDisplay? progress = null)
     {
         options.Validate();
-        if (File.Exists(outDir)) throw new IOException($"--out {outDir} is a file; give a folder for the report");
+        if (runs.Count == 0) throw new ArgumentException("no run to evaluate");
         var torchDevice = Devices.Parse(device, "--device");
-        // Every run exists and acts in the same task before the first is evaluated.
-        var tasks = runs.Select(r => (r.Path, ConfigJson.Load<RunConfig>(Path.Combine(Checkpoint.ResolveDir(r.Path), Checkpoint.ConfigFile)).Task)).ToList();
+        // Before the first is evaluated: every checkpoint whole, every acting setting valid, one task, a writable --out.
+        var tasks = runs.Select(r => (r.Path, Check(r).Task)).ToList();
         if (tasks.Select(t => t.Task).Distinct().Count() > 1)
             throw new ArgumentException($"the runs act in different tasks ({string.Join(", ", tasks.Select(t => $"{t.Path}: {t.Task}"))}); evaluate them separately");
         var taskEntry = Tasks.Get(tasks[0].Task);
+        IO.AtomicFile.EnsureWritableFolder(outDir);
         int maxSteps = options.MaxSteps ?? taskEntry.Spec.MaxSteps;
         var entries = new ReportEntry[runs.Count];
         var gifs = runs.Select(r => gif ? Path.Combine(outDir, $"rollouts-{r.Name}.gif") : null).ToArray();
@@ -73,6 +74,15 @@ public static class RunEvaluation
         var report = new EvalReport(taskEntry.Name, provenance.GitRevision, provenance.Date, commands, entries, firstGif);
         report.Save(outDir);
         return report;
+    }
+
+    /// <summary>A target's checkpoint verified and its config with the target's acting settings applied and validated.</summary>
+    private static RunConfig Check(EvalTarget target)
+    {
+        string dir = Checkpoint.ResolveDir(target.Path);
+        IO.FolderChecksums.Checkpoint.Verify(dir);
+        var config = ConfigJson.Load<RunConfig>(Path.Combine(dir, Checkpoint.ConfigFile));
+        return target.Acting.Count > 0 ? Checkpoint.WithActingOverrides(config, target.Acting, dir) : config;
     }
 
     /// <summary>The run folder a checkpoint folder belongs to (RUN/checkpoint or RUN/checkpoints/step-N).</summary>

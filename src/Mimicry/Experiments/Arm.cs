@@ -3,6 +3,7 @@ using System.Text;
 using Mimicry.Configuration;
 using Mimicry.Policies;
 using Mimicry.Training;
+using Mimicry.Training.Checkpoints;
 
 namespace Mimicry.Experiments;
 
@@ -14,6 +15,14 @@ public sealed record Arm(string Id, RunConfig Config, IReadOnlyList<ActingVarian
 {
     /// <summary>The run's identity: its whole config (policy, training, seed, data), hashed.</summary>
     public string Hash => HashOf(Config);
+
+    /// <summary>The config and every variant's acting settings validated: a plan fails before any training, not after it.</summary>
+    public Arm Checked()
+    {
+        Config.Validate();
+        foreach (var v in Variants) Checkpoint.WithActingOverrides(Config, v.Acting, $"arm {Id}");
+        return this;
+    }
 
     public static string HashOf(RunConfig config) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(ConfigJson.Serialize(config))))[..10].ToLowerInvariant();

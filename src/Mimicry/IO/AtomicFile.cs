@@ -8,6 +8,31 @@ namespace Mimicry.IO;
 /// </summary>
 public static class AtomicFile
 {
+    /// <summary>An output that is, or contains, an input would delete it when written: refused in one line.</summary>
+    public static void EnsureNotInput(string output, string input)
+    {
+        string inFull = Path.GetFullPath(input).TrimEnd('/'), outFull = Path.GetFullPath(output).TrimEnd('/');
+        if (inFull == outFull || inFull.StartsWith(outFull + "/", StringComparison.Ordinal))
+            throw new ArgumentException($"{output} is or contains the input {input}: writing there would delete it; choose another OUT");
+    }
+
+    /// <summary>
+    /// An output folder, checked before any work: not a file, created, and writable (a probe file is written and
+    /// removed), so a long command cannot finish its work and then lose it to an unwritable --out.
+    /// </summary>
+    public static void EnsureWritableFolder(string dir, string option = "--out")
+    {
+        if (File.Exists(dir)) throw new IOException($"{option} {dir} is a file; give a folder");
+        try
+        {
+            Directory.CreateDirectory(dir);
+            string probe = Path.Combine(dir, $".write-probe-{Guid.NewGuid():N}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (UnauthorizedAccessException) { throw new IOException($"{option} {dir} is not writable by this user; choose another folder"); }
+    }
+
     /// <summary>Calls <paramref name="write"/> with a temporary path (same folder, same extension), then renames it to <paramref name="path"/>.</summary>
     public static void Write(string path, Action<string> write)
     {

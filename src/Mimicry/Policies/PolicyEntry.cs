@@ -119,7 +119,12 @@ public sealed record PolicyEntry
         if (eq <= 0 || eq == spec.Length - 1) throw new ArgumentException($"--vary '{spec}': expected KEY=V1,V2,... (e.g. policy.bins=8,16,32)");
         string key = spec[..eq].Trim(), name = key[(key.LastIndexOf('.') + 1)..];
         var values = SplitValues(spec[(eq + 1)..], $"--vary '{spec}'");
-        string Label(string v) => name + new string(v.Select(c => char.IsLetterOrDigit(c) || c == '.' || c == '-' ? c : '-').ToArray()).Trim('-');
+        // Brackets and commas become '-', trimmed at the ends; a value's own sign stays ("coeff-0.5" and "coeff0.5" differ).
+        string Label(string v)
+        {
+            string body = new string(v.Select(c => char.IsLetterOrDigit(c) || c == '.' || c == '-' ? c : '-').ToArray()).Trim('-');
+            return name + (v.StartsWith('-') ? "-" + body : body);
+        }
         return values.Select(v => (Label(v), new[] { $"{key}={v}" })).ToArray();
     }
 

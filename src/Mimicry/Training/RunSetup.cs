@@ -93,7 +93,19 @@ public sealed record TrainRequest
         RunConfig config;
         if (ConfigFile is { } file) config = ConfigJson.Load<RunConfig>(file);
         else if (Preset is { } presetName) config = Presets.Get(presetName).Config;
-        else if (Resume && File.Exists(savedConfig)) config = ConfigJson.Load<RunConfig>(savedConfig);
+        else if (Resume && File.Exists(savedConfig))
+        {
+            config = ConfigJson.Load<RunConfig>(savedConfig);
+            // RUN/config.json is a copy for reading; an edit there would be silently overwritten: say how to change a run instead.
+            string copy = Path.Combine(Run, Checkpoint.ConfigFile);
+            if (File.Exists(copy) && copy != savedConfig)
+            {
+                var edited = ConfigJson.Differences(ConfigJson.Serialize(config), File.ReadAllText(copy));
+                if (edited.Count > 0)
+                    throw new ArgumentException($"{copy} differs from the checkpoint's config ({string.Join("; ", edited)}): a run resumes with " +
+                        $"{savedConfig}; change a setting with --set (e.g. --set train.steps=N), or undo the edit");
+            }
+        }
         else config = new RunConfig { Policy = Policy.Defaults(), Train = Policy.TrainDefaults() };
         if (config.Policy is null) throw new ArgumentException($"{ConfigFile}: policy: missing; give a policy section with \"type\": \"{Policy.Name}\"");
         if (config.Policy.Name != Policy.Name) throw new ArgumentException($"the config describes a {config.Policy.Name} policy, not {Policy.Name}");

@@ -134,6 +134,7 @@ public static class LeRobotDataset
     /// <summary>Loads a LeRobot v2.x dataset folder. Errors name the file, episode and feature.</summary>
     public static EpisodeDataset Load(string root, IProgress<int>? progress = null)
     {
+        if (File.Exists(root)) throw new IOException($"{root} is a file: a LeRobot dataset is a folder (meta/info.json, data/...)");
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"dataset folder not found: {root}");
         IO.FolderChecksums.Dataset.Verify(root);
         var (features, fps, episodes, frames, envTask, robotType) = LeRobotLayout.ReadInfo(root);

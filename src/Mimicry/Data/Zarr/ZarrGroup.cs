@@ -14,6 +14,7 @@ public sealed class ZarrGroup
     /// demonstration set with a lost chunk would otherwise train on zeros without a word.</param>
     public static ZarrGroup Open(string path, bool allowMissingChunks = false)
     {
+        if (File.Exists(path)) throw new IOException($"{path} is a file: a zarr store is a folder (.zgroup, arrays below it)");
         if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"Zarr store not found: {path}");
         if (!File.Exists(System.IO.Path.Combine(path, ".zgroup")))
             throw new InvalidDataException($"not a Zarr v2 group: {System.IO.Path.Combine(path, ".zgroup")} is missing");

@@ -23,6 +23,8 @@ public static class SamplerAblation
     public static void Run(IReadOnlyList<string> runs, int[] counts, EvalOptions options, int latencyCalls, string outDir, Action<string>? log = null, IProgressDisplay? progress = null)
     {
         if (counts.Any(n => n < 1)) throw new ArgumentException("--steps must be positive");
+        if (latencyCalls < 1) throw new ArgumentException($"--latency-calls must be >= 1, got {latencyCalls}");
+        IO.AtomicFile.EnsureWritableFolder(outDir);
         var rows = runs.SelectMany(run => RowsFor(run, counts)).ToList();
         if (rows.Count == 0) throw new ArgumentException("no run with samplers to ablate");
         var report = RunEvaluation.Evaluate(rows.Select(x => new EvalTarget(x.Run, Name(x), x.Acting)).ToList(), options, "cpu", gif: false, outDir, log, progress);

@@ -16,6 +16,7 @@ public static class SettingAblation
     public static void Run(IReadOnlyList<string> runs, string key, string values, string[] fixedSets, EvalOptions options, string outDir,
         Action<string>? log = null, IProgressDisplay? progress = null)
     {
+        IO.AtomicFile.EnsureWritableFolder(outDir);
         if (!key.StartsWith("policy.", StringComparison.Ordinal)) throw new ArgumentException($"--setting {key}: acting settings are policy.* keys");
         var list = PolicyEntry.SplitValues(values, "--values").ToArray(); // [0.2,1],[1,1]: two values
                 var rows = runs.SelectMany(run => list.Select(v => (Run: run, Value: v))).ToList();

@@ -76,7 +76,11 @@ public static class ComparePlan
         foreach (var task in tasks)
             foreach (var arm in Arms.Where(a => a.Tasks.Contains(task) && (policies == null || policies.Contains(a.Policy))))
                 for (int seed = 0; seed < seeds; seed++)
-                    entries.Add(new CompareEntry(arm.Name, arm.Policy, task, seed, Config(arm, task, seed, quick, steps(arm.Name, task)), arm.Variants));
+                {
+                    var config = Config(arm, task, seed, quick, steps(arm.Name, task));
+                    new Arm(arm.Name, config, arm.Variants).Checked();
+                    entries.Add(new CompareEntry(arm.Name, arm.Policy, task, seed, config, arm.Variants));
+                }
         return entries;
     }
 

@@ -81,7 +81,7 @@ public static class CompareRunner
         Run(CompareOptions o, string outDir, Action<string> log, CancellationToken cancel = default)
     {
         o.Validate();
-        Directory.CreateDirectory(outDir);
+        IO.AtomicFile.EnsureWritableFolder(outDir);
         var data = new Dictionary<string, EpisodeDataset>();
         EpisodeDataset Data(string task) => data.TryGetValue(task, out var d) ? d
             : data[task] = task == Tasks.PushT ? PushTImport.FromZarr(BundledPushT.Find()) : ForkExpert.Demonstrations(200, 0);

@@ -52,6 +52,10 @@ public static class GuidanceExperiment
     /// <summary>The trained arm: the policy's fork arm with the demonstrator's side as a condition dropped with p = condition_dropout, one variant per (scale, side).</summary>
     public static Arm Plan(GuidanceOptions o)
     {
+        if (o.Demonstrations < 1 || o.Steps < 1 || o.BatchSize < 1 || o.ForkSamples < 1 || o.LatencyCalls < 1)
+            throw new ArgumentException("--steps, demonstrations, batch, fork samples and latency calls must be >= 1");
+        if (o.Scales.Length == 0) throw new ArgumentException("--scales: give at least one scale");
+        new EvalOptions(o.EvalEpisodes, o.EvalSeedStart).Validate();
         var entry = o.Policy == null ? Guidable.FirstOrDefault() ?? throw new InvalidOperationException("no registered policy takes a guidance condition")
             : Guidable.FirstOrDefault(e => e.Name == o.Policy) ?? throw new ArgumentException($"--policy must be one that takes a condition ({string.Join(" or ", Guidable.Select(e => e.Name))}), got '{o.Policy}'");
         var train = ForkSampling.Training(o.Steps, o.BatchSize, o.Lr, o.Seed);
@@ -67,7 +71,7 @@ public static class GuidanceExperiment
             if (o.GuidanceInterval != null) acting.Add($"policy.guidance_interval=[{string.Join(",", o.GuidanceInterval.Select(v => v.ToString(CultureInfo.InvariantCulture)))}]");
             return new ActingVariant(string.Create(CultureInfo.InvariantCulture, $"s{s}-{(side < 0 ? "left" : "right")}"), $"s = {s}, asking {(side < 0 ? "left" : "right")}", [.. acting]);
         }).ToList();
-        return new Arm(entry.Name, config, variants);
+        return new Arm(entry.Name, config, variants).Checked();
     }
 
     /// <summary>The grid: every scale, asking left (-1) then right (+1).</summary>
@@ -75,8 +79,8 @@ public static class GuidanceExperiment
 
     public static GuidanceResult Run(GuidanceOptions o, string outDir, Action<string>? log = null)
     {
-        Directory.CreateDirectory(outDir);
         var arm = Plan(o);
+        IO.AtomicFile.EnsureWritableFolder(outDir);
         var data = ForkExpert.Demonstrations(o.Demonstrations, o.Seed);
         var run = ExperimentRunner.TrainOrReuse(arm.Config, () => data, Path.Combine(outDir, arm.Id), log);
         log?.Invoke($"{arm.Id}: trained {run.Step} steps with {ForkExpert.SideKey} as a droppable condition in {run.ElapsedSeconds:F0} s");

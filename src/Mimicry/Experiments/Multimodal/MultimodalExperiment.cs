@@ -29,6 +29,15 @@ public sealed record MultimodalOptions
     /// <summary>Per-policy overrides of the run config (<c>--set act:policy.kl_weight=1</c>): policy name → <c>key=value</c> list.</summary>
     public IReadOnlyDictionary<string, string[]> Settings { get; init; } = new Dictionary<string, string[]>();
 
+    public void Validate()
+    {
+        if (Demonstrations < 1) throw new ArgumentException($"--demos must be >= 1, got {Demonstrations}");
+        if (Steps < 1 || BatchSize < 1) throw new ArgumentException($"--steps and --batch must be >= 1, got {Steps} and {BatchSize}");
+        if (!(Lr > 0) || !double.IsFinite(Lr)) throw new ArgumentException($"--lr must be finite and > 0, got {Lr}");
+        if (ForkSamples < 1) throw new ArgumentException($"fork samples must be >= 1, got {ForkSamples}");
+        new EvalOptions(EvalEpisodes, EvalSeedStart).Validate();
+    }
+
     /// <summary>The policies run: <see cref="Policies"/>, or the first registered one and the baseline.</summary>
     public IReadOnlyList<string> PolicyNames => Policies ??
         [PolicyRegistry.All[0].Name, .. PolicyRegistry.All.Where(e => e.Baseline && e != PolicyRegistry.All[0]).Select(e => e.Name).Take(1)];
@@ -52,6 +61,7 @@ public static class MultimodalExperiment
     /// <summary>One arm per requested policy; unknown names and bad settings fail here, before any training.</summary>
     public static IReadOnlyList<Arm> Plan(MultimodalOptions o)
     {
+        o.Validate();
         var unknown = o.Settings.Keys.Where(k => !o.PolicyNames.Contains(k)).ToList();
         if (unknown.Count > 0) throw new ArgumentException($"--set {unknown[0]}:...: '{unknown[0]}' is not among the policies run ({string.Join(", ", o.PolicyNames)})");
         var task = Tasks.Get(Tasks.Fork);
@@ -62,16 +72,15 @@ public static class MultimodalExperiment
             var fork = entry.ForkArmOrDefault(task.ObservationKey);
             var config = new RunConfig { Task = task.Name, Dataset = "(generated)", Train = fork.Train(Train(o)), Policy = fork.Config() };
             if (o.Settings.TryGetValue(name, out var settings)) config = ConfigJson.WithOverrides(config, settings);
-            config.Validate();
-            return new Arm(name, config, fork.Variants);
+            return new Arm(name, config, fork.Variants).Checked();
         }).ToList();
     }
 
     /// <summary>Trains (or reuses) every arm, evaluates every variant, draws the figures and writes report.md and report.json.</summary>
     public static IReadOnlyList<MultimodalPolicyResult> Run(MultimodalOptions o, string outDir, Action<string>? log = null)
     {
-        Directory.CreateDirectory(outDir);
         var plan = Plan(o);
+        IO.AtomicFile.EnsureWritableFolder(outDir);
         var data = ForkExpert.Demonstrations(o.Demonstrations, o.Seed);
         log?.Invoke($"{data.Episodes} demonstrations, {data.Frames} frames");
 

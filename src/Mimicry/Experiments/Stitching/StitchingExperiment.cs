@@ -43,7 +43,9 @@ public static class StitchingExperiment
 {
     public static StitchingResult Run(StitchingOptions o, string outDir, Action<string>? log = null)
     {
-        if (o.Seeds < 1 || o.Steps < 1) throw new ArgumentException("--seeds and --steps must be >= 1");
+        if (o.Seeds < 1 || o.Steps < 1 || o.Episodes < 1) throw new ArgumentException("--seeds, --steps and episodes must be >= 1");
+        if (o.Targets.Length == 0 || o.Targets.Any(t => !double.IsFinite(t))) throw new ArgumentException("--targets: give finite returns");
+        IO.AtomicFile.EnsureWritableFolder(outDir);
         Directory.CreateDirectory(outDir);
         var data = StitchData.Demonstrations(o.ThroughM, o.FromY, o.ToZ);
         var dataPaths = DataPaths(data);
@@ -93,7 +95,7 @@ public static class StitchingExperiment
         var config = new RunConfig { Task = Tasks.Stitch, Dataset = "(generated)", Train = train, Policy = rc.Config(StitchEnv.MaxSteps) };
         config.Validate();
         return new Arm($"{entry.Name}-s{seed}", config,
-            o.Targets.Select(t => new ActingVariant(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{entry.Name}/return-{t}"), $"{rc.Label}, asking {t}", rc.AskFor(t))).ToList());
+            o.Targets.Select(t => new ActingVariant(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{entry.Name}/return-{t}"), $"{rc.Label}, asking {t}", rc.AskFor(t))).ToList()).Checked();
     }
 
     private static Node Target(Node s, int action) => StitchEnv.Edges(s) is { } e ? (action == 0 ? e.First : e.Second) : s;

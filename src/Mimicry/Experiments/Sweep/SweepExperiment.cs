@@ -43,7 +43,11 @@ public static class SweepExperiment
         o.Eval.Validate();
         if (o.Seeds < 1) throw new ArgumentException($"--seeds must be >= 1, got {o.Seeds}");
         // Every row's config first: a bad setting fails before hours of training.
+        var varied = o.Vary.Select(v => v.Split('=')[0].Trim()).GroupBy(k => k).FirstOrDefault(g => g.Count() > 1);
+        if (varied != null) throw new ArgumentException($"--vary {varied.Key} is given twice: give its values once, comma-separated (--vary {varied.Key}=V1,V2,...)");
         IReadOnlyList<(string Name, string[] Overrides)> grid = o.Vary.Length > 0 ? PolicyEntry.Grid([.. o.Vary.Select(PolicyEntry.Axis)]) : entry.Sweep;
+        if (grid.GroupBy(r => r.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new ArgumentException($"two rows would share the name and folder '{twice.Key}': give values that differ in more than punctuation");
         if (grid.Count == 0) throw new ArgumentException($"{entry.Name} has no registered sweep: give the rows with --vary KEY=V1,V2,...");
         var rows = grid.Select(row => (row.Name, Config: ConfigJson.WithOverrides(baseConfig, [.. o.Shared, .. row.Overrides]), row.Overrides)).ToList();
         foreach (var row in rows) row.Config.Validate();
@@ -55,7 +59,7 @@ public static class SweepExperiment
             var config = RunSetup.FitToDataset(row.Config with { Train = row.Config.Train with { Seed = seed } }, data, task: null, log);
             return (Row: row.Name, Name: o.Seeds == 1 ? row.Name : $"{row.Name}_s{seed}", Config: config);
         })).ToList();
-        Directory.CreateDirectory(dir);
+        IO.AtomicFile.EnsureWritableFolder(dir);
         for (int i = 0; i < runs.Count; i++)
         {
             log?.Invoke($"== {i + 1}/{runs.Count} {runs[i].Name}");

@@ -16,6 +16,8 @@ public static class TokenizationReports
     public static IReadOnlyList<TokenizerMeasurement> Analyze(string path, string outDir, int chunk, int[] bins, int chunks)
     {
         if (chunk < 1) throw new ArgumentException("--chunk must be >= 1");
+        if (chunks < 2) throw new ArgumentException($"--chunks must be >= 2 (FAST is fitted on half and measured on the other half), got {chunks}");
+        IO.AtomicFile.EnsureWritableFolder(outDir);
         var data = DatasetLoader.Load(path);
         Directory.CreateDirectory(outDir);
         var rows = TokenizationAnalysis.Run(data, chunk, bins, chunks);
@@ -41,6 +43,7 @@ public static class TokenizationReports
     {
         if (chunk < 1) throw new ArgumentException("--chunk must be >= 1");
         int l = chunk;
+        IO.AtomicFile.EnsureWritableFolder(outDir);
         var demos = PushTReplayBuffer.Load(path);
         // Quantile bins and FAST are fitted on the demonstrations' normalized actions (chunks at every 7th frame for FAST's BPE).
         var range = ActionChunks.Range(demos.Action, 2);

@@ -43,15 +43,17 @@ public static class DiffusionEntry
         ],
     };
 
-    /// <summary>DDPM at its training steps, and DDIM at every count up to them with leading and trailing spacing.</summary>
+    /// <summary>DDPM at its training steps, and DDIM at every count (at most the training steps) with leading and trailing spacing.</summary>
     private static IReadOnlyList<SamplerSetting> SamplerGrid(DiffusionConfig d, IReadOnlyList<int> counts)
     {
+        if (counts.FirstOrDefault(n => n > d.NumTrainTimesteps) is var tooMany and > 0)
+            throw new ArgumentException($"--steps {tooMany}: this diffusion policy was trained with {d.NumTrainTimesteps} steps; DDIM takes at most that many");
         var rows = new List<SamplerSetting>
         {
             new("ddpm", "leading", d.NumTrainTimesteps, d.NumTrainTimesteps, ["policy.sampler=ddpm", $"policy.num_inference_steps={d.NumTrainTimesteps}", "policy.timestep_spacing=leading"]),
         };
         foreach (var spacing in new[] { "leading", "trailing" })
-            foreach (int n in counts.Where(n => n <= d.NumTrainTimesteps))
+            foreach (int n in counts)
                 rows.Add(new("ddim", spacing, n, n, ["policy.sampler=ddim", $"policy.num_inference_steps={n}", $"policy.timestep_spacing={spacing}"]));
         return rows;
     }

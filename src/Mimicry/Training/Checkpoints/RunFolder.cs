@@ -26,7 +26,11 @@ public sealed class RunFolder(string dir)
         bool hasCheckpoint = Directory.Exists(checkpoint) || IO.AtomicFile.Previous(checkpoint) != null;
         bool hasRun = hasCheckpoint || File.Exists(Path.Combine(runDir, "metrics.jsonl"));
         if (resume && !hasCheckpoint)
-            throw new IOException($"nothing to resume in {runDir}: it has no checkpoint/ yet (train without --resume to start it)");
+            throw new IOException(hasRun
+                ? $"nothing to resume in {runDir}: the run stopped before its first checkpoint (metrics.jsonl only); start it again with --overwrite"
+                : $"nothing to resume in {runDir}: it has no checkpoint/ yet (train without --resume to start it)");
+        if (!resume && !hasCheckpoint && hasRun && !overwrite)
+            throw new IOException($"{runDir} holds a run that stopped before its first checkpoint (metrics.jsonl only): pass --overwrite to start it again, or choose another --out");
         if (!resume && hasRun && !overwrite)
             throw new IOException($"{runDir} already holds a training run ({(hasCheckpoint ? "checkpoint/" : "metrics.jsonl")}): " +
                 "pass --resume to continue it, --overwrite to replace it, or choose another --out");
