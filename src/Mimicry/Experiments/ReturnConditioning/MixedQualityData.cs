@@ -42,9 +42,6 @@ public static class MixedQualityData
 {
     public static EpisodeDataset Build(EpisodeDataset human, MixOptions o, Action<string>? log = null)
     {
-        foreach (var key in new[] { FeatureKeys.State, FeatureKeys.Action, FeatureKeys.Reward })
-            if (!human.Has(key)) throw new InvalidDataException($"{human.Source ?? "the source dataset"} has no '{key}': mixing needs Push-T demonstrations with rewards (mimicry dataset import)");
-        if (Tasks.Of(human) is not null && Tasks.Of(human) != Tasks.PushT) throw new ArgumentException($"{human.Source}: mixing replays Push-T episodes; this dataset is from '{Tasks.Of(human)}'");
         // Every policy run whole and a Push-T one before minutes of replays (a typo in the last --policy fails now).
         foreach (var run in o.PolicyRuns)
         {
@@ -53,6 +50,9 @@ public static class MixedQualityData
             var config = Configuration.ConfigJson.Load<RunConfig>(Path.Combine(dir, Checkpoint.ConfigFile));
             if (config.Task != Tasks.PushT) throw new ArgumentException($"{run}: a policy for '{config.Task}', not Push-T");
         }
+        foreach (var key in new[] { FeatureKeys.State, FeatureKeys.Action, FeatureKeys.Reward })
+            if (!human.Has(key)) throw new InvalidDataException($"{human.Source ?? "the source dataset"} has no '{key}': mixing needs Push-T demonstrations with rewards (mimicry dataset import)");
+        if (Tasks.Of(human) is not null && Tasks.Of(human) != Tasks.PushT) throw new ArgumentException($"{human.Source}: mixing replays Push-T episodes; this dataset is from '{Tasks.Of(human)}'");
         var w = new PushTEpisodeWriter();
         var rng = new NumpyRandomState(o.Seed);
         var state = human.Values(FeatureKeys.State);

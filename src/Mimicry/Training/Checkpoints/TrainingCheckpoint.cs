@@ -90,7 +90,7 @@ public static class TrainingCheckpoint
         var s = ConfigJson.Load<TrainerState>(Path.Combine(training, Checkpoint.StateFile));
         // The data by content: the same data under another path resumes; other data under the same path does not.
         if (s.DatasetFingerprint is { } trainedOn ? trainedOn != p.DatasetFingerprint : saved.Dataset != p.Config.Dataset)
-            throw new InvalidDataException($"checkpoint {dir} was trained on other data than {p.Config.Dataset} holds now" +
+            throw new InvalidDataException($"checkpoint {dir} was trained on another dataset: {p.Config.Dataset} holds other data" +
                 (s.DatasetFingerprint is null ? $" (it names {saved.Dataset})" : $" (content {s.DatasetFingerprint}, now {p.DatasetFingerprint}: regenerated or changed since)") +
                 ". Resume with the data it was trained on, or start a new run (--overwrite)");
         Checkpoint.LoadWeights(p.Policy.Network, Path.Combine(training, Checkpoint.RawModelFile), saved);
