@@ -32,13 +32,21 @@ internal static class Progress
         }
         int lastDecile = -1;
         var gate = new object();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var lastLine = TimeSpan.Zero;
         Console.WriteLine($"{description}: 0/{total}");
         return work(new SyncProgress(done =>
         {
             lock (gate)
             {
+                // A line per tenth, and at least one every 10 s: a long tenth is not a silent one.
                 int decile = (int)(10L * done / Math.Max(1, total));
-                if (decile > lastDecile && decile > 0) { lastDecile = decile; Console.WriteLine($"{description}: {done}/{total}"); }
+                if ((decile > lastDecile && decile > 0) || clock.Elapsed - lastLine >= TimeSpan.FromSeconds(10))
+                {
+                    lastDecile = Math.Max(lastDecile, decile);
+                    lastLine = clock.Elapsed;
+                    Console.WriteLine($"{description}: {done}/{total}");
+                }
             }
         }));
     }

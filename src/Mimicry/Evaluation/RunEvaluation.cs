@@ -28,8 +28,9 @@ public static class RunEvaluation
     /// report (report.json, report.md, optional rollout GIFs) into <paramref name="outDir"/>.
     /// </summary>
     /// <remarks>Each target carries its own acting overrides (e.g. one sampler and step count per row of an ablation).</remarks>
+    /// <param name="cancel">Stops between control steps (OperationCanceledException); nothing is written then.</param>
     public static EvalReport Evaluate(IReadOnlyList<EvalTarget> runs, EvalOptions options, string device, bool gif, string outDir,
-        Action<string>? log = null, IProgressDisplay? progress = null)
+        Action<string>? log = null, IProgressDisplay? progress = null, CancellationToken cancel = default)
     {
         options.Validate();
         if (runs.Count == 0) throw new ArgumentException("no run to evaluate");
@@ -50,7 +51,7 @@ public static class RunEvaluation
             var (config, policy) = Checkpoint.Load(path, torchDevice, acting: acting);
             using var _ = policy;
             using var renderer = taskEntry.Renderer(128);
-            var result = Evaluator.Run(policy, taskEntry.Create, options with { GifPath = gifs[i] }, renderer.Render, progress);
+            var result = Evaluator.Run(policy, taskEntry.Create, options with { GifPath = gifs[i] }, renderer.Render, progress, cancel: cancel);
             log?.Invoke($"{name}: avg max reward {result.AvgMaxReward:F3}, success rate {result.SuccessRate:P0}, latency p50 {result.LatencyP50Ms:F1} ms / p95 {result.LatencyP95Ms:F1} ms per call ({result.MeanBatchPerCall:F1} envs per call)");
             string dir = Checkpoint.ResolveDir(path);
             var trained = Trainer.SavedProgress(dir);

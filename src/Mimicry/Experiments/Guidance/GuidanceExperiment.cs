@@ -82,7 +82,8 @@ public static class GuidanceExperiment
         var arm = Plan(o);
         IO.AtomicFile.EnsureWritableFolder(outDir);
         var data = ForkExpert.Demonstrations(o.Demonstrations, o.Seed);
-        var run = ExperimentRunner.TrainOrReuse(arm.Config, () => data, Path.Combine(outDir, arm.Id), log);
+        var progress = log == null ? (Runtime.IProgressDisplay)Runtime.NoProgress.Instance : new Runtime.LogProgress(log, TimeSpan.FromSeconds(10));
+        var run = ExperimentRunner.TrainOrReuse(arm.Config, () => data, Path.Combine(outDir, arm.Id), log, display: progress);
         log?.Invoke($"{arm.Id}: trained {run.Step} steps with {ForkExpert.SideKey} as a droppable condition in {run.ElapsedSeconds:F0} s");
 
         var samples = new Dictionary<double, (double X, double Y)[]>();
@@ -93,8 +94,9 @@ public static class GuidanceExperiment
         {
             var (s, side) = cellOf[variant.Id];
             var crossing = new double?[o.EvalEpisodes];
-            var eval = Evaluator.Run(p, task.Create, new EvalOptions(o.EvalEpisodes, o.EvalSeedStart, SamplingSeed: o.Seed),
-                onStep: (i, env) => { var pos = ((ForkEnv)env).Position; if (crossing[i] == null && pos.Y >= 0) crossing[i] = pos.X; });
+            var eval = progress.Run($"evaluating {variant.Row}", o.EvalEpisodes * task.Spec.MaxSteps, reporter => Evaluator.Run(p, task.Create,
+                new EvalOptions(o.EvalEpisodes, o.EvalSeedStart, SamplingSeed: o.Seed), progress: reporter,
+                onStep: (i, env) => { var pos = ((ForkEnv)env).Position; if (crossing[i] == null && pos.Y >= 0) crossing[i] = pos.X; }));
             double left = crossing.Count(x => x < 0) / (double)o.EvalEpisodes, right = crossing.Count(x => x > 0) / (double)o.EvalEpisodes;
             var fork = ForkSampling.Sample(p, o.ForkSamples, o.Seed, out var points);
             if (side == -1) samples[s] = points;

@@ -88,15 +88,17 @@ public static class MultimodalExperiment
         var rollouts = new Dictionary<string, List<(double X, double Y)>[]>();
         var samplePoints = new Dictionary<string, (double X, double Y)[]>();
         var task = Tasks.Get(Tasks.Fork);
+        var progress = log == null ? null : new Runtime.LogProgress(log, TimeSpan.FromSeconds(10)); // a line at least every 10 s
         foreach (var arm in plan)
         {
-            var run = ExperimentRunner.TrainOrReuse(arm.Config, () => data, Path.Combine(outDir, arm.Id), log);
+            var run = ExperimentRunner.TrainOrReuse(arm.Config, () => data, Path.Combine(outDir, arm.Id), log, display: progress);
             log?.Invoke($"{arm.Id}: trained {run.Step} steps in {run.ElapsedSeconds:F0} s");
             results.AddRange(ExperimentRunner.EvaluateVariants(run.Dir, arm.Variants, (variant, _, policy) =>
             {
                 var paths = Enumerable.Range(0, o.EvalEpisodes).Select(_ => new List<(double, double)>()).ToArray();
-                var eval = Evaluator.Run(policy, task.Create, new EvalOptions(o.EvalEpisodes, o.EvalSeedStart, SamplingSeed: o.Seed),
-                    onStep: (i, env) => paths[i].Add(((ForkEnv)env).Position));
+                var eval = (progress ?? (Runtime.IProgressDisplay)Runtime.NoProgress.Instance).Run($"evaluating {variant.Row}", o.EvalEpisodes * task.Spec.MaxSteps,
+                    p => Evaluator.Run(policy, task.Create, new EvalOptions(o.EvalEpisodes, o.EvalSeedStart, SamplingSeed: o.Seed), progress: p,
+                        onStep: (i, env) => paths[i].Add(((ForkEnv)env).Position)));
                 rollouts[variant.Row] = paths;
                 var samples = ForkSampling.Sample(policy, o.ForkSamples, o.Seed, out var points);
                 samplePoints[variant.Row] = points;

@@ -66,7 +66,9 @@ public static class SweepExperiment
             ExperimentRunner.TrainOrReuse(runs[i].Config, () => data, Path.Combine(dir, runs[i].Name), log, cancel, display);
             if (cancel.IsCancellationRequested) return null;
         }
-        var report = RunEvaluation.Evaluate(runs.Select(x => new EvalTarget(Path.Combine(dir, x.Name), x.Name, [])).ToList(), o.Eval, "cpu", gif: false, dir, log, display);
+        EvalReport report;
+        try { report = RunEvaluation.Evaluate(runs.Select(x => new EvalTarget(Path.Combine(dir, x.Name), x.Name, [])).ToList(), o.Eval, "cpu", gif: false, dir, log, display, cancel); }
+        catch (OperationCanceledException) { return null; } // every row is trained and kept: the same command evaluates
         SweepReport.Write(dir, entry.Name, rows.Select(row => (row.Name, row.Overrides, runs.Where(x => x.Row == row.Name).Select(x => x.Name).ToArray())).ToList(), report);
         return report;
     }
