@@ -44,7 +44,7 @@ public sealed record EvalOptions(int Episodes = 50, long FirstSeed = EvalOptions
 
     public void Validate()
     {
-        if (Episodes < 1) throw new ArgumentException($"--episodes must be >= 1, got {Episodes}");
+        if (Episodes < 1 || Episodes > 100_000) throw new ArgumentException($"--episodes must be in 1..100000, got {Episodes}");
         if (MaxSteps is < 1) throw new ArgumentException($"--max-steps must be >= 1, got {MaxSteps}");
         if (FirstSeed < 0 || FirstSeed + Episodes - 1 > MaxSeed)
             throw new ArgumentException($"--seed-start {FirstSeed} with {Episodes} episodes: seeds must lie in 0..{MaxSeed}");

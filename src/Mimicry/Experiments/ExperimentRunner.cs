@@ -34,9 +34,11 @@ public static class ExperimentRunner
             throw new InvalidDataException($"{Path.Combine(checkpoint, Checkpoint.TrainingDir, Checkpoint.StateFile)}: unreadable, so {runDir} can be neither reused nor resumed; " +
                 "restore the file, or delete the run folder to train it again");
         var dataset = new Lazy<EpisodeDataset>(data);
-        // The same run: the same config, trained on the same data by content (a run recorded before content hashes: by its config's path).
-        bool same = saved != null && SameConfig(runDir, config)
-            && TrainingCheckpoint.SavedDatasetFingerprint(checkpoint) is var trainedOn && (trainedOn == null || trainedOn == dataset.Value.Fingerprint);
+        // The same run: the same config and the same data by content, however the data's path is spelled (a run recorded
+        // before content hashes: by its config's path).
+        string? trainedOn = saved == null ? null : TrainingCheckpoint.SavedDatasetFingerprint(checkpoint);
+        bool same = saved != null && SameConfig(runDir, config, ignoreDataset: trainedOn != null)
+            && (trainedOn == null || trainedOn == dataset.Value.Fingerprint);
         if (same && saved!.Value.Step == config.Train.Steps)
         {
             log?.Invoke($"{name}: trained earlier ({saved.Value.Step} steps), reused");
@@ -54,10 +56,11 @@ public static class ExperimentRunner
     }
 
     /// <summary>Whether the run folder's checkpoint was trained with exactly this config.</summary>
-    private static bool SameConfig(string runDir, RunConfig config)
+    private static bool SameConfig(string runDir, RunConfig config, bool ignoreDataset)
     {
         string file = Path.Combine(runDir, "checkpoint", Checkpoint.ConfigFile);
-        try { return File.Exists(file) && Arm.HashOf(ConfigJson.Load<RunConfig>(file)) == Arm.HashOf(config); }
+        RunConfig Key(RunConfig c) => ignoreDataset ? c with { Dataset = "" } : c;
+        try { return File.Exists(file) && Arm.HashOf(Key(ConfigJson.Load<RunConfig>(file))) == Arm.HashOf(Key(config)); }
         catch (InvalidDataException) { return false; }
     }
 
