@@ -12,12 +12,13 @@ internal static class DatasetCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("dataset", "Import and inspect datasets (LeRobot v2.1 layout)");
+        var cmd = new Command("dataset", "Import, convert and inspect datasets (LeRobot v3.0 and v2.1 layouts)");
         cmd.Add(Import());
         cmd.Add(Info());
         cmd.Add(Generate());
         cmd.Add(Mix());
         cmd.Add(Verify());
+        cmd.Add(Convert());
         return cmd;
     }
 
@@ -28,8 +29,9 @@ internal static class DatasetCommand
         var images = new Option<bool>("--images") { Description = "include observation.image (needs data/img in the zarr)" };
         var overwrite = new Option<bool>("--overwrite") { Description = "replace an existing dataset folder" };
         var missing = new Option<bool>("--allow-missing-chunks") { Description = "read missing zarr chunk files as the array's fill value (zarr's rule) instead of failing" };
-        var cmd = new Command("import", "Convert the DP Push-T replay buffer into a LeRobot v2.1 dataset (keypoints, state, rewards; optionally images)")
-        { zarr, output, images, overwrite, missing };
+        var format = FormatOption();
+        var cmd = new Command("import", "Convert the DP Push-T replay buffer into a LeRobot dataset (keypoints, state, rewards; optionally images)")
+        { zarr, output, images, overwrite, missing, format };
         cmd.SetAction(r => Cli.Run(() =>
         {
             string src = r.GetValue(zarr)!, dst = r.GetValue(output)!;
@@ -37,7 +39,7 @@ internal static class DatasetCommand
             LeRobotDataset.CheckTarget(dst, r.GetValue(overwrite)); // before minutes of replay
             var probe = PushTReplayBuffer.Load(src, r.GetValue(missing));
             var dataset = Progress.Run("replaying episodes", probe.Episodes, p => PushTImport.FromZarr(src, r.GetValue(images), p, r.GetValue(missing)));
-            Progress.Run("writing parquet", dataset.Episodes, p => { LeRobotDataset.Save(dataset, dst, PushTImport.RobotType, r.GetValue(overwrite), p); return 0; });
+            Progress.Run("writing parquet", dataset.Episodes, p => { LeRobotDataset.Save(dataset, dst, PushTImport.RobotType, r.GetValue(overwrite), p, ParseFormat(r.GetValue(format)!)); return 0; });
             Console.WriteLine($"wrote {dst}: {dataset.Episodes} episodes, {dataset.Frames} frames, features {string.Join(", ", dataset.Features.Select(f => f.Name))}");
             return 0;
         }));
@@ -51,8 +53,9 @@ internal static class DatasetCommand
         var episodes = new Option<int>("--episodes") { Description = "demonstrations", DefaultValueFactory = _ => 200 };
         var seed = new Option<int>("--seed") { Description = "seed of starts and side choices", DefaultValueFactory = _ => 0 };
         var overwrite = new Option<bool>("--overwrite") { Description = "replace an existing dataset folder" };
+        var format = FormatOption();
         var cmd = new Command("generate", "Generate demonstrations with a scripted expert (fork: picks left or right at random)")
-        { output, task, episodes, seed, overwrite };
+        { output, task, episodes, seed, overwrite, format };
         cmd.SetAction(r => Cli.Run(() =>
         {
             string name = r.GetValue(task)!;
@@ -63,7 +66,7 @@ internal static class DatasetCommand
             var d = name == Mimicry.Envs.Tasks.Fork
                 ? Mimicry.Envs.Fork.ForkExpert.Demonstrations(n, r.GetValue(seed))
                 : Mimicry.Envs.Stitch.StitchData.Demonstrations(2 * n / 5, 2 * n / 5, n - 4 * n / 5, r.GetValue(seed));
-            LeRobotDataset.Save(d, r.GetValue(output)!, Mimicry.Envs.Tasks.Get(name).RobotType, r.GetValue(overwrite));
+            LeRobotDataset.Save(d, r.GetValue(output)!, Mimicry.Envs.Tasks.Get(name).RobotType, r.GetValue(overwrite), format: ParseFormat(r.GetValue(format)!));
             Console.WriteLine($"wrote {r.GetValue(output)}: {d.Episodes} episodes, {d.Frames} frames");
             return 0;
         }));
@@ -82,8 +85,9 @@ internal static class DatasetCommand
         var policyEpisodes = new Option<int>("--policy-episodes") { Description = "rollouts per policy (environment seeds from 300000)", DefaultValueFactory = _ => 50 };
         var seed = new Option<int>("--seed") { Description = "seed of noise and episode choice", DefaultValueFactory = _ => 0 };
         var overwrite = new Option<bool>("--overwrite") { Description = "replace an existing dataset folder" };
+        var format = FormatOption();
         var cmd = new Command("mix", "Mixed-quality Push-T demonstrations for return conditioning: the human episodes plus noisy replays, truncated episodes and policy rollouts, each labelled with its source and return (best reward)")
-        { output, from, noise, noiseEpisodes, truncate, truncateEpisodes, policies, policyEpisodes, seed, overwrite };
+        { output, from, noise, noiseEpisodes, truncate, truncateEpisodes, policies, policyEpisodes, seed, overwrite, format };
         cmd.SetAction(r => Cli.Run(() =>
         {
             static double[] List(string text, string option) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -103,11 +107,43 @@ internal static class DatasetCommand
             if (options.TruncateFractions.Any(f => f >= 1)) throw new ArgumentException("--truncate: fractions must be below 1");
             var human = LeRobotDataset.Load(r.GetValue(from)!);
             var mixed = Mimicry.Experiments.ReturnConditioning.MixedQualityData.Build(human, options, Console.WriteLine);
-            Progress.Run("writing parquet", mixed.Episodes, p => { LeRobotDataset.Save(mixed, dst, PushTImport.RobotType, r.GetValue(overwrite), p); return 0; });
+            Progress.Run("writing parquet", mixed.Episodes, p => { LeRobotDataset.Save(mixed, dst, PushTImport.RobotType, r.GetValue(overwrite), p, ParseFormat(r.GetValue(format)!)); return 0; });
             Mimicry.Experiments.ReturnConditioning.MixedQualityData.DrawReturns(mixed, Path.Combine(dst, "returns.png"));
             foreach (var src in Mimicry.Experiments.ReturnConditioning.MixedQualityData.Sources(mixed))
                 Console.WriteLine($"  {src.Name,-24} {src.Returns.Count,4} episodes, return mean {src.Returns.Average():F3}, ≥ 0.95: {src.Returns.Count(x => x >= 0.95)}");
             Console.WriteLine($"wrote {dst}: {mixed.Episodes} episodes, {mixed.Frames} frames; returns histogram {Path.Combine(dst, "returns.png")}");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Option<string> FormatOption() =>
+        new("--format") { Description = "LeRobot layout written: v3.0 (current LeRobot) or v2.1 (openpi's pinned LeRobot)", DefaultValueFactory = _ => "v3.0" };
+
+    private static LeRobotFormat ParseFormat(string text) => text switch
+    {
+        "v3.0" or "v3" => LeRobotFormat.V30,
+        "v2.1" or "v2" => LeRobotFormat.V21,
+        _ => throw new ArgumentException($"--format/--to: '{text}' is not a layout Mimicry writes (v3.0 or v2.1)"),
+    };
+
+    /// <summary><c>mimicry dataset convert IN OUT --to v3.0|v2.1</c>: the same episodes, values and statistics in the other layout.</summary>
+    private static Command Convert()
+    {
+        var input = new Argument<string>("in") { Description = "a LeRobot dataset folder (v2.x or v3.0)" };
+        var output = new Argument<string>("out") { Description = "dataset folder to create" };
+        var to = new Option<string>("--to") { Description = "layout to write: v3.0 or v2.1", DefaultValueFactory = _ => "v3.0" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "replace an existing dataset folder" };
+        var cmd = new Command("convert", "Write a LeRobot dataset in another layout (v2.1 ↔ v3.0): the same episodes, values, labels and statistics") { input, output, to, overwrite };
+        cmd.SetAction(r => Cli.Run(() =>
+        {
+            string src = r.GetValue(input)!, dst = r.GetValue(output)!;
+            var format = ParseFormat(r.GetValue(to)!);
+            IO.AtomicFile.EnsureNotInput(dst, src);
+            LeRobotDataset.CheckTarget(dst, r.GetValue(overwrite));
+            var d = Progress.Run("reading", 1, _ => LeRobotDataset.Load(src));
+            Progress.Run("writing parquet", d.Episodes, p => { LeRobotDataset.Save(d, dst, d.RobotType ?? "", r.GetValue(overwrite), p, format); return 0; });
+            Console.WriteLine($"wrote {dst} ({r.GetValue(to)}): {d.Episodes} episodes, {d.Frames} frames");
             return 0;
         }));
         return cmd;
@@ -142,7 +178,7 @@ internal static class DatasetCommand
         {
             var d = LeRobotDataset.Load(r.GetValue(dir)!);
             var lengths = Enumerable.Range(0, d.Episodes).Select(d.EpisodeLength).ToArray();
-            Console.WriteLine($"dataset   {r.GetValue(dir)}");
+            Console.WriteLine($"dataset   {r.GetValue(dir)} (LeRobot {LeRobotLayout.ReadVersion(r.GetValue(dir)!)})");
             Console.WriteLine($"task      {d.Task}");
             Console.WriteLine($"episodes  {d.Episodes} (length min {lengths.Min()}, median {lengths.Order().ElementAt(lengths.Length / 2)}, max {lengths.Max()})");
             Console.WriteLine($"frames    {d.Frames}");

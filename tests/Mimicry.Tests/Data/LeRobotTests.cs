@@ -16,7 +16,7 @@ public class LeRobotTests
         string dir = TempDirs.New();
         try
         {
-            LeRobotDataset.Save(d, dir, "test");
+            LeRobotDataset.Save(d, dir, "test", format: LeRobotFormat.V21);
             var back = LeRobotDataset.Load(dir);
             Assert.Equal(d.EpisodeEnds, back.EpisodeEnds);
             Assert.Equal(d.Fps, back.Fps);
@@ -66,7 +66,7 @@ public class LeRobotTests
         string dir = TempDirs.New();
         try
         {
-            LeRobotDataset.Save(d, dir);
+            LeRobotDataset.Save(d, dir, format: LeRobotFormat.V21);
             await using var r = await ParquetReader.CreateAsync(Path.Combine(dir, "data", "chunk-000", "episode_000000.parquet"));
             var leaves = r.Schema.GetDataFields().ToDictionary(f => f.Path.ToString());
             Assert.Equal(3, leaves["action/list/element"].MaxDefinitionLevel);
@@ -190,11 +190,11 @@ public class LeRobotTests
         string dir = TempDirs.New();
         try
         {
-            LeRobotDataset.Save(d, dir);
+            LeRobotDataset.Save(d, dir, format: LeRobotFormat.V21);
             // Poke a NaN into episode 1's actions after validation: Save refuses it, naming where it is ...
             var values = d.Values(FeatureKeys.Action);
             values[(5 + 3) * 2 + 1] = float.NaN;
-            var onSave = Assert.Throws<InvalidDataException>(() => LeRobotDataset.Save(d, dir, overwrite: true));
+            var onSave = Assert.Throws<InvalidDataException>(() => LeRobotDataset.Save(d, dir, overwrite: true, format: LeRobotFormat.V21));
             Assert.Contains("episode 1, frame 3, feature 'action'[1]", onSave.Message);
             Assert.NotNull(LeRobotDataset.Load(dir)); // ... and the dataset already there is untouched.
 

@@ -30,12 +30,17 @@ public static class LeRobotDataset
             throw new IOException($"{root} exists and is not a LeRobot dataset (no {LeRobotLayout.InfoPath}); Mimicry will not delete it: remove it yourself or choose another folder");
     }
 
-    /// <summary>Writes <paramref name="dataset"/> (and its statistics, computed if missing) to folder <paramref name="root"/>.</summary>
-    public static void Save(EpisodeDataset dataset, string root, string robotType = "", bool overwrite = false, IProgress<int>? progress = null)
+    /// <summary>
+    /// Writes <paramref name="dataset"/> (and its statistics, computed if missing) to folder <paramref name="root"/> in
+    /// <paramref name="format"/>: v3.0 (current LeRobot, the default) or v2.1 (what openpi's pinned LeRobot reads).
+    /// </summary>
+    public static void Save(EpisodeDataset dataset, string root, string robotType = "", bool overwrite = false, IProgress<int>? progress = null,
+        LeRobotFormat format = LeRobotFormat.V30)
     {
         root = Path.GetFullPath(root);
         CheckTarget(root, overwrite);
         dataset.CheckFinite(); // nothing non-finite is ever written
+        if (format == LeRobotFormat.V30) { SaveV30(dataset, root, robotType, progress); return; }
         IO.AtomicFile.WriteDirectory(root, tmp =>
         {
             Directory.CreateDirectory(Path.Combine(tmp, "meta"));
@@ -60,11 +65,26 @@ public static class LeRobotDataset
         });
     }
 
-    internal static async Task WriteEpisode(EpisodeDataset d, int episode, string path)
+    private static void SaveV30(EpisodeDataset dataset, string root, string robotType, IProgress<int>? progress) =>
+        IO.AtomicFile.WriteDirectory(root, tmp =>
+        {
+            Directory.CreateDirectory(Path.Combine(tmp, "meta"));
+            LeRobotV3.Write(dataset, tmp, progress);
+            dataset.Stats ??= DatasetStats.Compute(dataset);
+            dataset.Stats.Save(Path.Combine(tmp, LeRobotLayout.StatsPath));
+            var info = LeRobotLayout.Info(dataset, robotType);
+            LeRobotV3.AdaptInfo(info);
+            // info.json last: a folder without it is not a dataset.
+            File.WriteAllText(Path.Combine(tmp, LeRobotLayout.InfoPath), info.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            IO.FolderChecksums.Dataset.Write(tmp);
+        });
+
+    internal static Task WriteEpisode(EpisodeDataset d, int episode, string path) => WriteFrames(d, [episode], path);
+
+    /// <summary>The frames of <paramref name="episodes"/> into one parquet file, a row group per episode (v2.1: one episode per file; v3.0: many).</summary>
+    internal static async Task WriteFrames(EpisodeDataset d, IReadOnlyList<int> episodes, string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        long start = d.EpisodeStart(episode);
-        int n = d.EpisodeLength(episode);
         var stored = LeRobotLayout.StoredFeatures(d).ToList();
         var fields = new List<Field>();
         foreach (var f in stored)
@@ -78,10 +98,13 @@ public static class LeRobotDataset
         var schema = new ParquetSchema(fields);
         var leaves = schema.GetDataFields();
 
-        await using (var stream = File.Create(path))
-        await using (var writer = await ParquetWriter.CreateAsync(schema, stream))
-        using (var group = writer.CreateRowGroup())
+        await using var stream = File.Create(path);
+        await using var writer = await ParquetWriter.CreateAsync(schema, stream);
+        foreach (int episode in episodes)
         {
+            long start = d.EpisodeStart(episode);
+            int n = d.EpisodeLength(episode);
+            using var group = writer.CreateRowGroup();
             int leaf = 0;
             foreach (var f in stored)
             {
@@ -138,6 +161,8 @@ public static class LeRobotDataset
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"dataset folder not found: {root}");
         IO.FolderChecksums.Dataset.Verify(root);
         var (features, fps, episodes, frames, envTask, robotType) = LeRobotLayout.ReadInfo(root);
+        if (LeRobotLayout.ReadVersion(root).StartsWith("v3.", StringComparison.Ordinal))
+            return LoadV30(root, features, fps, episodes, frames, envTask, robotType, progress);
         var lengths = LeRobotLayout.ReadEpisodes(root);
         string info = Path.Combine(root, LeRobotLayout.InfoPath);
         if (lengths.Count != episodes) throw new InvalidDataException($"{info}: total_episodes is {episodes}, {LeRobotLayout.EpisodesPath} lists {lengths.Count}");
@@ -163,18 +188,67 @@ public static class LeRobotDataset
         return dataset;
     }
 
-    private static async Task ReadEpisode(string root, int episode, long start, int length, List<FeatureInfo> features,
+    private static EpisodeDataset LoadV30(string root, List<FeatureInfo> features, int fps, int episodes, long frames, string? envTask, string? robotType,
+        IProgress<int>? progress)
+    {
+        var rows = LeRobotV3.ReadEpisodes(root, episodes, frames);
+        var ends = rows.Select(r => r.To).ToArray();
+        var values = features.Where(f => !f.IsImage).ToDictionary(f => f.Name, f => new float[frames * f.Size]);
+        var images = features.Where(f => f.IsImage).ToDictionary(f => f.Name, f => new byte[frames * f.Size]);
+        var files = rows.GroupBy(r => (r.DataChunk, r.DataFile)).ToList();
+        int done = 0;
+        Parallelism.For(0, files.Count, i =>
+        {
+            var inFile = files[i].OrderBy(r => r.Index).ToList();
+            for (int k = 1; k < inFile.Count; k++)
+                if (inFile[k].From != inFile[k - 1].To)
+                    throw new InvalidDataException($"{Path.Combine(root, LeRobotV3.EpisodesDir)}: episodes {inFile[k - 1].Index} and {inFile[k].Index} share data file " +
+                        $"chunk {files[i].Key.DataChunk} file {files[i].Key.DataFile} but are not consecutive");
+            string path = Path.Combine(root, LeRobotV3.DataFile(files[i].Key.DataChunk, files[i].Key.DataFile));
+            int length = (int)(inFile[^1].To - inFile[0].From);
+            ReadFrames(path, $"{path} (episodes {inFile[0].Index}-{inFile[^1].Index})", inFile[0].From, length, features, values, images,
+                inFile.SelectMany(r => Enumerable.Repeat(r.Index, r.Length)).ToArray()).GetAwaiter().GetResult();
+            progress?.Report(Interlocked.Add(ref done, inFile.Count));
+        });
+        var labels = rows.All(r => r.Label != null) ? rows.Select(r => r.Label!).ToArray() : null;
+        var dataset = new EpisodeDataset(features, ends, values, images, fps, LeRobotV3.ReadTask(root), root) { EnvTask = envTask, RobotType = robotType, EpisodeLabels = labels };
+        string stats = Path.Combine(root, LeRobotLayout.StatsPath);
+        dataset.Stats = File.Exists(stats) ? DatasetStats.Load(stats) : DatasetStats.Compute(dataset);
+        return dataset;
+    }
+
+    private static Task ReadEpisode(string root, int episode, long start, int length, List<FeatureInfo> features,
         Dictionary<string, float[]> values, Dictionary<string, byte[]> images)
     {
         string path = Path.Combine(root, LeRobotLayout.EpisodeFile(episode));
         if (!File.Exists(path)) throw new FileNotFoundException($"episode {episode}: {path} is missing", path);
-        string where = $"{path} (episode {episode})";
+        return ReadFrames(path, $"{path} (episode {episode})", start, length, features, values, images, null);
+    }
+
+    /// <summary>
+    /// The frames of one parquet file into the dataset's arrays from global frame <paramref name="start"/>; with
+    /// <paramref name="episodeOfRow"/>, each row's <c>episode_index</c> must be that episode (v3.0 files hold many).
+    /// </summary>
+    private static async Task ReadFrames(string path, string where, long start, int length, List<FeatureInfo> features,
+        Dictionary<string, float[]> values, Dictionary<string, byte[]> images, int[]? episodeOfRow)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{where}: {path} is missing", path);
         try
         {
             await using var stream = File.OpenRead(path);
             await using var reader = await ParquetReader.CreateAsync(stream);
             long rows = Enumerable.Range(0, reader.RowGroupCount).Sum(g => { using var r = reader.OpenRowGroupReader(g); return r.RowCount; });
-            if (rows != length) throw new InvalidDataException($"{where}: {rows} rows, meta/episodes.jsonl says {length}");
+            if (rows != length) throw new InvalidDataException($"{where}: {rows} rows, the episode index says {length}");
+            if (episodeOfRow != null)
+            {
+                var column = reader.Schema.GetDataFields().FirstOrDefault(l => l.Name == "episode_index" && l.MaxRepetitionLevel == 0)
+                    ?? throw new InvalidDataException($"{where}: no column 'episode_index'");
+                var read = new float[length];
+                await ColumnReader.ReadNumeric(reader, column, new FeatureInfo("episode_index", FeatureDType.Float32, [1]), length, where, read, 0);
+                for (int t = 0; t < length; t++)
+                    if (read[t] != episodeOfRow[t])
+                        throw new InvalidDataException($"{where}, row {t}: episode_index {read[t]}, meta/episodes puts episode {episodeOfRow[t]} there");
+            }
             var top = reader.Schema.Fields.ToDictionary(f => f.Name);
             foreach (var f in features)
             {

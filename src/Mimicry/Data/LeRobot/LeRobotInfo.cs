@@ -9,6 +9,15 @@ namespace Mimicry.Data.LeRobot;
 /// <c>data/chunk-{chunk:03d}/episode_{index:06d}.parquet</c> (huggingface/lerobot,
 /// lerobot/common/datasets/lerobot_dataset.py and utils.py, CODEBASE_VERSION "v2.1").
 /// </summary>
+/// <summary>The on-disk versions Mimicry reads and writes.</summary>
+public enum LeRobotFormat
+{
+    /// <summary>LeRobot v2.1: one parquet file per episode, jsonl metadata (openpi's pinned LeRobot).</summary>
+    V21,
+    /// <summary>LeRobot v3.0: many episodes per parquet file, parquet metadata (LeRobot ≥ 0.4).</summary>
+    V30,
+}
+
 public static class LeRobotLayout
 {
     public const string CodebaseVersion = "v2.1";
@@ -93,7 +102,7 @@ public static class LeRobotLayout
             { throw new InvalidDataException($"{path}: field '{field}' is not a {typeof(T).Name}", e); }
         }
         string version = Get<string>(info, "codebase_version");
-        if (!version.StartsWith("v2.")) throw new InvalidDataException($"{path}: codebase_version '{version}' is not supported (v2.0/v2.1)");
+        if (!version.StartsWith("v2.") && !version.StartsWith("v3.")) throw new InvalidDataException($"{path}: codebase_version '{version}' is not supported (v2.0, v2.1, v3.0)");
         int fps = Get<int>(info, "fps");
         int episodes = Get<int>(info, "total_episodes");
         long frames = Get<long>(info, "total_frames");
@@ -123,6 +132,14 @@ public static class LeRobotLayout
         string? envTask = info["mimicry_task"] is JsonValue t && t.TryGetValue<string>(out var task) ? task : null;
         string? robotType = (info["robot_type"] as JsonValue)?.TryGetValue<string>(out var robot) == true ? robot : null;
         return (result, fps, episodes, frames, envTask, robotType);
+    }
+
+    /// <summary>The dataset's codebase_version ("v2.1", "v3.0").</summary>
+    public static string ReadVersion(string root)
+    {
+        string path = Path.Combine(root, InfoPath);
+        try { return JsonNode.Parse(File.ReadAllText(path))?["codebase_version"]?.GetValue<string>() ?? throw new InvalidDataException($"{path}: field 'codebase_version' is missing"); }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException) { throw new InvalidDataException($"{path}: field 'codebase_version' is not a string", e); }
     }
 
     /// <summary>Episode lengths in order from <c>meta/episodes.jsonl</c>.</summary>
