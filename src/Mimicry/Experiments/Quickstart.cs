@@ -32,7 +32,7 @@ public static class Quickstart
         if (worst >= 1e-3) throw new InvalidDataException($"the environment does not reproduce the demonstrations (max state error {worst})");
         PushTReplay.WriteGif(demos, [0, 1], Path.Combine(outDir, "demonstrations.gif"), 192);
 
-        log("== 2/4 import the demonstrations as a LeRobot v2.1 dataset");
+        log("== 2/4 import the demonstrations as a LeRobot v3.0 dataset");
         string datasetDir = Path.Combine(outDir, "dataset");
         var dataset = PushTImport.FromZarr(zarr);
         LeRobotDataset.Save(dataset, datasetDir, PushTImport.RobotType, overwrite: true);
