@@ -2,14 +2,15 @@ namespace Mimicry.Data;
 
 /// <summary>
 /// Demonstrations as named per-frame features over episodes, each feature one contiguous array of
-/// frames x size (float32, bools as 0/1, images as uint8 HWC). Episode e covers frames
+/// frames x size (float32, bools as 0/1), images as uint8 HWC frames held in memory or decoded from video on demand
+/// (<see cref="ImageFrames"/>). Episode e covers frames
 /// [<see cref="EpisodeStart"/>(e), <see cref="EpisodeEnds"/>[e]). No per-step objects.
 /// </summary>
 public sealed class EpisodeDataset
 {
     private readonly Dictionary<string, FeatureInfo> _features;
     private readonly Dictionary<string, float[]> _values;
-    private readonly Dictionary<string, byte[]> _images;
+    private readonly Dictionary<string, ImageFrames> _images;
 
     /// <summary>Exclusive end frame of each episode.</summary>
     public long[] EpisodeEnds { get; }
@@ -36,7 +37,8 @@ public sealed class EpisodeDataset
     private readonly IReadOnlyList<EpisodeLabel>? _labels;
 
     public EpisodeDataset(IEnumerable<FeatureInfo> features, long[] episodeEnds, IReadOnlyDictionary<string, float[]> values,
-        IReadOnlyDictionary<string, byte[]>? images = null, int fps = 10, string task = "", string? source = null)
+        IReadOnlyDictionary<string, byte[]>? images = null, int fps = 10, string task = "", string? source = null,
+        IReadOnlyDictionary<string, ImageFrames>? videos = null)
     {
         Source = source;
         _features = features.ToDictionary(f => f.Name);
@@ -44,7 +46,13 @@ public sealed class EpisodeDataset
         Fps = fps;
         Task = task;
         _values = new(values);
-        _images = images == null ? new() : new(images);
+        _images = new();
+        foreach (var (name, bytes) in images ?? new Dictionary<string, byte[]>())
+        {
+            var shape = _features.TryGetValue(name, out var f) && f.Shape.Length == 3 ? f.Shape : throw new InvalidDataException($"{Where}image '{name}' is not a declared H x W x C feature");
+            _images[name] = new MemoryFrames(bytes, shape[0], shape[1], shape[2]);
+        }
+        foreach (var (name, frames) in videos ?? new Dictionary<string, ImageFrames>()) _images[name] = frames;
         Validate();
     }
 
@@ -66,7 +74,7 @@ public sealed class EpisodeDataset
         {
             sha.AppendData(System.Text.Encoding.UTF8.GetBytes(name + "\n"));
             if (_values.TryGetValue(name, out var values)) sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
-            if (_images.TryGetValue(name, out var image)) sha.AppendData(image);
+            if (_images.TryGetValue(name, out var image)) image.Hash(sha);
         }
         return Convert.ToHexString(sha.GetHashAndReset())[..16].ToLowerInvariant();
     }
@@ -90,13 +98,19 @@ public sealed class EpisodeDataset
         return _values[name];
     }
 
-    /// <summary>All frames of an image feature, frames x H x W x C bytes.</summary>
-    public byte[] Image(string name)
+    /// <summary>All frames of an image feature, frames x H x W x C bytes (a video feature is decoded whole: <see cref="ImageSource"/> reads a frame at a time).</summary>
+    public byte[] Image(string name) => ImageSource(name).All();
+
+    /// <summary>The frames of an image feature, held or decoded on demand.</summary>
+    public ImageFrames ImageSource(string name)
     {
         var f = Feature(name);
         if (!f.IsImage) throw new InvalidOperationException($"feature '{name}' is not an image");
         return _images[name];
     }
+
+    /// <summary>Whether image feature <paramref name="name"/> is read from video files.</summary>
+    public bool IsVideo(string name) => _images.TryGetValue(name, out var f) && f is Video.VideoFrames;
 
     /// <summary>Adds a numeric feature (frames x size values), e.g. a derived one; the name must be new.</summary>
     public void AddFeature(FeatureInfo feature, float[] values)
@@ -132,7 +146,8 @@ public sealed class EpisodeDataset
             if (f.IsImage)
             {
                 if (!_images.TryGetValue(f.Name, out var img)) throw new InvalidDataException($"{Where}feature '{f.Name}': no image data");
-                if (img.LongLength != expected) throw new InvalidDataException($"{Where}feature '{f.Name}': {img.LongLength} bytes, expected {Frames} frames x {f.Size}");
+                if (img.Count != Frames || img.FrameBytes != f.Size)
+                    throw new InvalidDataException($"{Where}feature '{f.Name}': {img.Count} frames of {img.Height}x{img.Width}x{img.Channels}, expected {Frames} frames of [{string.Join(",", f.Shape)}]");
                 continue;
             }
             if (!_values.TryGetValue(f.Name, out var v)) throw new InvalidDataException($"{Where}feature '{f.Name}': no data");

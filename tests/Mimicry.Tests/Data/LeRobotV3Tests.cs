@@ -69,7 +69,7 @@ public class LeRobotV3Tests
                 Directory.CreateDirectory(Path.Combine(tmp, "meta"));
                 LeRobotV3.Write(d, tmp, null, fileBytes: 300);
                 var info = LeRobotLayout.Info(d, "test");
-                LeRobotV3.AdaptInfo(info);
+                LeRobotV3.AdaptInfo(info, d, [], Mimicry.Data.Video.VideoCodec.Av1);
                 File.WriteAllText(Path.Combine(tmp, "meta", "info.json"), info.ToJsonString());
             });
             Assert.Equal(files.Distinct().Count(), Directory.GetFiles(Path.Combine(dir, "d", "data"), "*.parquet", SearchOption.AllDirectories).Length);

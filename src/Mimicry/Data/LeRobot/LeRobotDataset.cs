@@ -4,6 +4,7 @@ using Parquet;
 using Parquet.Schema;
 using SkiaSharp;
 using Mimicry.Numerics;
+using Mimicry.Data.Video;
 
 namespace Mimicry.Data.LeRobot;
 
@@ -17,6 +18,9 @@ namespace Mimicry.Data.LeRobot;
 /// </summary>
 public static class LeRobotDataset
 {
+    /// <summary>How video features are read: the decoded-frame cache's bound and the decoding workers (0: one per core).</summary>
+    public sealed record VideoOptions(long CacheBytes = VideoFrames.DefaultCacheBytes, int Workers = 0);
+
     /// <summary>
     /// Whether a dataset may be written to <paramref name="root"/>: not a file; an existing folder only with
     /// <paramref name="overwrite"/>, and never a non-empty folder that is not a dataset. Save checks it; a
@@ -33,14 +37,16 @@ public static class LeRobotDataset
     /// <summary>
     /// Writes <paramref name="dataset"/> (and its statistics, computed if missing) to folder <paramref name="root"/> in
     /// <paramref name="format"/>: v3.0 (current LeRobot, the default) or v2.1 (what openpi's pinned LeRobot reads).
+    /// v3.0 stores image features as video in <paramref name="videoCodec"/> (null: PNG in the parquet files), a new video file past
+    /// <paramref name="videoFileBytes"/>; v2.1 stores them as PNG.
     /// </summary>
     public static void Save(EpisodeDataset dataset, string root, string robotType = "", bool overwrite = false, IProgress<int>? progress = null,
-        LeRobotFormat format = LeRobotFormat.V30)
+        LeRobotFormat format = LeRobotFormat.V30, VideoCodec? videoCodec = VideoCodec.Av1, long videoFileBytes = LeRobotV3.VideoFilesSizeInMb * 1024L * 1024)
     {
         root = Path.GetFullPath(root);
         CheckTarget(root, overwrite);
         dataset.CheckFinite(); // nothing non-finite is ever written
-        if (format == LeRobotFormat.V30) { SaveV30(dataset, root, robotType, progress); return; }
+        if (format == LeRobotFormat.V30) { SaveV30(dataset, root, robotType, progress, videoCodec, videoFileBytes); return; }
         IO.AtomicFile.WriteDirectory(root, tmp =>
         {
             Directory.CreateDirectory(Path.Combine(tmp, "meta"));
@@ -65,15 +71,16 @@ public static class LeRobotDataset
         });
     }
 
-    private static void SaveV30(EpisodeDataset dataset, string root, string robotType, IProgress<int>? progress) =>
+    private static void SaveV30(EpisodeDataset dataset, string root, string robotType, IProgress<int>? progress, VideoCodec? videoCodec, long videoFileBytes) =>
         IO.AtomicFile.WriteDirectory(root, tmp =>
         {
             Directory.CreateDirectory(Path.Combine(tmp, "meta"));
-            LeRobotV3.Write(dataset, tmp, progress);
+            var videos = videoCodec is { } codec ? LeRobotLayout.StoredFeatures(dataset).Where(f => f.IsImage).Select(f => f.Name).ToArray() : [];
+            LeRobotV3.Write(dataset, tmp, progress, videos, videoCodec ?? VideoCodec.Av1, videoFileBytes: videoFileBytes);
             dataset.Stats ??= DatasetStats.Compute(dataset);
             dataset.Stats.Save(Path.Combine(tmp, LeRobotLayout.StatsPath));
             var info = LeRobotLayout.Info(dataset, robotType);
-            LeRobotV3.AdaptInfo(info);
+            LeRobotV3.AdaptInfo(info, dataset, videos, videoCodec ?? VideoCodec.Av1);
             // info.json last: a folder without it is not a dataset.
             File.WriteAllText(Path.Combine(tmp, LeRobotLayout.InfoPath), info.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             IO.FolderChecksums.Dataset.Write(tmp);
@@ -82,10 +89,10 @@ public static class LeRobotDataset
     internal static Task WriteEpisode(EpisodeDataset d, int episode, string path) => WriteFrames(d, [episode], path);
 
     /// <summary>The frames of <paramref name="episodes"/> into one parquet file, a row group per episode (v2.1: one episode per file; v3.0: many).</summary>
-    internal static async Task WriteFrames(EpisodeDataset d, IReadOnlyList<int> episodes, string path)
+    internal static async Task WriteFrames(EpisodeDataset d, IReadOnlyList<int> episodes, string path, IReadOnlyCollection<string>? videos = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var stored = LeRobotLayout.StoredFeatures(d).ToList();
+        var stored = LeRobotLayout.StoredFeatures(d).Where(f => videos == null || !videos.Contains(f.Name)).ToList();
         var fields = new List<Field>();
         foreach (var f in stored)
         {
@@ -110,7 +117,7 @@ public static class LeRobotDataset
             {
                 if (f.IsImage)
                 {
-                    var bytes = EncodePngs(d.Image(f.Name), start, n, f.Shape);
+                    var bytes = EncodePngs(d.ImageSource(f.Name), start, n, f.Shape);
                     await group.WriteAsync(leaves[leaf++], bytes, null);
                     await group.WriteAsync(leaves[leaf++], Enumerable.Repeat<string>(null!, n).ToArray(), null);
                     continue;
@@ -137,7 +144,7 @@ public static class LeRobotDataset
         return rep;
     }
 
-    private static byte[][] EncodePngs(byte[] images, long start, int n, int[] shape)
+    private static byte[][] EncodePngs(ImageFrames images, long start, int n, int[] shape)
     {
         int h = shape[0], w = shape[1], size = h * w * 3;
         var result = new byte[n][];
@@ -145,7 +152,8 @@ public static class LeRobotDataset
         {
             using var bmp = new SKBitmap(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Opaque));
             var px = bmp.GetPixelSpan();
-            var src = images.AsSpan((int)((start + t) * size), size);
+            var src = new byte[size];
+            images.CopyFrame(start + t, src);
             for (int i = 0; i < h * w; i++) { px[4 * i] = src[3 * i]; px[4 * i + 1] = src[3 * i + 1]; px[4 * i + 2] = src[3 * i + 2]; px[4 * i + 3] = 255; }
             using var img = SKImage.FromBitmap(bmp);
             using var data = img.Encode(SKEncodedImageFormat.Png, 100);
@@ -155,14 +163,14 @@ public static class LeRobotDataset
     }
 
     /// <summary>Loads a LeRobot v2.x dataset folder. Errors name the file, episode and feature.</summary>
-    public static EpisodeDataset Load(string root, IProgress<int>? progress = null)
+    public static EpisodeDataset Load(string root, IProgress<int>? progress = null, VideoOptions? video = null)
     {
         if (File.Exists(root)) throw new IOException($"{root} is a file: a LeRobot dataset is a folder (meta/info.json, data/...)");
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"dataset folder not found: {root}");
         IO.FolderChecksums.Dataset.Verify(root);
         var (features, fps, episodes, frames, envTask, robotType) = LeRobotLayout.ReadInfo(root);
         if (LeRobotLayout.ReadVersion(root).StartsWith("v3.", StringComparison.Ordinal))
-            return LoadV30(root, features, fps, episodes, frames, envTask, robotType, progress);
+            return LoadV30(root, features, fps, episodes, frames, envTask, robotType, progress, video);
         var lengths = LeRobotLayout.ReadEpisodes(root);
         string info = Path.Combine(root, LeRobotLayout.InfoPath);
         if (lengths.Count != episodes) throw new InvalidDataException($"{info}: total_episodes is {episodes}, {LeRobotLayout.EpisodesPath} lists {lengths.Count}");
@@ -175,26 +183,36 @@ public static class LeRobotDataset
         }
         if (total != frames) throw new InvalidDataException($"{info}: total_frames is {frames}, the episodes add up to {total}");
         var values = features.Where(f => !f.IsImage).ToDictionary(f => f.Name, f => new float[total * f.Size]);
-        var images = features.Where(f => f.IsImage).ToDictionary(f => f.Name, f => new byte[total * f.Size]);
+        // v2.1 video: one file per episode and camera (videos/chunk-000/KEY/episode_000000.mp4), each from time 0.
+        var videoKeys = LeRobotVideos.Keys(root);
+        string template = LeRobotVideos.PathTemplate(root, LeRobotLayout.VideoPath);
+        var videos = videoKeys.ToDictionary(k => k, k => (ImageFrames)new VideoFrames(k, features.First(f => f.Name == k).Shape, fps,
+            Enumerable.Range(0, episodes).Select(e => new EpisodeVideo(Path.Combine(root, LeRobotLayout.ExpandVideoPath(template, k, e)), 0, lengths[e])).ToList(),
+            (video ?? new VideoOptions()).CacheBytes, (video ?? new VideoOptions()).Workers));
+        var inParquet = features.Where(f => !videoKeys.Contains(f.Name)).ToList();
+        var images = inParquet.Where(f => f.IsImage).ToDictionary(f => f.Name, f => new byte[total * f.Size]);
         int done = 0;
         Parallelism.For(0, episodes, e =>
         {
-            ReadEpisode(root, e, e == 0 ? 0 : ends[e - 1], lengths[e], features, values, images).GetAwaiter().GetResult();
+            ReadEpisode(root, e, e == 0 ? 0 : ends[e - 1], lengths[e], inParquet, values, images).GetAwaiter().GetResult();
             progress?.Report(Interlocked.Increment(ref done));
         });
-        var dataset = new EpisodeDataset(features, ends, values, images, fps, LeRobotLayout.ReadTask(root), root) { EnvTask = envTask, RobotType = robotType, EpisodeLabels = LeRobotLayout.ReadEpisodeLabels(root) };
+        var dataset = new EpisodeDataset(features, ends, values, images, fps, LeRobotLayout.ReadTask(root), root, videos) { EnvTask = envTask, RobotType = robotType, EpisodeLabels = LeRobotLayout.ReadEpisodeLabels(root) };
         string stats = Path.Combine(root, LeRobotLayout.StatsPath);
         dataset.Stats = File.Exists(stats) ? DatasetStats.Load(stats) : DatasetStats.Compute(dataset);
         return dataset;
     }
 
     private static EpisodeDataset LoadV30(string root, List<FeatureInfo> features, int fps, int episodes, long frames, string? envTask, string? robotType,
-        IProgress<int>? progress)
+        IProgress<int>? progress, VideoOptions? video)
     {
-        var rows = LeRobotV3.ReadEpisodes(root, episodes, frames);
+        var videoKeys = LeRobotVideos.Keys(root);
+        var rows = LeRobotV3.ReadEpisodes(root, episodes, frames, videoKeys);
         var ends = rows.Select(r => r.To).ToArray();
         var values = features.Where(f => !f.IsImage).ToDictionary(f => f.Name, f => new float[frames * f.Size]);
-        var images = features.Where(f => f.IsImage).ToDictionary(f => f.Name, f => new byte[frames * f.Size]);
+        var images = features.Where(f => f.IsImage && !videoKeys.Contains(f.Name)).ToDictionary(f => f.Name, f => new byte[frames * f.Size]);
+        var videos = videoKeys.ToDictionary(k => k, k => (ImageFrames)V30Video(root, features.First(f => f.Name == k), fps, rows, video));
+        var inParquet = features.Where(f => !videoKeys.Contains(f.Name)).ToList();
         var files = rows.GroupBy(r => (r.DataChunk, r.DataFile)).ToList();
         int done = 0;
         Parallelism.For(0, files.Count, i =>
@@ -206,15 +224,32 @@ public static class LeRobotDataset
                         $"chunk {files[i].Key.DataChunk} file {files[i].Key.DataFile} but are not consecutive");
             string path = Path.Combine(root, LeRobotV3.DataFile(files[i].Key.DataChunk, files[i].Key.DataFile));
             int length = (int)(inFile[^1].To - inFile[0].From);
-            ReadFrames(path, $"{path} (episodes {inFile[0].Index}-{inFile[^1].Index})", inFile[0].From, length, features, values, images,
+            ReadFrames(path, $"{path} (episodes {inFile[0].Index}-{inFile[^1].Index})", inFile[0].From, length, inParquet, values, images,
                 inFile.SelectMany(r => Enumerable.Repeat(r.Index, r.Length)).ToArray()).GetAwaiter().GetResult();
             progress?.Report(Interlocked.Add(ref done, inFile.Count));
         });
         var labels = rows.All(r => r.Label != null) ? rows.Select(r => r.Label!).ToArray() : null;
-        var dataset = new EpisodeDataset(features, ends, values, images, fps, LeRobotV3.ReadTask(root), root) { EnvTask = envTask, RobotType = robotType, EpisodeLabels = labels };
+        var dataset = new EpisodeDataset(features, ends, values, images, fps, LeRobotV3.ReadTask(root), root, videos) { EnvTask = envTask, RobotType = robotType, EpisodeLabels = labels };
         string stats = Path.Combine(root, LeRobotLayout.StatsPath);
         dataset.Stats = File.Exists(stats) ? DatasetStats.Load(stats) : DatasetStats.Compute(dataset);
         return dataset;
+    }
+
+    /// <summary>A v3.0 video feature: each episode's file and first timestamp from meta/episodes, checked against its length.</summary>
+    private static VideoFrames V30Video(string root, FeatureInfo f, int fps, List<LeRobotV3.EpisodeRow> rows, VideoOptions? options)
+    {
+        string template = LeRobotVideos.PathTemplate(root);
+        var episodes = rows.Select(r =>
+        {
+            var p = r.Videos[f.Name];
+            string file = Path.Combine(root, LeRobotVideos.ExpandPath(template, f.Name, p.Chunk, p.File));
+            if (Math.Abs(p.To - p.From - r.Length / (double)fps) > VideoDecoder.ToleranceS + 0.5 / fps)
+                throw new InvalidDataException($"{Path.Combine(root, LeRobotV3.EpisodesDir)}: episode {r.Index}, videos/{f.Name}: from_timestamp {p.From:0.###} to " +
+                    $"to_timestamp {p.To:0.###} s is not its {r.Length} frames at {fps} fps");
+            return new EpisodeVideo(file, p.From, r.Length);
+        }).ToList();
+        options ??= new VideoOptions();
+        return new VideoFrames(f.Name, f.Shape, fps, episodes, options.CacheBytes, options.Workers);
     }
 
     private static Task ReadEpisode(string root, int episode, long start, int length, List<FeatureInfo> features,

@@ -24,6 +24,13 @@ public static class LeRobotLayout
     public const int ChunksSize = 1000;
     public const string DataPath = "data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet";
     public const string InfoPath = "meta/info.json";
+    /// <summary>v2.1's video files: one per episode and camera.</summary>
+    public const string VideoPath = "videos/chunk-{episode_chunk:03d}/{video_key}/episode_{episode_index:06d}.mp4";
+
+    public static string ExpandVideoPath(string template, string key, int episode) => template
+        .Replace("{video_key}", key)
+        .Replace("{episode_chunk:03d}", (episode / ChunksSize).ToString("000"))
+        .Replace("{episode_index:06d}", episode.ToString("000000"));
     public const string EpisodesPath = "meta/episodes.jsonl";
     public const string TasksPath = "meta/tasks.jsonl";
     public const string StatsPath = "meta/stats.json";
@@ -121,7 +128,7 @@ public static class LeRobotLayout
                 "float32" or "float64" or "int64" or "int32" => FeatureDType.Float32,
                 "bool" => FeatureDType.Bool,
                 "image" => FeatureDType.UInt8Image,
-                "video" => throw new NotSupportedException($"{path}: feature '{name}' is stored as video; decode it to images first"),
+                "video" => FeatureDType.UInt8Image, // frames in videos/ (LeRobotVideos)
                 "string" => (FeatureDType?)null,
                 _ => throw new InvalidDataException($"{path}: features.{name}.dtype '{dtype}' is not supported"),
             };

@@ -13,8 +13,8 @@ namespace Mimicry.Data.LeRobot;
 /// meta/episodes/chunk-000/file-000.parquet      one row per episode: length, its data file, dataset_from_index /
 ///                                               dataset_to_index (global index range), flattened per-episode stats
 /// data/chunk-XXX/file-YYY.parquet               the frames of many episodes, a new file past data_files_size_in_mb
+/// videos/KEY/chunk-XXX/file-YYY.mp4             one camera's frames of many episodes (<see cref="LeRobotVideos"/>)
 /// </code>
-/// Video features are not written or read yet (issue 27's second step).
 /// </summary>
 public static class LeRobotV3
 {
@@ -29,9 +29,9 @@ public static class LeRobotV3
     public static string EpisodesFile(int chunk, int file) => Path.Combine(EpisodesDir, $"chunk-{chunk:000}", $"file-{file:000}.parquet");
 
     /// <summary>Where each episode's frames go: (chunk, file) per episode, a new file once a file holds about <paramref name="fileBytes"/>.</summary>
-    public static (int Chunk, int File)[] Assign(EpisodeDataset d, long fileBytes)
+    public static (int Chunk, int File)[] Assign(EpisodeDataset d, long fileBytes, IReadOnlyCollection<string>? videos = null)
     {
-        long perFrame = LeRobotLayout.StoredFeatures(d).Sum(f => f.IsImage ? f.Size / 4L : 4L * f.Size) + 4 + 8 * LeRobotLayout.IndexColumns.Length;
+        long perFrame = LeRobotLayout.StoredFeatures(d).Where(f => videos == null || !videos.Contains(f.Name)).Sum(f => f.IsImage ? f.Size / 4L : 4L * f.Size) + 4 + 8 * LeRobotLayout.IndexColumns.Length;
         var result = new (int, int)[d.Episodes];
         int files = 0;
         long inFile = 0;
@@ -46,18 +46,29 @@ public static class LeRobotV3
     }
 
     /// <summary>Writes every v3.0 file of <paramref name="d"/> into the (temporary) folder <paramref name="root"/>; info.json is the caller's, last.</summary>
-    internal static void Write(EpisodeDataset d, string root, IProgress<int>? progress, long fileBytes = DataFilesSizeInMb * 1024L * 1024)
+    /// Image features named in <paramref name="videos"/> are encoded as video with <paramref name="codec"/> (their frames are
+    /// not in the parquet files); progress counts episodes, once for the data and once per camera.
+    internal static void Write(EpisodeDataset d, string root, IProgress<int>? progress, IReadOnlyCollection<string>? videos = null,
+        Video.VideoCodec codec = Video.VideoCodec.Av1, long fileBytes = DataFilesSizeInMb * 1024L * 1024, long videoFileBytes = VideoFilesSizeInMb * 1024L * 1024)
     {
-        var files = Assign(d, fileBytes);
+        videos ??= [];
+        var files = Assign(d, fileBytes, videos);
         int done = 0;
         foreach (var group in Enumerable.Range(0, d.Episodes).GroupBy(e => files[e]))
         {
             var episodes = group.ToArray();
-            LeRobotDataset.WriteFrames(d, episodes, Path.Combine(root, DataFile(group.Key.Chunk, group.Key.File))).GetAwaiter().GetResult();
+            LeRobotDataset.WriteFrames(d, episodes, Path.Combine(root, DataFile(group.Key.Chunk, group.Key.File)), videos).GetAwaiter().GetResult();
             progress?.Report(done += episodes.Length);
         }
+        var placements = new Dictionary<string, LeRobotVideos.Placement[]>();
+        foreach (var key in videos)
+        {
+            int before = done;
+            placements[key] = LeRobotVideos.Write(d, key, root, codec, videoFileBytes, progress == null ? null : new Progress<int>(n => progress.Report(before + n)));
+            done += d.Episodes;
+        }
         WriteTasks(d, Path.Combine(root, TasksPath)).GetAwaiter().GetResult();
-        WriteEpisodes(d, files, Path.Combine(root, EpisodesFile(0, 0))).GetAwaiter().GetResult();
+        WriteEpisodes(d, files, placements, Path.Combine(root, EpisodesFile(0, 0))).GetAwaiter().GetResult();
     }
 
     private static async Task WriteTasks(EpisodeDataset d, string path)
@@ -72,7 +83,7 @@ public static class LeRobotV3
     }
 
     /// <summary>One row per episode: its length, data file and global index range, labels (a mixed dataset) and flattened per-episode statistics.</summary>
-    private static async Task WriteEpisodes(EpisodeDataset d, (int Chunk, int File)[] files, string path)
+    private static async Task WriteEpisodes(EpisodeDataset d, (int Chunk, int File)[] files, Dictionary<string, LeRobotVideos.Placement[]> videos, string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         int n = d.Episodes;
@@ -87,6 +98,13 @@ public static class LeRobotV3
             ("meta/episodes/chunk_index", _ => 0), ("meta/episodes/file_index", _ => 0),
         };
         foreach (var (name, _) in longs) fields.Add(new DataField<long?>(name, true));
+        foreach (var key in videos.Keys)
+        {
+            fields.Add(new DataField<long?>($"videos/{key}/chunk_index", true));
+            fields.Add(new DataField<long?>($"videos/{key}/file_index", true));
+            fields.Add(new DataField<double?>($"videos/{key}/from_timestamp", true));
+            fields.Add(new DataField<double?>($"videos/{key}/to_timestamp", true));
+        }
         fields.Add(new ListField("tasks", new DataField<string>("element", true)));
         if (d.EpisodeLabels != null) { fields.Add(new DataField<string>("source", true)); fields.Add(new DataField<double?>("return", true)); }
         foreach (var f in numeric)
@@ -98,6 +116,13 @@ public static class LeRobotV3
         using var g = writer.CreateRowGroup();
         int leaf = 0;
         foreach (var (_, value) in longs) await g.WriteAsync<long>(leaves[leaf++], Enumerable.Range(0, n).Select(e => (long?)value(e)).ToArray());
+        foreach (var p in videos.Values)
+        {
+            await g.WriteAsync<long>(leaves[leaf++], p.Select(x => (long?)x.Chunk).ToArray());
+            await g.WriteAsync<long>(leaves[leaf++], p.Select(x => (long?)x.File).ToArray());
+            await g.WriteAsync<double>(leaves[leaf++], p.Select(x => (double?)x.From).ToArray());
+            await g.WriteAsync<double>(leaves[leaf++], p.Select(x => (double?)x.To).ToArray());
+        }
         await g.WriteAsync(leaves[leaf++], Enumerable.Repeat(d.Task, n).ToArray(), Enumerable.Repeat(0, n).ToArray());
         if (d.EpisodeLabels is { } labels)
         {
@@ -114,10 +139,11 @@ public static class LeRobotV3
     }
 
     /// <summary>One episode row of meta/episodes: what the loader needs.</summary>
-    internal sealed record EpisodeRow(int Index, int Length, int DataChunk, int DataFile, long From, long To, EpisodeLabel? Label);
+    internal sealed record EpisodeRow(int Index, int Length, int DataChunk, int DataFile, long From, long To, EpisodeLabel? Label,
+        Dictionary<string, LeRobotVideos.Placement> Videos);
 
     /// <summary>Every episode row of meta/episodes/*/*.parquet, checked: indices 0..N-1, lengths that add up, contiguous index ranges.</summary>
-    internal static List<EpisodeRow> ReadEpisodes(string root, int episodes, long frames)
+    internal static List<EpisodeRow> ReadEpisodes(string root, int episodes, long frames, IReadOnlyCollection<string>? videos = null)
     {
         string dir = Path.Combine(root, EpisodesDir);
         if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"{dir} is missing: a v3.0 dataset lists its episodes there");
@@ -134,11 +160,17 @@ public static class LeRobotV3
             var fileIndex = L("data/file_index");
             var from = L("dataset_from_index");
             var to = L("dataset_to_index");
+            double[] D(string name) => table.TryGetValue(name, out var c)
+                ? c.Select(v => v is double x && double.IsFinite(x) ? x : throw new InvalidDataException($"{file}: column '{name}' holds a null or a non-finite number")).ToArray()
+                : throw new InvalidDataException($"{file}: column '{name}' is missing (the video feature's episode placement)");
+            var video = (videos ?? []).ToDictionary(k => k, k => (Chunk: L($"videos/{k}/chunk_index"), File: L($"videos/{k}/file_index"),
+                From: D($"videos/{k}/from_timestamp"), To: D($"videos/{k}/to_timestamp")));
             var sources = table.GetValueOrDefault("source");
             var returns = table.GetValueOrDefault("return");
             for (int i = 0; i < index.Length; i++)
                 rows.Add(new EpisodeRow((int)index[i], (int)length[i], (int)chunk[i], (int)fileIndex[i], from[i], to[i],
-                    sources?[i] is string src && returns?[i] is double ret ? new EpisodeLabel(src, ret) : null));
+                    sources?[i] is string src && returns?[i] is double ret ? new EpisodeLabel(src, ret) : null,
+                    video.ToDictionary(kv => kv.Key, kv => new LeRobotVideos.Placement((int)kv.Value.Chunk[i], (int)kv.Value.File[i], kv.Value.From[i], kv.Value.To[i]))));
         }
         rows.Sort((a, b) => a.Index.CompareTo(b.Index));
         string where = Path.Combine(root, EpisodesDir);
@@ -200,14 +232,15 @@ public static class LeRobotV3
     }
 
     /// <summary>The v3.0 <c>meta/info.json</c> fields that differ from v2.1's.</summary>
-    internal static void AdaptInfo(JsonObject info)
+    internal static void AdaptInfo(JsonObject info, EpisodeDataset d, IReadOnlyCollection<string> videos, Video.VideoCodec codec)
     {
+        foreach (var key in videos) info["features"]![key] = LeRobotVideos.InfoEntry(d.Feature(key), d.Fps, codec);
         info["codebase_version"] = CodebaseVersion;
         info.Remove("total_chunks");
         info.Remove("total_videos");
         info["data_files_size_in_mb"] = DataFilesSizeInMb;
         info["video_files_size_in_mb"] = VideoFilesSizeInMb;
         info["data_path"] = DataPath;
-        info["video_path"] = null;
+        info["video_path"] = videos.Count > 0 ? VideoPath : null;
     }
 }
