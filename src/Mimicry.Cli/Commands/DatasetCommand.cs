@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Mimicry.Data;
 using Mimicry.Data.LeRobot;
+using Mimicry.Data.Video;
 using Mimicry.IO;
 using Spectre.Console;
 using Mimicry.Envs.PushT;
@@ -30,8 +31,9 @@ internal static class DatasetCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "replace an existing dataset folder" };
         var missing = new Option<bool>("--allow-missing-chunks") { Description = "read missing zarr chunk files as the array's fill value (zarr's rule) instead of failing" };
         var format = FormatOption();
+        var codec = VideoCodecOption();
         var cmd = new Command("import", "Convert the DP Push-T replay buffer into a LeRobot dataset (keypoints, state, rewards; optionally images)")
-        { zarr, output, images, overwrite, missing, format };
+        { zarr, output, images, overwrite, missing, format, codec };
         cmd.SetAction(r => Cli.Run(() =>
         {
             string src = r.GetValue(zarr)!, dst = r.GetValue(output)!;
@@ -39,7 +41,7 @@ internal static class DatasetCommand
             LeRobotDataset.CheckTarget(dst, r.GetValue(overwrite)); // before minutes of replay
             var probe = PushTReplayBuffer.Load(src, r.GetValue(missing));
             var dataset = Progress.Run("replaying episodes", probe.Episodes, p => PushTImport.FromZarr(src, r.GetValue(images), p, r.GetValue(missing)));
-            Progress.Run("writing parquet", dataset.Episodes, p => { LeRobotDataset.Save(dataset, dst, PushTImport.RobotType, r.GetValue(overwrite), p, ParseFormat(r.GetValue(format)!)); return 0; });
+            Write(dataset, dst, PushTImport.RobotType, r.GetValue(overwrite), ParseFormat(r.GetValue(format)!), ParseCodec(r.GetValue(codec)!));
             Console.WriteLine($"wrote {dst}: {dataset.Episodes} episodes, {dataset.Frames} frames, features {string.Join(", ", dataset.Features.Select(f => f.Name))}");
             return 0;
         }));
@@ -120,6 +122,19 @@ internal static class DatasetCommand
     private static Option<string> FormatOption() =>
         new("--format") { Description = "LeRobot layout written: v3.0 (current LeRobot) or v2.1 (openpi's pinned LeRobot)", DefaultValueFactory = _ => "v3.0" };
 
+    private static Option<string> VideoCodecOption() =>
+        new("--video-codec") { Description = "how v3.0 stores images: av1 (LeRobot's default: libsvtav1, crf 30, g 2), h264, h264-lossless, or png (in the parquet files)", DefaultValueFactory = _ => "av1" };
+
+    private static VideoCodec? ParseCodec(string text) => text == "png" ? null : VideoCodecs.Parse(text);
+
+    /// <summary>Saves with a progress bar over the episodes written: once for the frames, once more per camera encoded.</summary>
+    private static void Write(EpisodeDataset d, string dst, string robotType, bool overwrite, LeRobotFormat format, VideoCodec? codec)
+    {
+        int cameras = format == LeRobotFormat.V30 && codec != null ? d.Features.Count(f => f.IsImage) : 0;
+        if (cameras > 0 && !Ffmpeg.Available) throw new FileNotFoundException($"writing {cameras} camera(s) as video needs ffmpeg (scripts/install-deps.sh), or --video-codec png");
+        Progress.Run(cameras > 0 ? "writing parquet and video" : "writing parquet", d.Episodes * (1 + cameras), p => { LeRobotDataset.Save(d, dst, robotType, overwrite, p, format, codec); return 0; });
+    }
+
     private static LeRobotFormat ParseFormat(string text) => text switch
     {
         "v3.0" or "v3" => LeRobotFormat.V30,
@@ -134,7 +149,8 @@ internal static class DatasetCommand
         var output = new Argument<string>("out") { Description = "dataset folder to create" };
         var to = new Option<string>("--to") { Description = "layout to write: v3.0 or v2.1", DefaultValueFactory = _ => "v3.0" };
         var overwrite = new Option<bool>("--overwrite") { Description = "replace an existing dataset folder" };
-        var cmd = new Command("convert", "Write a LeRobot dataset in another layout (v2.1 ↔ v3.0): the same episodes, values, labels and statistics") { input, output, to, overwrite };
+        var codec = VideoCodecOption();
+        var cmd = new Command("convert", "Write a LeRobot dataset in another layout (v2.1 ↔ v3.0): the same episodes, values, labels and statistics") { input, output, to, overwrite, codec };
         cmd.SetAction(r => Cli.Run(() =>
         {
             string src = r.GetValue(input)!, dst = r.GetValue(output)!;
@@ -142,7 +158,7 @@ internal static class DatasetCommand
             IO.AtomicFile.EnsureNotInput(dst, src);
             LeRobotDataset.CheckTarget(dst, r.GetValue(overwrite));
             var d = Progress.Run("reading", 1, _ => LeRobotDataset.Load(src));
-            Progress.Run("writing parquet", d.Episodes, p => { LeRobotDataset.Save(d, dst, d.RobotType ?? "", r.GetValue(overwrite), p, format); return 0; });
+            Write(d, dst, d.RobotType ?? "", r.GetValue(overwrite), format, ParseCodec(r.GetValue(codec)!));
             Console.WriteLine($"wrote {dst} ({r.GetValue(to)}): {d.Episodes} episodes, {d.Frames} frames");
             return 0;
         }));
@@ -189,7 +205,7 @@ internal static class DatasetCommand
             {
                 var s = f.IsImage ? null : d.Stats?.Features.GetValueOrDefault(f.Name);
                 string Fmt(float[]? v) => v == null ? "" : string.Join(" ", v.Take(3).Select(x => x.ToString("G4"))) + (v.Length > 3 ? " …" : "");
-                table.AddRow(new[] { f.Name, LeRobotLayout.DType(f.DType), $"[{string.Join(",", f.Shape)}]", Fmt(s?.Min), Fmt(s?.Max), Fmt(s?.Mean), Fmt(s?.Std) }
+                table.AddRow(new[] { f.Name, d.IsVideo(f.Name) ? "video" : LeRobotLayout.DType(f.DType), $"[{string.Join(",", f.Shape)}]", Fmt(s?.Min), Fmt(s?.Max), Fmt(s?.Mean), Fmt(s?.Std) }
                     .Select(c => (Spectre.Console.Rendering.IRenderable)new Text(c)).ToArray());
             }
             AnsiConsole.Write(table);

@@ -9,11 +9,14 @@ namespace Mimicry.Data.Sampling;
 /// Assembles shuffled batches of windows straight into TorchSharp tensors. The features it uses are
 /// normalized once, up front; a batch is then one <c>torch.empty</c> per tensor and row copies into
 /// its memory, with no per-sample managed allocation. Shuffling is seeded and reshuffles every epoch.
+/// Image features arrive as uint8 (B, frames, C, H, W), unnormalized (the policy's encoder scales them); frames stored as
+/// video are decoded on worker threads, the next <see cref="PrefetchBatches"/> batches announced ahead of use.
 /// </summary>
 public sealed class BatchLoader
 {
     private readonly SequenceSampler _sampler;
     private readonly (InputFeature Input, float[] Values, int Dim)[] _features;
+    private readonly (InputFeature Input, ImageFrames Frames)[] _images;
     private readonly int[] _order;
     private readonly NumpyRandomState _rng;
     private int _cursor;
@@ -22,6 +25,8 @@ public sealed class BatchLoader
     public SequenceSampler Sampler => _sampler;
     public Device Device { get; }
     public int Epoch { get; private set; }
+    /// <summary>Batches whose image frames are requested ahead of use (decoded in the background when stored as video).</summary>
+    public int PrefetchBatches { get; init; } = 4;
 
     /// <param name="dataset">The episodes.</param>
     /// <param name="episodes">Which episodes to draw windows from (e.g. the training split).</param>
@@ -36,7 +41,9 @@ public sealed class BatchLoader
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "must be >= 1");
         _sampler = new SequenceSampler(dataset, episodes, window);
         if (_sampler.Count == 0) throw new ArgumentException($"the chosen {episodes.Count} episodes are all shorter than one window ({window.Length} frames, {window.PadAfter} of them may run past the end)");
-        _features = window.Features.Select(f => (f, NormalizedCopy(dataset, f.Key, normalizers), dataset.Feature(f.Key).Size)).ToArray();
+        _features = window.Features.Where(f => !dataset.Feature(f.Key).IsImage)
+            .Select(f => (f, NormalizedCopy(dataset, f.Key, normalizers), dataset.Feature(f.Key).Size)).ToArray();
+        _images = window.Features.Where(f => dataset.Feature(f.Key).IsImage).Select(f => (f, dataset.ImageSource(f.Key))).ToArray();
         BatchSize = batchSize;
         Device = device ?? CPU;
         _order = Enumerable.Range(0, _sampler.Count).ToArray();
@@ -47,7 +54,6 @@ public sealed class BatchLoader
     private static float[] NormalizedCopy(EpisodeDataset d, string key, IReadOnlyDictionary<string, Normalizer> normalizers)
     {
         var f = d.Feature(key);
-        if (f.IsImage) throw new NotSupportedException($"image feature '{key}' is not supported by this loader yet");
         if (!normalizers.TryGetValue(key, out var n)) throw new ArgumentException($"no normalizer for feature '{key}'");
         if (n.Dim != f.Size) throw new ArgumentException($"normalizer for '{key}' has {n.Dim} components, the feature {f.Size}");
         var copy = (float[])d.Values(key).Clone();
@@ -82,6 +88,7 @@ public sealed class BatchLoader
         if (_cursor + n > _order.Length) { Shuffle(); Epoch++; }
         var batch = Assemble(_order.AsSpan(_cursor, n));
         _cursor += n;
+        Prefetch(_order.AsSpan(_cursor, Math.Min(PrefetchBatches * n, _order.Length - _cursor)));
         return batch;
     }
 
@@ -114,7 +121,58 @@ public sealed class BatchLoader
             features[input.Key] = ToDevice(t);
             isPad[input.Key] = ToDevice(pad);
         }
+        foreach (var (input, frames) in _images)
+        {
+            var (t, pad) = AssembleImages(windows, input, frames);
+            features[input.Key] = ToDevice(t);
+            isPad[input.Key] = ToDevice(pad);
+        }
         return new Batch(features, isPad);
+    }
+
+    /// <summary>(B, frames, C, H, W) uint8 from H x W x C frames, and the pad mask (B, frames).</summary>
+    private (Tensor Images, Tensor IsPad) AssembleImages(ReadOnlySpan<int> windows, InputFeature input, ImageFrames source)
+    {
+        int b = windows.Length, frames = input.Count, c = source.Channels, hw = source.Height * source.Width, size = source.FrameBytes;
+        var t = torch.empty([b, frames, c, source.Height, source.Width], ScalarType.Byte);
+        var pad = torch.empty([b, frames], ScalarType.Bool);
+        var p = pad.bytes;
+        var at = new (long Frame, int Slot)[b * frames];
+        for (int i = 0; i < b; i++)
+            for (int k = 0; k < frames; k++)
+            {
+                var (frame, isPad) = _sampler.FrameAt(windows[i], input.First + k);
+                p[i * frames + k] = isPad ? (byte)1 : (byte)0;
+                at[i * frames + k] = (frame, i * frames + k);
+            }
+        source.Prefetch(at.Select(x => x.Frame));
+        var all = System.Buffers.ArrayPool<byte>.Shared.Rent(at.Length * size);
+        Numerics.Parallelism.For(0, at.Length, j =>
+        {
+            var hwc = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
+            source.CopyFrame(at[j].Frame, hwc.AsSpan(0, size));
+            var chw = all.AsSpan(at[j].Slot * size, size);
+            for (int ch = 0; ch < c; ch++)
+                for (int i = 0; i < hw; i++) chw[ch * hw + i] = hwc[i * c + ch];
+            System.Buffers.ArrayPool<byte>.Shared.Return(hwc);
+        }, maxThreads: 2);
+        all.AsSpan(0, at.Length * size).CopyTo(t.bytes);
+        System.Buffers.ArrayPool<byte>.Shared.Return(all);
+        return (t, pad);
+    }
+
+    /// <summary>Asks video-backed image features to decode the frames of these windows now, in the background.</summary>
+    private void Prefetch(ReadOnlySpan<int> windows)
+    {
+        if (_images.Length == 0 || windows.Length == 0) return;
+        foreach (var (input, frames) in _images)
+        {
+            if (frames is MemoryFrames) continue;
+            var wanted = new List<long>(windows.Length * input.Count);
+            foreach (int w in windows)
+                for (int k = 0; k < input.Count; k++) wanted.Add(_sampler.FrameAt(w, input.First + k).Frame);
+            frames.Prefetch(wanted);
+        }
     }
 
     private Tensor ToDevice(Tensor t)
