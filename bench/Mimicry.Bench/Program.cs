@@ -11,6 +11,8 @@ var benches = new Dictionary<string, Func<BenchArgs, int>>
     ["guidance"] = GuidanceBench.Run,
     ["latency"] = LatencyBench.Run,
     ["train-step"] = TrainStepBench.Run,
+    ["video"] = VideoBench.Run,
+    ["pusht-render"] = PushTRenderBench.Run,
     ["make-pyarrow-fixture"] = Mimicry.Bench.Tools.PyarrowFixture.Run,
 };
 if (args.Length == 0 || !benches.ContainsKey(args[0]))

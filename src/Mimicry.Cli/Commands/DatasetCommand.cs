@@ -1,3 +1,4 @@
+using Mimicry.Runtime;
 using System.CommandLine;
 using Mimicry.Data;
 using Mimicry.Data.LeRobot;

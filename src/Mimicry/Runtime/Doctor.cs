@@ -39,8 +39,27 @@ public static class Doctor
         lines.Add(new("torch threads", $"{get_num_threads()} intra-op (OMP_NUM_THREADS={Env("OMP_NUM_THREADS")}); " +
             $"acting calls of batch <= {Threads.SmallBatch} use 1; OMP_WAIT_POLICY={Env("OMP_WAIT_POLICY")} (PASSIVE yields the cores to other jobs at half the training speed)", true));
         lines.Add(Library("chipmunk (Push-T)", "libchipmunk.so.7", "apt-get install libchipmunk7 (scripts/install-deps.sh)"));
-        lines.Add(Library("ffmpeg (video datasets)", "libavcodec.so.59", "apt-get install libavcodec59 libavformat59 (not needed yet)"));
+        lines.Add(FfmpegLine());
         return lines;
+    }
+
+    /// <summary>The ffmpeg and ffprobe programs video datasets run (Data.Video.Ffmpeg), and their version.</summary>
+    private static DoctorLine FfmpegLine()
+    {
+        try
+        {
+            string ffmpeg = Ffmpeg.Program("ffmpeg");
+            Ffmpeg.Program("ffprobe");
+            var info = new System.Diagnostics.ProcessStartInfo(ffmpeg, "-hide_banner -version") { RedirectStandardOutput = true, UseShellExecute = false };
+            using var p = System.Diagnostics.Process.Start(info)!;
+            string first = p.StandardOutput.ReadLine() ?? "";
+            p.WaitForExit();
+            return new("ffmpeg (video datasets)", $"{ffmpeg}: {first}", p.ExitCode == 0);
+        }
+        catch (Exception e) when (e is FileNotFoundException or System.ComponentModel.Win32Exception)
+        {
+            return new("ffmpeg (video datasets)", e.Message, false);
+        }
     }
 
     private static string Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : "(unset)";

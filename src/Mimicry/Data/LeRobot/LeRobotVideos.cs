@@ -1,3 +1,4 @@
+using Mimicry.Runtime;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Mimicry.Data.Video;
@@ -81,7 +82,7 @@ public static class LeRobotVideos
         p.StandardOutput.BaseStream.CopyTo(Stream.Null);
         p.WaitForExit();
         File.Delete(list);
-        if (p.ExitCode != 0) throw new IOException($"{target}: ffmpeg could not join the episodes' videos ({Ffmpeg.LastLine(errors.Result, $"exit {p.ExitCode}")})");
+        if (p.ExitCode != 0) throw new IOException($"{target}: ffmpeg could not join the episodes' videos ({Ffmpeg.LastLine(errors(), $"exit {p.ExitCode}")})");
     }
 
     /// <summary>info.json's entry of a video feature (LeRobot's <c>features[key]</c> with its <c>info</c> block).</summary>

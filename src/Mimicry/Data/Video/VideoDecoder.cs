@@ -1,3 +1,4 @@
+using Mimicry.Runtime;
 using System.Globalization;
 
 namespace Mimicry.Data.Video;
@@ -33,20 +34,22 @@ public static class VideoDecoder
         var (p, errors) = Ffmpeg.Start("ffmpeg", args, input: false);
         var stdout = p.StandardOutput.BaseStream;
         int read = 0;
-        var buffer = new byte[Math.Min(dest.Length, 1 << 20)];
+        // Straight into the destination; one byte more is asked for at the end, to catch a stream longer than expected.
+        Span<byte> extra = stackalloc byte[1];
         while (true)
         {
-            int n = stdout.Read(buffer, 0, (int)Math.Min(buffer.Length, Math.Max(1, dest.Length - read)));
+            int n = read < dest.Length ? stdout.Read(dest[read..]) : stdout.Read(extra);
             if (n == 0) break;
-            if (read + n > dest.Length) { read += n; break; }
-            buffer.AsSpan(0, n).CopyTo(dest[read..]);
             read += n;
+            if (read > dest.Length) break;
         }
         if (read > dest.Length) { try { p.Kill(); } catch (InvalidOperationException) { } }
         p.WaitForExit();
-        string err = errors.Result;
-        if (p.ExitCode != 0 && read < dest.Length)
-            throw new InvalidDataException($"{where}: cannot decode {path} at {from:0.####} s ({Ffmpeg.LastLine(err, $"ffmpeg exit {p.ExitCode}")})");
+        string err = errors();
+        int exit = p.ExitCode;
+        p.Dispose();
+        if (exit != 0 && read < dest.Length)
+            throw new InvalidDataException($"{where}: cannot decode {path} at {from:0.####} s ({Ffmpeg.LastLine(err, $"ffmpeg exit {exit}")})");
         if (read != dest.Length)
         {
             long got = read / frameBytes;

@@ -1,3 +1,4 @@
+using Mimicry.Runtime;
 namespace Mimicry.Data.Video;
 
 /// <summary>Encodes raw RGB frames (H x W x 3 bytes each) into an mp4 through ffmpeg, written to a temporary file and renamed.</summary>
@@ -19,7 +20,7 @@ public static class VideoEncoder
         string[] args = ["-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{width}x{height}", "-r", $"{fps}", "-i", "pipe:0",
             .. VideoCodecs.EncoderArgs(codec), "-an", "-f", "mp4", tmp];
         var (p, errors) = Ffmpeg.Start("ffmpeg", args, input: true);
-        var drain = p.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
+        var drain = Ffmpeg.Drain(p.StandardOutput.BaseStream);
         try
         {
             using (var stdin = p.StandardInput.BaseStream) writeFrames(stdin);
@@ -33,11 +34,11 @@ public static class VideoEncoder
             throw;
         }
         p.WaitForExit();
-        drain.Wait();
+        drain.Join();
         if (p.ExitCode != 0)
         {
             File.Delete(tmp);
-            throw new IOException($"{path}: ffmpeg could not encode ({Ffmpeg.LastLine(errors.Result, $"exit {p.ExitCode}")})");
+            throw new IOException($"{path}: ffmpeg could not encode ({Ffmpeg.LastLine(errors(), $"exit {p.ExitCode}")})");
         }
         File.Move(tmp, path, overwrite: true);
     }

@@ -6,9 +6,9 @@ public sealed record EpisodeVideo(string Path, double FromTimestamp, int Length)
 
 /// <summary>
 /// An image feature stored as video, decoded an episode at a time on demand. Decoded episodes are kept in a cache bounded in
-/// bytes (least recently used first out); <see cref="Prefetch"/> decodes on worker threads, at most
-/// <see cref="Workers"/> ffmpeg processes at once, so a loader that announces its next batches keeps well ahead of the
-/// training step. Thread-safe.
+/// bytes (least recently used first out). Decoding runs on <see cref="Workers"/> threads of its own (one ffmpeg process each,
+/// never the thread pool's, so callers that block cannot starve it); <see cref="Prefetch"/> queues episodes for them, so a
+/// loader that announces its next batches keeps well ahead of the training step. Thread-safe.
 /// </summary>
 public sealed class VideoFrames : ImageFrames
 {
@@ -22,8 +22,9 @@ public sealed class VideoFrames : ImageFrames
     private readonly object _gate = new();
     private readonly Dictionary<int, LinkedListNode<(int Episode, byte[] Frames)>> _cached = new();
     private readonly LinkedList<(int Episode, byte[] Frames)> _recency = new();
-    private readonly Dictionary<int, Task<byte[]>> _decoding = new();
-    private readonly SemaphoreSlim _slots;
+    private readonly Dictionary<int, TaskCompletionSource<byte[]>> _decoding = new();
+    private readonly System.Collections.Concurrent.BlockingCollection<int> _queue = new();
+    private int _running;
     private long _cachedBytes;
 
     public long CacheBytes { get; }
@@ -49,7 +50,6 @@ public sealed class VideoFrames : ImageFrames
         for (int e = 0; e < _episodes.Length; e++) _ends[e] = total += _episodes[e].Length;
         CacheBytes = Math.Max(0, cacheBytes);
         Workers = workers > 0 ? workers : Math.Max(1, Environment.ProcessorCount);
-        _slots = new SemaphoreSlim(Workers);
         if (verify) Verify();
     }
 
@@ -94,8 +94,8 @@ public sealed class VideoFrames : ImageFrames
     public byte[] Episode(int e)
     {
         if (e < 0 || e >= _episodes.Length) throw new ArgumentOutOfRangeException(nameof(e), e, $"feature '{_feature}' has episodes 0..{_episodes.Length - 1}");
-        var task = Start(e);
-        return task.GetAwaiter().GetResult();
+        try { return Start(e).GetAwaiter().GetResult(); }
+        catch (AggregateException a) when (a.InnerException != null) { throw a.InnerException; }
     }
 
     private Task<byte[]> Start(int e)
@@ -108,44 +108,65 @@ public sealed class VideoFrames : ImageFrames
                 _recency.AddFirst(node);
                 return Task.FromResult(node.Value.Frames);
             }
-            if (_decoding.TryGetValue(e, out var running)) return running;
-            var task = Task.Run(() => DecodeEpisode(e));
-            _decoding[e] = task;
-            return task;
+            if (_decoding.TryGetValue(e, out var running)) return running.Task;
+            var pending = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _decoding[e] = pending;
+            _queue.Add(e);
+            if (_running < Workers)
+            {
+                _running++;
+                new Thread(Work) { IsBackground = true, Name = $"video decode ({_feature})" }.Start();
+            }
+            return pending.Task;
+        }
+    }
+
+    /// <summary>A decoding thread: takes queued episodes until none has come for two seconds.</summary>
+    private void Work()
+    {
+        while (true)
+        {
+            if (!_queue.TryTake(out int e, 2000))
+            {
+                lock (_gate)
+                {
+                    if (_queue.Count > 0) continue;
+                    _running--;
+                    return;
+                }
+            }
+            TaskCompletionSource<byte[]> pending;
+            lock (_gate) pending = _decoding[e];
+            try { pending.SetResult(DecodeEpisode(e)); }
+            catch (Exception ex)
+            {
+                lock (_gate) _decoding.Remove(e);
+                pending.SetException(ex);
+            }
         }
     }
 
     private byte[] DecodeEpisode(int e)
     {
-        _slots.Wait();
-        try
+        var v = _episodes[e];
+        var frames = VideoDecoder.Decode(v.Path, v.FromTimestamp, v.Length, Width, Height, _fps, $"{v.Path}, episode {e}, feature '{_feature}'");
+        Interlocked.Increment(ref _decodedCount);
+        lock (_gate)
         {
-            var v = _episodes[e];
-            var frames = VideoDecoder.Decode(v.Path, v.FromTimestamp, v.Length, Width, Height, _fps, $"{v.Path}, episode {e}, feature '{_feature}'");
-            Interlocked.Increment(ref _decodedCount);
-            lock (_gate)
+            _decoding.Remove(e);
+            if (frames.LongLength <= CacheBytes)
             {
-                _decoding.Remove(e);
-                if (frames.LongLength <= CacheBytes)
+                _cached[e] = _recency.AddFirst((e, frames));
+                _cachedBytes += frames.LongLength;
+                while (_cachedBytes > CacheBytes && _recency.Last is { } last && last.Value.Episode != e)
                 {
-                    _cached[e] = _recency.AddFirst((e, frames));
-                    _cachedBytes += frames.LongLength;
-                    while (_cachedBytes > CacheBytes && _recency.Last is { } last && last.Value.Episode != e)
-                    {
-                        _recency.RemoveLast();
-                        _cached.Remove(last.Value.Episode);
-                        _cachedBytes -= last.Value.Frames.LongLength;
-                    }
+                    _recency.RemoveLast();
+                    _cached.Remove(last.Value.Episode);
+                    _cachedBytes -= last.Value.Frames.LongLength;
                 }
             }
-            return frames;
         }
-        catch
-        {
-            lock (_gate) _decoding.Remove(e);
-            throw;
-        }
-        finally { _slots.Release(); }
+        return frames;
     }
 
     public override byte[] All()

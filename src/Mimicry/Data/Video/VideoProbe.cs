@@ -1,3 +1,4 @@
+using Mimicry.Runtime;
 using System.Text.Json.Nodes;
 
 namespace Mimicry.Data.Video;
@@ -16,7 +17,7 @@ public sealed record VideoProbe(string Path, string Codec, int Width, int Height
             "-show_entries", "stream=codec_name,width,height,pix_fmt,r_frame_rate,nb_frames:format=duration", "-of", "json", path], input: false);
         string json = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
-        string err = errors.Result;
+        string err = errors();
         if (p.ExitCode != 0) throw new InvalidDataException($"{path}: not a readable video ({Ffmpeg.LastLine(err, $"ffprobe exit {p.ExitCode}")})");
         try
         {

@@ -36,7 +36,8 @@ public sealed class PushTEnv : IEnv
 
     private CpSpace? _space;
     private IntPtr _agent, _block;
-    private PushTRenderer? _renderer;
+    private PushTObservationRenderer? _renderer;
+    private byte[]? _pixels;
 
     public EnvSpec Spec => Specification;
 
@@ -232,8 +233,11 @@ public sealed class PushTEnv : IEnv
             case ObservationKind.State: Copy(State(), destination); break;
             case ObservationKind.Keypoints: Copy(Keypoints(), destination); break;
             case ObservationKind.Pixels:
-                _renderer ??= new PushTRenderer(PushTRenderer.ObservationSize);
-                _renderer.RenderObservation(this, destination);
+                // DP's pipeline (pygame at 512, cv2.resize to 96), as the recorded images were made.
+                _renderer ??= new PushTObservationRenderer();
+                _pixels ??= new byte[destination.Length];
+                _renderer.Render([AgentPosition.X, AgentPosition.Y, BlockPose.X, BlockPose.Y, BlockPose.Angle], _pixels);
+                for (int i = 0; i < _pixels.Length; i++) destination[i] = _pixels[i];
                 break;
             default: throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
         }

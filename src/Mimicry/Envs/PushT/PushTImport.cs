@@ -73,7 +73,7 @@ public static class PushTImport
     }
 
     /// <summary>Reads <c>data/img</c> (float 0..255) chunk by chunk into uint8.</summary>
-    private static byte[] ReadImages(string zarrPath, int frames, bool allowMissingChunks)
+    internal static byte[] ReadImages(string zarrPath, int frames, bool allowMissingChunks)
     {
         var g = ZarrGroup.Open(zarrPath, allowMissingChunks);
         if (!g.Contains("data/img")) throw new InvalidDataException($"{zarrPath} has no data/img array (the bundled copy is low-dimensional only; pass the full replay buffer)");

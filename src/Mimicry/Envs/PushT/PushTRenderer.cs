@@ -7,7 +7,7 @@ namespace Mimicry.Envs.PushT;
 /// Draws Push-T as DP's pygame renderer does (goal T in LightGreen, walls LightGray, agent RoyalBlue,
 /// block LightSlateGray with its 2-pixel fat outline), scaled from the 512-pixel world to any square
 /// size. Unlike the original (pygame at 512, then cv2.resize) it rasterises once at the target size
-/// with anti-aliasing, so images are close to, not bit-equal with, the dataset's.
+/// with anti-aliasing, for GIFs and reports; the environment's image observation is <see cref="PushTObservationRenderer"/>.
 /// </summary>
 public sealed class PushTRenderer : IDisposable
 {
@@ -108,13 +108,6 @@ public sealed class PushTRenderer : IDisposable
                 _canvas.DrawPath(path, _paint);
             }
         }
-    }
-
-    /// <summary>Renders the observation image (96x96) and writes it as HWC floats in 0..255, like the dataset's <c>img</c>.</summary>
-    public void RenderObservation(PushTEnv env, Span<float> destination)
-    {
-        Render(env);
-        CopyRgb(_bitmap, destination);
     }
 
     /// <summary>Copies an RGBA bitmap into HWC RGB floats (0..255).</summary>

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Mimicry.Data.Video;
+namespace Mimicry.Runtime;
 
 /// <summary>
 /// The <c>ffmpeg</c> and <c>ffprobe</c> programs of Debian 12's FFmpeg 5.1 (libavcodec59, libavformat59, libdav1d6 for AV1,
@@ -31,8 +31,11 @@ public static class Ffmpeg
         }
     }
 
-    /// <summary>Starts <paramref name="program"/> with its standard streams redirected; stderr is collected for the error message.</summary>
-    internal static (Process Process, Task<string> Errors) Start(string program, IEnumerable<string> args, bool input)
+    /// <summary>
+    /// Starts <paramref name="program"/> with its standard streams redirected. Its stderr (the error message) is drained by a
+    /// thread of its own, so a caller that blocks, or a thread pool kept busy by decoding, never stalls it.
+    /// </summary>
+    internal static (Process Process, Func<string> Errors) Start(string program, IEnumerable<string> args, bool input)
     {
         var info = new ProcessStartInfo(Program(program))
         {
@@ -43,7 +46,18 @@ public static class Ffmpeg
         };
         foreach (var a in args) info.ArgumentList.Add(a);
         var p = Process.Start(info) ?? throw new IOException($"could not start {info.FileName}");
-        return (p, p.StandardError.ReadToEndAsync());
+        var text = new System.Text.StringBuilder();
+        var reader = new Thread(() => { try { text.Append(p.StandardError.ReadToEnd()); } catch (IOException) { } }) { IsBackground = true, Name = $"{program} stderr" };
+        reader.Start();
+        return (p, () => { reader.Join(); return text.ToString(); });
+    }
+
+    /// <summary>Drains a stream on a thread of its own (an encoder's unused stdout).</summary>
+    internal static Thread Drain(Stream stream)
+    {
+        var t = new Thread(() => { try { stream.CopyTo(Stream.Null); } catch (IOException) { } }) { IsBackground = true, Name = "ffmpeg stdout" };
+        t.Start();
+        return t;
     }
 
     /// <summary>The last non-empty line ffmpeg wrote to stderr (its error), or a fallback.</summary>
