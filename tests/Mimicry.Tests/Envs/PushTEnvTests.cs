@@ -121,9 +121,10 @@ public class PushTEnvTests
         // Seed 3 of the original environment (pusht-reset-seeds-0-5.csv): agent at (412, 202), block angle 3.7479 (mod 2π).
         Assert.Equal([412f, 202f], kp[18..20]);
         Assert.Equal(3.747904127159869, state[4], 5);
-        // The agent is drawn in royal blue (65, 105, 225) at its position scaled from 512 to 96 pixels.
+        // The agent is a royal blue (65, 105, 225) disc with a lighter one inside, light_color = 1.2x capped at 255: (78, 126, 255)
+        // (DP's pymunk_override.draw_circle), at its position scaled from 512 to 96 pixels.
         int col = (int)(412 * 96 / 512.0), row = (int)(202 * 96 / 512.0), at = (row * 96 + col) * 3;
-        Assert.Equal([65f, 105f, 225f], px[at..(at + 3)]);
+        Assert.Equal([78f, 126f, 255f], px[at..(at + 3)]);
     }
 
     [Fact]

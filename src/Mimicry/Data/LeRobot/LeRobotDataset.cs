@@ -18,8 +18,12 @@ namespace Mimicry.Data.LeRobot;
 /// </summary>
 public static class LeRobotDataset
 {
-    /// <summary>How video features are read: the decoded-frame cache's bound and the decoding workers (0: one per core).</summary>
-    public sealed record VideoOptions(long CacheBytes = VideoFrames.DefaultCacheBytes, int Workers = 0);
+    /// <summary>How video features are read: the decoded-frame cache's bound (null: <c>MIMICRY_VIDEO_CACHE_MB</c>, else 1 GiB) and the
+    /// decoding threads (0: one per core).</summary>
+    public sealed record VideoOptions(long? CacheBytes = null, int Workers = 0)
+    {
+        public long Bytes => CacheBytes ?? VideoFrames.CacheBytesFromEnvironment();
+    }
 
     /// <summary>
     /// Whether a dataset may be written to <paramref name="root"/>: not a file; an existing folder only with
@@ -188,7 +192,7 @@ public static class LeRobotDataset
         string template = LeRobotVideos.PathTemplate(root, LeRobotLayout.VideoPath);
         var videos = videoKeys.ToDictionary(k => k, k => (ImageFrames)new VideoFrames(k, features.First(f => f.Name == k).Shape, fps,
             Enumerable.Range(0, episodes).Select(e => new EpisodeVideo(Path.Combine(root, LeRobotLayout.ExpandVideoPath(template, k, e)), 0, lengths[e])).ToList(),
-            (video ?? new VideoOptions()).CacheBytes, (video ?? new VideoOptions()).Workers));
+            (video ?? new VideoOptions()).Bytes, (video ?? new VideoOptions()).Workers));
         var inParquet = features.Where(f => !videoKeys.Contains(f.Name)).ToList();
         var images = inParquet.Where(f => f.IsImage).ToDictionary(f => f.Name, f => new byte[total * f.Size]);
         int done = 0;
@@ -249,7 +253,7 @@ public static class LeRobotDataset
             return new EpisodeVideo(file, p.From, r.Length);
         }).ToList();
         options ??= new VideoOptions();
-        return new VideoFrames(f.Name, f.Shape, fps, episodes, options.CacheBytes, options.Workers);
+        return new VideoFrames(f.Name, f.Shape, fps, episodes, options.Bytes, options.Workers);
     }
 
     private static Task ReadEpisode(string root, int episode, long start, int length, List<FeatureInfo> features,

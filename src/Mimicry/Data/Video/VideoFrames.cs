@@ -12,8 +12,19 @@ public sealed record EpisodeVideo(string Path, double FromTimestamp, int Length)
 /// </summary>
 public sealed class VideoFrames : ImageFrames
 {
-    /// <summary>Default cache bound: 1 GiB (all of Push-T's 96x96 frames take 709 MB).</summary>
+    /// <summary>Default cache bound: 1 GiB (all of Push-T's 96x96 frames take 709 MB); <c>MIMICRY_VIDEO_CACHE_MB</c> changes it.</summary>
     public const long DefaultCacheBytes = 1L << 30;
+    public const string CacheVariable = "MIMICRY_VIDEO_CACHE_MB";
+
+    /// <summary>The cache bound <c>MIMICRY_VIDEO_CACHE_MB</c> asks for, or <see cref="DefaultCacheBytes"/>.</summary>
+    public static long CacheBytesFromEnvironment()
+    {
+        string? text = Environment.GetEnvironmentVariable(CacheVariable);
+        if (string.IsNullOrWhiteSpace(text)) return DefaultCacheBytes;
+        if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long mb) || mb > 1L << 30)
+            throw new ArgumentException($"{CacheVariable}='{text}' is not a whole number of megabytes (0 decodes every time)");
+        return mb * 1024 * 1024;
+    }
 
     private readonly string _feature;
     private readonly EpisodeVideo[] _episodes;
