@@ -36,6 +36,14 @@ public abstract record PolicyConfig
     [Acting] public ActionExecution Execution { get; init; } = ActionExecution.RecedingHorizon;
     /// <summary>k of the ensembling weights exp(-k·i), i = 0 the oldest prediction (ACT: 0.01).</summary>
     [Acting] public double TemporalEnsembleCoeff { get; init; } = 0.01;
+    /// <summary>Cameras the policy sees: image features (e.g. <c>observation.image</c>) read over the observation window beside
+    /// <see cref="ObservationKey"/>. Empty: none. Policies built on the U-Net read them (diffusion, flow).</summary>
+    public string[] ImageKeys { get; init; } = [];
+    /// <summary>Height, width and channels of every camera's frames (Push-T: 96, 96, 3).</summary>
+    public int[] ImageShape { get; init; } = [96, 96, 3];
+    /// <summary>Which components of the low-dimensional observation the policy reads (e.g. [0, 1]: Push-T's agent position, DP's
+    /// <c>agent_pos</c> beside the image); null: all of them.</summary>
+    public int[]? ObservationComponents { get; init; }
 
     [JsonIgnore] public WindowConfig Window => new(NObsSteps, Horizon, NActionSteps);
 
@@ -50,14 +58,29 @@ public abstract record PolicyConfig
     [JsonIgnore] public virtual IReadOnlyList<InputFeature> Inputs =>
     [
         new(ObservationKey, 0, NObsSteps, ObservationNormalization),
+        .. ImageInputs,
         new(FeatureKeys.Action, 0, Horizon, ActionNormalization),
     ];
+
+    /// <summary>The cameras over the observation window; uint8, not normalized (the policy's encoder scales them).</summary>
+    [JsonIgnore] public IEnumerable<InputFeature> ImageInputs => ImageKeys.Select(k => new InputFeature(k, 0, NObsSteps, NormalizationMode.Identity));
 
     /// <summary>Where windows may start and end around an episode (DP: pad_before = To - 1, pad_after = Ta - 1).</summary>
     [JsonIgnore] public virtual WindowSpec TrainingWindow => new(Inputs, PadBefore: NObsSteps - 1, PadAfter: NActionSteps - 1);
 
     /// <summary>Checks what only the training data can tell (e.g. an episode longer than a learned timestep table); <paramref name="source"/> names the data.</summary>
-    public virtual void CheckData(EpisodeDataset data, string source) { }
+    public virtual void CheckData(EpisodeDataset data, string source)
+    {
+        foreach (var key in ImageKeys)
+        {
+            if (!data.Has(key)) throw new ArgumentException($"policy.image_keys: dataset {source} has no '{key}' (it has {string.Join(", ", data.Features.Select(f => f.Name))})");
+            var f = data.Feature(key);
+            if (!f.IsImage || !f.Shape.SequenceEqual(ImageShape))
+                throw new ArgumentException($"policy.image_keys: '{key}' of dataset {source} is {(f.IsImage ? $"an image of [{string.Join(", ", f.Shape)}]" : "not an image")}, policy.image_shape is [{string.Join(", ", ImageShape)}]");
+        }
+        if (ObservationComponents is { } components && data.Has(ObservationKey) && components.Max() >= data.Feature(ObservationKey).Size)
+            throw new ArgumentException($"policy.observation_components [{string.Join(", ", components)}]: '{ObservationKey}' of dataset {source} has {data.Feature(ObservationKey).Size} components");
+    }
 
     /// <summary>Network passes per predicted chunk at batch 1 (a sampler's steps; one for a single forward pass).</summary>
     [JsonIgnore] public virtual int NetworkPassesPerChunk => 1;
@@ -68,6 +91,12 @@ public abstract record PolicyConfig
     public virtual void Validate()
     {
         Window.Validate();
+        if (ImageKeys.Any(k => !FeatureKeys.IsObservation(k) || k == ObservationKey) || ImageKeys.Distinct().Count() != ImageKeys.Length)
+            throw new ArgumentException($"policy.image_keys [{string.Join(", ", ImageKeys)}] must be distinct observation.* features other than policy.observation_key");
+        if (ImageShape is not { Length: 3 } || ImageShape.Any(d => d < 1 || d > 4096) || ImageShape[2] != 3)
+            throw new ArgumentException($"policy.image_shape must be [height, width, 3], got [{string.Join(", ", ImageShape ?? [])}]");
+        if (ObservationComponents != null && (ObservationComponents.Length == 0 || ObservationComponents.Any(c => c < 0) || ObservationComponents.Distinct().Count() != ObservationComponents.Length))
+            throw new ArgumentException($"policy.observation_components must be distinct indices >= 0, got [{string.Join(", ", ObservationComponents)}]");
         // exp(-k·i) over a chunk of H steps must stay a float32 (|k·H| < 80): ACT's k is 0.01.
         if (!double.IsFinite(TemporalEnsembleCoeff) || Math.Abs(TemporalEnsembleCoeff) * Horizon > 80)
             throw new ArgumentException($"policy.temporal_ensemble_coeff must be finite with |k| · horizon <= 80 (exp(-k·i) overflows float32 beyond), got {TemporalEnsembleCoeff} with horizon {Horizon}");

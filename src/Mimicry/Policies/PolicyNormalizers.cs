@@ -15,11 +15,11 @@ public sealed class PolicyNormalizers
 
     private readonly Dictionary<string, Normalizer> _cache = new();
 
-    /// <summary>One normalizer for every feature the policy declares (<see cref="PolicyConfig.Inputs"/>).</summary>
+    /// <summary>One normalizer for every feature the policy declares (<see cref="PolicyConfig.Inputs"/>), cameras aside (their encoder scales them).</summary>
     public static PolicyNormalizers From(DatasetStats stats, PolicyConfig config)
     {
         var result = new PolicyNormalizers();
-        foreach (var f in config.Inputs) result.Features[f.Key] = new Entry(f.Normalization, stats[f.Key]);
+        foreach (var f in config.Inputs.Where(f => !config.ImageKeys.Contains(f.Key))) result.Features[f.Key] = new Entry(f.Normalization, stats[f.Key]);
         return result;
     }
 

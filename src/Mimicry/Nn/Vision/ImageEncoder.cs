@@ -5,21 +5,29 @@ using static TorchSharp.torch;
 
 namespace Mimicry.Nn.Vision;
 
-/// <summary>The image encoder's shape: ResNet stage widths, crop (H, W), spatial-softmax keypoints and output features.</summary>
-/// <param name="Widths">ResNet-18's stage widths ([64, 128, 256, 512]) or a narrower ResNet of the same depth.</param>
-/// <param name="Crop">Crop of the input image (H, W): random in training, the centre when acting (DP's eval_fixed_crop).</param>
-/// <param name="Keypoints">Spatial-softmax keypoints (robomimic's num_kp, DP: 32).</param>
-/// <param name="FeatureDim">Linear layer after the keypoints (robomimic's feature_dimension, DP: 64).</param>
-public sealed record VisionConfig(int[] Widths, int[] Crop, int Keypoints = 32, int FeatureDim = 64)
+/// <summary>The image encoder's shape; defaults are Diffusion Policy's Push-T image encoder (ResNet-18 from scratch with GroupNorm,
+/// crop 84 of 96, 32 spatial-softmax keypoints, 64 features: LeRobot's configuration_diffusion.py gives the same for Push-T).</summary>
+public sealed record VisionConfig
 {
-    /// <summary>Diffusion Policy's Push-T image encoder: ResNet-18 from scratch, GroupNorm, crop 84 of 96, 32 keypoints, 64 features.</summary>
-    public static VisionConfig DiffusionPolicy => new([64, 128, 256, 512], [84, 84]);
+    /// <summary>ResNet-18's stage widths ([64, 128, 256, 512]) or a narrower ResNet of the same depth.</summary>
+    public int[] Widths { get; init; } = [64, 128, 256, 512];
+    /// <summary>Crop of the input image (H, W): random in training, the centre when acting (DP's eval_fixed_crop).</summary>
+    public int[] Crop { get; init; } = [84, 84];
+    /// <summary>Spatial-softmax keypoints (robomimic's num_kp, DP: 32).</summary>
+    public int Keypoints { get; init; } = 32;
+    /// <summary>Linear layer after the keypoints (robomimic's feature_dimension, DP: 64).</summary>
+    public int FeatureDim { get; init; } = 64;
+
+    public static VisionConfig DiffusionPolicy => new();
 
     public void Validate(int[] imageShape)
     {
         if (Widths is not { Length: 4 } || Widths.Any(w => w < 16 || w % 16 != 0)) throw new ArgumentException($"policy.vision.widths must be 4 multiples of 16, got [{string.Join(",", Widths ?? [])}]");
-        if (Crop is not { Length: 2 } || Crop[0] < 8 || Crop[1] < 8 || Crop[0] > imageShape[0] || Crop[1] > imageShape[1])
-            throw new ArgumentException($"policy.vision.crop must be [h, w] with 8 <= h <= {imageShape[0]} and 8 <= w <= {imageShape[1]} (the image), got [{string.Join(",", Crop ?? [])}]");
+        if (Crop is not { Length: 2 } || Crop[0] > imageShape[0] || Crop[1] > imageShape[1])
+            throw new ArgumentException($"policy.vision.crop must be [h, w] with h <= {imageShape[0]} and w <= {imageShape[1]} (the image), got [{string.Join(",", Crop ?? [])}]");
+        // The trunk divides the size by 32; a 1x1 map leaves the spatial softmax nothing to locate.
+        if (Crop[0] < 33 || Crop[1] < 33)
+            throw new ArgumentException($"policy.vision.crop [{Crop[0]}, {Crop[1]}] leaves the ResNet a 1x1 map (it divides by 32): crop at least 33 pixels a side");
         if (Keypoints < 1 || Keypoints > 1024) throw new ArgumentException($"policy.vision.keypoints ({Keypoints}) must be in 1..1024");
         if (FeatureDim < 1 || FeatureDim > 4096) throw new ArgumentException($"policy.vision.feature_dim ({FeatureDim}) must be in 1..4096");
     }

@@ -18,6 +18,8 @@ public abstract record UnetPolicyConfig : PolicyConfig
     public int DiffusionStepEmbedDim { get; init; } = 256;
     /// <summary>FiLM predicts a scale as well as a bias.</summary>
     public bool CondPredictScale { get; init; } = true;
+    /// <summary>Every camera's encoder (<c>policy.image_keys</c>): ResNet widths, crop, keypoints, features (DP's by default).</summary>
+    public Nn.Vision.VisionConfig Vision { get; init; } = new();
 
     /// <summary>
     /// Classifier-free guidance: a dataset feature the policy is also conditioned on (e.g. the fork's
@@ -58,6 +60,7 @@ public abstract record UnetPolicyConfig : PolicyConfig
         int factor = 1 << (DownDims.Length - 1);
         if (Horizon % factor != 0) throw new ArgumentException($"horizon ({Horizon}) must be divisible by 2^(levels-1) = {factor} for the U-Net");
         if (KernelSize % 2 == 0) throw new ArgumentException($"kernel_size ({KernelSize}) must be odd");
+        if (ImageKeys.Length > 0) (Vision ?? throw new ArgumentException("policy.vision must be given with policy.image_keys")).Validate(ImageShape);
         if (Condition != null)
         {
             if (FeatureKeys.IsObservation(Condition) || Condition == FeatureKeys.Action || Condition == ObservationKey)

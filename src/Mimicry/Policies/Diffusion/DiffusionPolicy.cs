@@ -47,9 +47,7 @@ public sealed class DiffusionPolicy : UnetPolicyBase<DiffusionConfig>
         return new LossOutput(nn.functional.mse_loss(prediction, c.Target).MoveToOuterDisposeScope());
     }
 
-    /// <summary>Samples the action window (B, H, Da) conditioned on the observation window.</summary>
-    protected override Tensor PredictNormalizedWindow(Tensor normalizedObservations, Generator? generator)
-    {
-        return Sampler.Sample(ActingNetwork(normalizedObservations), [normalizedObservations.shape[0], Cfg.Horizon, ActionDim], Device, generator);
-    }
+    /// <summary>Samples the action window (B, H, Da) with the network conditioned on the observation window.</summary>
+    protected override Tensor SampleWindow(Denoiser network, long batch, Generator? generator) =>
+        Sampler.Sample(network, [batch, Cfg.Horizon, ActionDim], Device, generator);
 }

@@ -37,8 +37,6 @@ public sealed class FlowPolicy : UnetPolicyBase<FlowConfig>
         return new LossOutput(nn.functional.mse_loss(velocity(c.Input, c.Time), c.Target).MoveToOuterDisposeScope());
     }
 
-    protected override Tensor PredictNormalizedWindow(Tensor normalizedObservations, Generator? generator)
-    {
-        return Sampler.Sample(Velocity(ActingNetwork(normalizedObservations)), [normalizedObservations.shape[0], Cfg.Horizon, ActionDim], Device, generator);
-    }
+    protected override Tensor SampleWindow(Denoiser network, long batch, Generator? generator) =>
+        Sampler.Sample(Velocity(network), [batch, Cfg.Horizon, ActionDim], Device, generator);
 }
