@@ -11,7 +11,11 @@ namespace Mimicry.Training;
 /// <param name="PaperMax">The paper's reported score (max over the last checkpoints), when there is one.</param>
 /// <param name="Deviations">Every difference from the paper's protocol.</param>
 /// <param name="Config">The run config (policy, train, task), with <see cref="RunConfig.Preset"/> and deviations filled in.</param>
-public sealed record Preset(string Name, string Description, string? PaperSource, double? PaperMax, IReadOnlyList<string> Deviations, RunConfig Config);
+public sealed record Preset(string Name, string Description, string? PaperSource, double? PaperMax, IReadOnlyList<string> Deviations, RunConfig Config)
+{
+    /// <summary>The paper's average over the last checkpoints, when it reports one.</summary>
+    public double? PaperAvg { get; init; }
+}
 
 /// <summary>The presets embedded in the library (<c>src/Mimicry/Presets/*.json</c>).</summary>
 public static class Presets
@@ -43,6 +47,7 @@ public static class Presets
         config = config with { Preset = name, Deviations = deviations };
         config.Validate();
         var paper = root["paper"] as JsonObject;
-        return new Preset(name, Text("description"), paper?["source"]?.GetValue<string>(), paper?["max"]?.GetValue<double>(), deviations, config);
+        return new Preset(name, Text("description"), paper?["source"]?.GetValue<string>(), paper?["max"]?.GetValue<double>(), deviations, config)
+        { PaperAvg = paper?["avg"]?.GetValue<double>() };
     }
 }

@@ -49,6 +49,14 @@ public static class RunSetup
         if (!entry.Spec.ObservationSizes.TryGetValue(kind, out int size) || size != dataset.Feature(key).Size)
             throw new ArgumentException($"dataset {where}: '{key}' has {dataset.Feature(key).Size} values per frame, but the {entry.Name} task observes " +
                 (entry.Spec.ObservationSizes.ContainsKey(kind) ? $"{size}" : "no such thing") + $" (pass the task the dataset was recorded in with --task)");
+        foreach (var camera in config.Policy.ImageKeys)
+        {
+            if (!dataset.Has(camera)) throw new ArgumentException($"policy.image_keys: dataset {where} has no camera '{camera}' (import Push-T with --images)");
+            int pixels = dataset.Feature(camera).Size;
+            if (!entry.Spec.ObservationSizes.TryGetValue(ObservationKinds.Of(camera), out int observed) || observed != pixels)
+                throw new ArgumentException($"dataset {where}: camera '{camera}' has {pixels} values per frame, the {entry.Name} task renders " +
+                    (entry.Spec.ObservationSizes.ContainsKey(ObservationKinds.Of(camera)) ? $"{observed}" : "no images"));
+        }
         if (dataset.Feature(FeatureKeys.Action).Size != entry.Spec.ActionDim)
             throw new ArgumentException($"dataset {where}: actions have {dataset.Feature(FeatureKeys.Action).Size} values, the {entry.Name} task takes {entry.Spec.ActionDim}");
         return config;
