@@ -64,6 +64,10 @@ public interface IChunkingPolicy : IPolicy
 
     /// <summary>Raw observations (B, To, Do) → the raw action chunk (B, ChunkLength, Da), row 0 for the newest observation.</summary>
     Tensor PredictChunk(Tensor observations, Generator? generator);
+
+    /// <summary>The same from a whole observation window: the low-dimensional observation (B, To, Do) and every camera
+    /// (B, To, H·W·C) as the environment gives it (0..255) or (B, To, C, H, W).</summary>
+    Tensor PredictChunk(IReadOnlyDictionary<string, Tensor> window, Generator? generator);
 }
 
 public static class PolicyExtensions

@@ -49,6 +49,9 @@ public sealed record ActConfig : PolicyConfig
     /// latent chooses a mode.
     /// </summary>
     [Acting] public LatentAtInference Latent { get; init; } = LatentAtInference.Zero;
+    /// <summary>With cameras (policy.image_keys): the ResNet-18 backbone's stage widths. LeRobot loads ImageNet weights with frozen
+    /// BatchNorm; Mimicry trains it from scratch with GroupNorm (channels/16), as Diffusion Policy's encoder.</summary>
+    public int[] BackboneWidths { get; init; } = [64, 128, 256, 512];
 
     /// <summary>ACT trains on windows starting at every frame, the chunk padded past the episode's end (LeRobot).</summary>
     [JsonIgnore] public override WindowSpec TrainingWindow => new(Inputs, PadBefore: 0, PadAfter: Horizon - 1);
@@ -64,6 +67,8 @@ public sealed record ActConfig : PolicyConfig
         if (LatentDim < 1) throw new ArgumentException($"policy.latent_dim ({LatentDim}) must be >= 1");
         if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentException($"policy.dropout ({Dropout}) must be in [0, 1)");
         if (!(KlWeight >= 0) || !double.IsFinite(KlWeight)) throw new ArgumentException($"policy.kl_weight ({KlWeight}) must be finite and >= 0");
+        if (ImageKeys.Length > 0 && (BackboneWidths is not { Length: 4 } || BackboneWidths.Any(w => w < 16 || w % 16 != 0)))
+            throw new ArgumentException($"policy.backbone_widths must be 4 multiples of 16, got [{string.Join(",", BackboneWidths ?? [])}]");
     }
 }
 

@@ -1,4 +1,5 @@
 using Mimicry.Nn;
+using Mimicry.Nn.Vision;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -32,11 +33,15 @@ public sealed class ActNetwork : nn.Module
     private readonly Embedding encoder_1d_feature_pos_embed;
     private readonly Embedding decoder_pos_embed;
     private readonly Linear action_head;
+    private readonly ResNetTrunk? backbone;
+    private readonly Conv2d? encoder_img_feat_input_proj;
 
     private readonly ActConfig _cfg;
     private readonly float[]? _vaePositions; // LeRobot's fixed vae_encoder_pos_enc, (S+2)·D, computed once
 
-    public ActNetwork(ActConfig cfg, int robotStateDim, int envStateDim, int actionDim) : base(nameof(ActNetwork))
+    /// <param name="cameras">Cameras read (LeRobot: a shared ResNet-18 backbone whose layer4 feature map, projected to D by a
+    /// 1x1 convolution, adds h·w encoder tokens per camera with 2-D sinusoidal positions).</param>
+    public ActNetwork(ActConfig cfg, int robotStateDim, int envStateDim, int actionDim, int cameras = 0) : base(nameof(ActNetwork))
     {
         _cfg = cfg;
         int d = cfg.DimModel, s = cfg.Horizon;
@@ -57,6 +62,11 @@ public sealed class ActNetwork : nn.Module
         encoder_1d_feature_pos_embed = nn.Embedding(envStateDim > 0 ? 3 : 2, d);
         decoder_pos_embed = nn.Embedding(s, d);
         action_head = nn.Linear(d, actionDim);
+        if (cameras > 0)
+        {
+            backbone = new ResNetTrunk(cfg.BackboneWidths);
+            encoder_img_feat_input_proj = nn.Conv2d(backbone.OutChannels, d, 1);
+        }
         RegisterComponents();
         // ACT._reset_parameters: Xavier-uniform on the transformer's matrices only.
         using (torch.no_grad())
@@ -82,8 +92,11 @@ public sealed class ActNetwork : nn.Module
         return (p[.., ..l].MoveToOuterDisposeScope(), p[.., l..].MoveToOuterDisposeScope());
     }
 
-    /// <summary>The action chunk (B, S, A) from a latent (B, L), the robot state (B, Ds) and the environment state (B, De) or null.</summary>
-    public Tensor Decode(Tensor z, Tensor robotState, Tensor? envState)
+    /// <summary>
+    /// The action chunk (B, S, A) from a latent (B, L), the robot state (B, Ds), the environment state (B, De) or null, and the
+    /// cameras' frames, each (B, C, H, W) scaled to [-1, 1], or none.
+    /// </summary>
+    public Tensor Decode(Tensor z, Tensor robotState, Tensor? envState, IReadOnlyList<Tensor>? cameras = null)
     {
         using var scope = torch.NewDisposeScope();
         long b = z.shape[0];
@@ -91,10 +104,46 @@ public sealed class ActNetwork : nn.Module
         if (encoder_env_state_input_proj is not null) tokens.Add(encoder_env_state_input_proj.forward(envState!));
         var x = torch.stack(tokens, dim: 0);                                // (N, B, D)
         var pos = encoder_1d_feature_pos_embed.weight!.unsqueeze(1);        // (N, 1, D)
+        if (backbone is not null && cameras is { Count: > 0 })
+        {
+            var xs = new List<Tensor> { x };
+            var ps = new List<Tensor> { pos };
+            foreach (var frames in cameras)
+            {
+                var features = encoder_img_feat_input_proj!.forward(backbone.forward(frames));  // (B, D, h, w)
+                xs.Add(features.flatten(2).permute(2, 0, 1));                                  // (h·w, B, D)
+                ps.Add(SinusoidalPositions2d(features.shape[2], features.shape[3], _cfg.DimModel, z.device)); // (h·w, 1, D)
+            }
+            x = torch.cat(xs, 0);
+            pos = torch.cat(ps, 0);
+        }
         var memory = encoder.forward(x, pos);                               // (N, B, D)
         var queries = torch.zeros(_cfg.Horizon, b, _cfg.DimModel, device: z.device);
         var outp = decoder.forward(queries, memory, pos, decoder_pos_embed.weight!.unsqueeze(1)); // (S, B, D)
         return action_head.forward(outp.transpose(0, 1)).MoveToOuterDisposeScope(); // (B, S, A)
+    }
+
+    /// <summary>
+    /// DETR's 2-D sine positions of an h x w feature map, as LeRobot's ACTSinusoidalPositionEmbedding2d: rows and columns counted
+    /// from 1, normalized to (0, 2π], each encoded on D/2 channels (sin and cos interleaved, frequencies 10000^(2⌊i/2⌋/(D/2)));
+    /// y's channels then x's. Returns (h·w, 1, D), row-major as the flattened feature map.
+    /// </summary>
+    public static Tensor SinusoidalPositions2d(long h, long w, int d, Device device)
+    {
+        using var scope = torch.NewDisposeScope();
+        int half = d / 2;
+        const double eps = 1e-6, twoPi = 2 * Math.PI;
+        var y = (torch.arange(1, h + 1, dtype: ScalarType.Float32, device: device) / (h + eps) * twoPi).reshape(h, 1).expand(h, w); // (h, w)
+        var x = (torch.arange(1, w + 1, dtype: ScalarType.Float32, device: device) / (w + eps) * twoPi).reshape(1, w).expand(h, w);
+        var i = torch.arange(half, dtype: ScalarType.Float32, device: device);
+        var inverseFrequency = torch.pow(10000f, 2 * torch.floor(i / 2) / half);                           // (D/2)
+        Tensor Encode(Tensor r)
+        {
+            var e = r.unsqueeze(-1) / inverseFrequency;                                                       // (h, w, D/2)
+            return torch.stack([e[.., .., TensorIndex.Slice(0, null, 2)].sin(), e[.., .., TensorIndex.Slice(1, null, 2)].cos()], -1).flatten(2); // (h, w, D/2)
+        }
+        var pos = torch.cat([Encode(y), Encode(x)], -1);                                                     // (h, w, D)
+        return pos.reshape(h * w, 1, d).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -19,6 +19,7 @@ public sealed class ActPolicy : PolicyBase<ActConfig>
     public override nn.Module Network => _net;
 
     private int EnvStateDim => ObsDim - Cfg.RobotStateDim;
+    protected override bool ReadsImages => true;
 
     public ActPolicy(ActConfig config, PolicyNormalizers normalizers, Device? device = null) : base(config, normalizers, device)
     {
@@ -30,7 +31,7 @@ public sealed class ActPolicy : PolicyBase<ActConfig>
 
     public override nn.Module CreateNetwork()
     {
-        var net = new ActNetwork(Cfg, Cfg.RobotStateDim, EnvStateDim, ActionDim);
+        var net = new ActNetwork(Cfg, Cfg.RobotStateDim, EnvStateDim, ActionDim, Cfg.ImageKeys.Length);
         net.to(Device);
         return net;
     }
@@ -38,7 +39,7 @@ public sealed class ActPolicy : PolicyBase<ActConfig>
     /// <summary>(robot state (B, Ds), environment state (B, De) or null) from a normalized observation window (B, 1, Do).</summary>
     private (Tensor Robot, Tensor? Env) Split(Tensor obs)
     {
-        var o = obs[.., 0];
+        var o = ObservedWindow(obs)[.., 0];
         return (o[.., EnvStateDim..], EnvStateDim > 0 ? o[.., ..EnvStateDim] : null);
     }
 
@@ -60,7 +61,7 @@ public sealed class ActPolicy : PolicyBase<ActConfig>
             z = torch.zeros(actions.shape[0], Cfg.LatentDim, device: actions.device);
             kl = torch.zeros(1, device: actions.device).squeeze();
         }
-        var predicted = _net.Decode(z, robot, env);     // (B, S, A)
+        var predicted = _net.Decode(z, robot, env, Cameras(Cfg.ImageKeys.ToDictionary(k => k, k => batch[k]))); // (B, S, A)
         var valid = (~isPad).unsqueeze(-1).to(predicted.dtype);
         var l1 = ((actions - predicted).abs() * valid).sum() / (valid.sum() * ActionDim).clamp_min(1);
         var loss = l1 + Cfg.KlWeight * kl;
@@ -72,13 +73,20 @@ public sealed class ActPolicy : PolicyBase<ActConfig>
     public static Tensor KlToStandardNormal(Tensor mu, Tensor logVar) =>
         (-0.5 * (1 + logVar - mu.pow(2) - logVar.exp())).sum(1).mean();
 
-    protected override Tensor PredictNormalizedWindow(Tensor normalizedObservations, Generator? generator)
+    protected override Tensor PredictNormalizedWindow(Tensor normalizedObservations, Generator? generator) =>
+        PredictNormalizedWindow(normalizedObservations, new Dictionary<string, Tensor>(), generator);
+
+    protected override Tensor PredictNormalizedWindow(Tensor normalizedObservations, IReadOnlyDictionary<string, Tensor> images, Generator? generator)
     {
         var (robot, env) = Split(normalizedObservations);
         long b = normalizedObservations.shape[0];
         var z = Cfg.Latent == LatentAtInference.Prior
             ? RandomDraws.Normal([b, Cfg.LatentDim], generator, Device)
             : torch.zeros(b, Cfg.LatentDim, device: Device);
-        return _net.Decode(z, robot, env);
+        return _net.Decode(z, robot, env, Cameras(images));
     }
+
+    /// <summary>Each camera's newest frame (B, C, H, W) scaled from 0..255 to [-1, 1], in policy.image_keys order.</summary>
+    private List<Tensor> Cameras(IReadOnlyDictionary<string, Tensor> images) =>
+        Cfg.ImageKeys.Select(k => images[k][.., -1].to_type(ScalarType.Float32) / 127.5f - 1f).ToList();
 }
