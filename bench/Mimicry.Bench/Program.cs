@@ -13,6 +13,7 @@ var benches = new Dictionary<string, Func<BenchArgs, int>>
     ["train-step"] = TrainStepBench.Run,
     ["video"] = VideoBench.Run,
     ["pusht-render"] = PushTRenderBench.Run,
+    ["image-step"] = ImageStepBench.Run,
     ["make-pyarrow-fixture"] = Mimicry.Bench.Tools.PyarrowFixture.Run,
 };
 if (args.Length == 0 || !benches.ContainsKey(args[0]))
