@@ -130,6 +130,32 @@ public class ImagePolicyTests
     }
 
     [Fact]
+    public void Flow_matching_reads_cameras_through_the_same_encoder()
+    {
+        using var scope = torch.NewDisposeScope();
+        var data = HiddenSideFork(4, seed: 2);
+        var d = TinyImageDiffusion();
+        var config = new Mimicry.Policies.Flow.FlowConfig
+        {
+            ObservationKey = d.ObservationKey, ImageKeys = d.ImageKeys, ImageShape = d.ImageShape, Vision = d.Vision,
+            NObsSteps = 2, Horizon = 8, NActionSteps = 4, DownDims = [32, 64], DiffusionStepEmbedDim = 32, NumInferenceSteps = 4,
+        };
+        var normalizers = PolicyNormalizers.From(data.Stats!, config);
+        using var policy = new Mimicry.Policies.Flow.FlowPolicy(config, normalizers);
+        Assert.Contains(policy.Network.named_parameters(), p => p.name.StartsWith("encoders.0."));
+        var loader = new BatchLoader(data, Enumerable.Range(0, data.Episodes).ToList(), config.TrainingWindow, normalizers.All(), batchSize: 8, seed: 0);
+        using var batch = loader.Next();
+        using var g = RandomDraws.Seeded(0);
+        var loss = policy.ComputeLoss(batch, g).Loss;
+        loss.backward();
+        // The encoder is trained through the flow loss: its first convolution gets a gradient.
+        Assert.Contains(policy.Network.named_parameters(), p => p.name.StartsWith("encoders.0.") && p.parameter.grad is { } grad && grad.abs().sum().item<float>() > 0);
+        int frame = Size * Size * 3;
+        var window = new Dictionary<string, Tensor> { [FeatureKeys.State] = torch.zeros(3, 2, 2), [FeatureKeys.Image] = torch.full(3, 2, frame, 100f) };
+        Assert.Equal(new long[] { 3, 7, 2 }, policy.PredictChunk(window, g).shape); // H - To + 1 = 7 actions from the newest frame
+    }
+
+    [Fact]
     public void Image_policies_need_a_policy_that_reads_cameras_and_images_of_the_declared_shape()
     {
         var data = HiddenSideFork(2, seed: 0);
