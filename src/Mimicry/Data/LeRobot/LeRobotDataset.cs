@@ -172,9 +172,9 @@ public static class LeRobotDataset
         if (File.Exists(root)) throw new IOException($"{root} is a file: a LeRobot dataset is a folder (meta/info.json, data/...)");
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"dataset folder not found: {root}");
         IO.FolderChecksums.Dataset.Verify(root);
-        var (features, fps, episodes, frames, envTask, robotType) = LeRobotLayout.ReadInfo(root);
-        if (LeRobotLayout.ReadVersion(root).StartsWith("v3.", StringComparison.Ordinal))
-            return LoadV30(root, features, fps, episodes, frames, envTask, robotType, progress, video);
+        var described = LeRobotLayout.ReadInfo(root);
+        if (described.IsV30) return LoadV30(root, described, progress, video);
+        var (features, fps, episodes, frames, envTask, robotType, _, videoKeys, videoPath) = described;
         var lengths = LeRobotLayout.ReadEpisodes(root);
         string info = Path.Combine(root, LeRobotLayout.InfoPath);
         if (lengths.Count != episodes) throw new InvalidDataException($"{info}: total_episodes is {episodes}, {LeRobotLayout.EpisodesPath} lists {lengths.Count}");
@@ -188,11 +188,9 @@ public static class LeRobotDataset
         if (total != frames) throw new InvalidDataException($"{info}: total_frames is {frames}, the episodes add up to {total}");
         var values = features.Where(f => !f.IsImage).ToDictionary(f => f.Name, f => new float[total * f.Size]);
         // v2.1 video: one file per episode and camera (videos/chunk-000/KEY/episode_000000.mp4), each from time 0.
-        var videoKeys = LeRobotVideos.Keys(root);
-        string template = LeRobotVideos.PathTemplate(root, LeRobotLayout.VideoPath);
-        var videos = videoKeys.ToDictionary(k => k, k => (ImageFrames)new VideoFrames(k, features.First(f => f.Name == k).Shape, fps,
-            Enumerable.Range(0, episodes).Select(e => new EpisodeVideo(Path.Combine(root, LeRobotLayout.ExpandVideoPath(template, k, e)), 0, lengths[e])).ToList(),
-            (video ?? new VideoOptions()).Bytes, (video ?? new VideoOptions()).Workers));
+        string template = videoPath ?? LeRobotLayout.VideoPath;
+        var videos = videoKeys.ToDictionary(k => k, k => OpenVideo(features.First(f => f.Name == k), fps,
+            Enumerable.Range(0, episodes).Select(e => new EpisodeVideo(Path.Combine(root, LeRobotVideos.ExpandPath(template, k, 0, 0, e)), 0, lengths[e])).ToList(), video));
         var inParquet = features.Where(f => !videoKeys.Contains(f.Name)).ToList();
         var images = inParquet.Where(f => f.IsImage).ToDictionary(f => f.Name, f => new byte[total * f.Size]);
         int done = 0;
@@ -207,15 +205,14 @@ public static class LeRobotDataset
         return dataset;
     }
 
-    private static EpisodeDataset LoadV30(string root, List<FeatureInfo> features, int fps, int episodes, long frames, string? envTask, string? robotType,
-        IProgress<int>? progress, VideoOptions? video)
+    private static EpisodeDataset LoadV30(string root, LeRobotLayout.Description described, IProgress<int>? progress, VideoOptions? video)
     {
-        var videoKeys = LeRobotVideos.Keys(root);
+        var (features, fps, episodes, frames, envTask, robotType, _, videoKeys, videoPath) = described;
         var rows = LeRobotV3.ReadEpisodes(root, episodes, frames, videoKeys);
         var ends = rows.Select(r => r.To).ToArray();
         var values = features.Where(f => !f.IsImage).ToDictionary(f => f.Name, f => new float[frames * f.Size]);
         var images = features.Where(f => f.IsImage && !videoKeys.Contains(f.Name)).ToDictionary(f => f.Name, f => new byte[frames * f.Size]);
-        var videos = videoKeys.ToDictionary(k => k, k => (ImageFrames)V30Video(root, features.First(f => f.Name == k), fps, rows, video));
+        var videos = videoKeys.ToDictionary(k => k, k => V30Video(root, videoPath ?? LeRobotV3.VideoPath, features.First(f => f.Name == k), fps, rows, video));
         var inParquet = features.Where(f => !videoKeys.Contains(f.Name)).ToList();
         var files = rows.GroupBy(r => (r.DataChunk, r.DataFile)).ToList();
         int done = 0;
@@ -240,9 +237,8 @@ public static class LeRobotDataset
     }
 
     /// <summary>A v3.0 video feature: each episode's file and first timestamp from meta/episodes, checked against its length.</summary>
-    private static VideoFrames V30Video(string root, FeatureInfo f, int fps, List<LeRobotV3.EpisodeRow> rows, VideoOptions? options)
+    private static ImageFrames V30Video(string root, string template, FeatureInfo f, int fps, List<LeRobotV3.EpisodeRow> rows, VideoOptions? options)
     {
-        string template = LeRobotVideos.PathTemplate(root);
         var episodes = rows.Select(r =>
         {
             var p = r.Videos[f.Name];
@@ -252,6 +248,12 @@ public static class LeRobotDataset
                     $"to_timestamp {p.To:0.###} s is not its {r.Length} frames at {fps} fps");
             return new EpisodeVideo(file, p.From, r.Length);
         }).ToList();
+        return OpenVideo(f, fps, episodes, options);
+    }
+
+    /// <summary>A video feature's frames, read on demand with <paramref name="options"/> (null: the defaults).</summary>
+    private static ImageFrames OpenVideo(FeatureInfo f, int fps, IReadOnlyList<EpisodeVideo> episodes, VideoOptions? options)
+    {
         options ??= new VideoOptions();
         return new VideoFrames(f.Name, f.Shape, fps, episodes, options.Bytes, options.Workers);
     }

@@ -27,10 +27,7 @@ public static class LeRobotLayout
     /// <summary>v2.1's video files: one per episode and camera.</summary>
     public const string VideoPath = "videos/chunk-{episode_chunk:03d}/{video_key}/episode_{episode_index:06d}.mp4";
 
-    public static string ExpandVideoPath(string template, string key, int episode) => template
-        .Replace("{video_key}", key)
-        .Replace("{episode_chunk:03d}", (episode / ChunksSize).ToString("000"))
-        .Replace("{episode_index:06d}", episode.ToString("000000"));
+
     public const string EpisodesPath = "meta/episodes.jsonl";
     public const string TasksPath = "meta/tasks.jsonl";
     public const string StatsPath = "meta/stats.json";
@@ -93,9 +90,17 @@ public static class LeRobotLayout
 
     private static JsonObject Scalar(string dtype) => new() { ["dtype"] = dtype, ["shape"] = new JsonArray(1), ["names"] = null };
 
-    /// <summary>Reads and checks <c>meta/info.json</c>; errors name the file and field. EnvTask is Mimicry's task of the
-    /// episodes ("mimicry_task"), RobotType LeRobot's robot_type (older files name the task only through it: <c>Tasks.Of</c>).</summary>
-    public static (List<FeatureInfo> Features, int Fps, int Episodes, long Frames, string? EnvTask, string? RobotType) ReadInfo(string root)
+    /// <summary>What <c>meta/info.json</c> says, read once. EnvTask is Mimicry's task of the episodes ("mimicry_task"), RobotType
+    /// LeRobot's robot_type (older files name the task only through it: <c>Tasks.Of</c>); VideoKeys the image features stored as
+    /// video (dtype "video"), VideoPath their file template (null when the file has none: the version's default applies).</summary>
+    public sealed record Description(List<FeatureInfo> Features, int Fps, int Episodes, long Frames, string? EnvTask, string? RobotType,
+        string Version, HashSet<string> VideoKeys, string? VideoPath)
+    {
+        public bool IsV30 => Version.StartsWith("v3.", StringComparison.Ordinal);
+    }
+
+    /// <summary>Reads and checks <c>meta/info.json</c>; errors name the file and field.</summary>
+    public static Description ReadInfo(string root)
     {
         string path = Path.Combine(root, InfoPath);
         if (!File.Exists(path)) throw new FileNotFoundException($"not a LeRobot dataset: {path} is missing", path);
@@ -115,6 +120,7 @@ public static class LeRobotLayout
         long frames = Get<long>(info, "total_frames");
         if (info!["features"] is not JsonObject fs) throw new InvalidDataException($"{path}: field 'features' is missing");
         var result = new List<FeatureInfo>();
+        var videoKeys = new HashSet<string>();
         foreach (var (name, node) in fs)
         {
             if (LeRobotLayout.Bookkeeping.Contains(name)) continue;
@@ -128,17 +134,19 @@ public static class LeRobotLayout
                 "float32" or "float64" or "int64" or "int32" => FeatureDType.Float32,
                 "bool" => FeatureDType.Bool,
                 "image" => FeatureDType.UInt8Image,
-                "video" => FeatureDType.UInt8Image, // frames in videos/ (LeRobotVideos)
+                "video" => FeatureDType.UInt8Image, // frames in videos/ (LeRobotVideos), VideoKeys says which
                 "string" => (FeatureDType?)null,
                 _ => throw new InvalidDataException($"{path}: features.{name}.dtype '{dtype}' is not supported"),
             };
             if (type == null) continue; // language annotations etc.
             string[]? names = node!["names"] is JsonObject o && o["motors"] is JsonArray m ? m.Select(x => x!.GetValue<string>()).ToArray() : null;
             result.Add(new FeatureInfo(name, type.Value, shape, names));
+            if (dtype == "video") videoKeys.Add(name);
         }
         string? envTask = info["mimicry_task"] is JsonValue t && t.TryGetValue<string>(out var task) ? task : null;
         string? robotType = (info["robot_type"] as JsonValue)?.TryGetValue<string>(out var robot) == true ? robot : null;
-        return (result, fps, episodes, frames, envTask, robotType);
+        string? videoPath = info["video_path"] is JsonValue vp && vp.TryGetValue<string>(out var template) ? template : null;
+        return new Description(result, fps, episodes, frames, envTask, robotType, version, videoKeys, videoPath);
     }
 
     /// <summary>The dataset's codebase_version ("v2.1", "v3.0").</summary>

@@ -104,27 +104,15 @@ public static class LeRobotVideos
         },
     };
 
-    /// <summary>The features meta/info.json stores as video.</summary>
-    public static HashSet<string> Keys(string root)
-    {
-        var info = JsonNode.Parse(File.ReadAllText(Path.Combine(root, LeRobotLayout.InfoPath)));
-        var keys = new HashSet<string>();
-        if (info?["features"] is JsonObject fs)
-            foreach (var (name, node) in fs)
-                if (node?["dtype"] is JsonValue v && v.TryGetValue<string>(out var dtype) && dtype == "video") keys.Add(name);
-        return keys;
-    }
-
-    /// <summary>The video_path template of meta/info.json, expanded.</summary>
-    public static string ExpandPath(string template, string key, int chunk, int file) => template
+    /// <summary>
+    /// A video file's path from info.json's <c>video_path</c> template: v3.0's <c>{video_key}</c>, <c>{chunk_index:03d}</c>,
+    /// <c>{file_index:03d}</c> (many episodes per file), v2.1's <c>{video_key}</c>, <c>{episode_chunk:03d}</c>,
+    /// <c>{episode_index:06d}</c> (one file per episode).
+    /// </summary>
+    public static string ExpandPath(string template, string key, int chunk, int file, int episode = 0) => template
         .Replace("{video_key}", key)
         .Replace("{chunk_index:03d}", chunk.ToString("000", CultureInfo.InvariantCulture))
-        .Replace("{file_index:03d}", file.ToString("000", CultureInfo.InvariantCulture));
-
-    /// <summary>meta/info.json's video_path (the version's default when absent).</summary>
-    public static string PathTemplate(string root, string fallback = LeRobotV3.VideoPath)
-    {
-        var info = JsonNode.Parse(File.ReadAllText(Path.Combine(root, LeRobotLayout.InfoPath)));
-        return info?["video_path"] is JsonValue v && v.TryGetValue<string>(out var t) ? t : fallback;
-    }
+        .Replace("{file_index:03d}", file.ToString("000", CultureInfo.InvariantCulture))
+        .Replace("{episode_chunk:03d}", (episode / LeRobotLayout.ChunksSize).ToString("000", CultureInfo.InvariantCulture))
+        .Replace("{episode_index:06d}", episode.ToString("000000", CultureInfo.InvariantCulture));
 }

@@ -159,8 +159,8 @@ public sealed class VideoFrames : ImageFrames
 
     private byte[] DecodeEpisode(int e)
     {
-        var v = _episodes[e];
-        var frames = VideoDecoder.Decode(v.Path, v.FromTimestamp, v.Length, Width, Height, _fps, $"{v.Path}, episode {e}, feature '{_feature}'");
+        var frames = new byte[(long)_episodes[e].Length * FrameBytes];
+        DecodeInto(e, frames);
         Interlocked.Increment(ref _decodedCount);
         lock (_gate)
         {
@@ -184,12 +184,15 @@ public sealed class VideoFrames : ImageFrames
     {
         var result = new byte[Count * FrameBytes];
         Numerics.Parallelism.For(0, _episodes.Length, e =>
-        {
-            var v = _episodes[e];
-            VideoDecoder.Decode(v.Path, v.FromTimestamp, v.Length, Width, Height, _fps,
-                result.AsSpan(checked((int)((_ends[e] - v.Length) * FrameBytes)), v.Length * FrameBytes), $"{v.Path}, episode {e}, feature '{_feature}'");
-        });
+            DecodeInto(e, result.AsSpan(checked((int)((_ends[e] - _episodes[e].Length) * FrameBytes)), _episodes[e].Length * FrameBytes)));
         return result;
+    }
+
+    /// <summary>Episode <paramref name="e"/>'s frames decoded into <paramref name="dest"/> (length x H x W x 3); errors name file, episode and feature.</summary>
+    private void DecodeInto(int e, Span<byte> dest)
+    {
+        var v = _episodes[e];
+        VideoDecoder.Decode(v.Path, v.FromTimestamp, v.Length, Width, Height, _fps, dest, $"{v.Path}, episode {e}, feature '{_feature}'");
     }
 
     /// <summary>The files' bytes and where each episode sits in them: the same video content hashes alike wherever it lies.</summary>

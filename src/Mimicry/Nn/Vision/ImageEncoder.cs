@@ -61,6 +61,9 @@ public sealed class ImageEncoder : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Pixels 0..255 (uint8 or float) to [-1, 1] float32: Diffusion Policy's image range normalizer after its /255.</summary>
+    public static Tensor ToSymmetricRange(Tensor pixels) => pixels.to_type(ScalarType.Float32) / 127.5f - 1f;
+
     /// <summary>Centre crop (acting).</summary>
     public override Tensor forward(Tensor images) => Encode(images, null);
 
@@ -68,7 +71,7 @@ public sealed class ImageEncoder : nn.Module<Tensor, Tensor>
     public Tensor Encode(Tensor images, Generator? randomCrop)
     {
         using var scope = torch.NewDisposeScope();
-        var x = images.to_type(ScalarType.Float32) / 127.5f - 1f;
+        var x = ToSymmetricRange(images);
         x = randomCrop == null ? Crops.Center(x, _cropH, _cropW) : Crops.Random(x, _cropH, _cropW, randomCrop);
         var features = linear.forward(pool.forward(backbone.forward(x)));
         return features.MoveToOuterDisposeScope();

@@ -88,5 +88,5 @@ public sealed class ActPolicy : PolicyBase<ActConfig>
 
     /// <summary>Each camera's newest frame (B, C, H, W) scaled from 0..255 to [-1, 1], in policy.image_keys order.</summary>
     private List<Tensor> Cameras(IReadOnlyDictionary<string, Tensor> images) =>
-        Cfg.ImageKeys.Select(k => images[k][.., -1].to_type(ScalarType.Float32) / 127.5f - 1f).ToList();
+        Cfg.ImageKeys.Select(k => Nn.Vision.ImageEncoder.ToSymmetricRange(images[k][.., -1])).ToList();
 }
