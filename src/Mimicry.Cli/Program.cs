@@ -25,6 +25,8 @@ public static class Program
         TokenizeCommand.Create(),
         CompareCommand.Create(),
         DoctorCommand.Create(),
+        ServeCommand.Create(),
+        ClientCommand.Create(),
     };
 
     /// <summary>Quotes an argument for a POSIX shell when it holds anything but plain word characters.</summary>
