@@ -130,7 +130,11 @@ public static class ServedEvaluation
                 // The actions that will run while the server infers: those queued from this step on (RTC's frozen prefix).
                 var prefix = broker.Queued(step);
                 if (prefix.Count > 0)
+                {
                     request["rtc_prefix"] = NdArray.Float32(prefix.SelectMany(a => a).ToArray(), prefix.Count, prefix[0].Length);
+                    // d: the steps that will run before the answer, from the last round trip (LeRobot measures it the same way).
+                    request["rtc_delay"] = period > TimeSpan.Zero && latencies.Count > 0 ? (long)Math.Ceiling(latencies[^1] / period.TotalMilliseconds) : 0L;
+                }
             }
             return request;
         }

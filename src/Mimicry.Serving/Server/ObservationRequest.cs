@@ -16,16 +16,26 @@ public sealed record ObservationField(string Key, int Dim, int[]? ImageShape)
 /// </summary>
 public sealed record ObservationRequest(IReadOnlyDictionary<string, float[][]> Frames, bool Reset, bool Infer, float Reward)
 {
+    /// <summary>Real-time chunking: the actions (P, Da) still queued from the newest observation's step on, row-major (null: none).</summary>
+    public float[]? Prefix { get; init; }
+    /// <summary>Rows of <see cref="Prefix"/>.</summary>
+    public int PrefixRows { get; init; }
+    /// <summary>Actions that will run before the new chunk arrives (frozen: weight 1).</summary>
+    public int Delay { get; init; }
+    /// <summary>Where the guidance has faded to 0 (null: the whole prefix).</summary>
+    public int? ExecutionHorizon { get; init; }
+
     /// <summary>Frames per feature (every feature sends the same number).</summary>
     public int FrameCount => Frames.Count == 0 ? 0 : Frames.Values.First().Length;
 
     /// <summary>
     /// Reads a request map: every policy feature (renamed by <paramref name="rename"/>, client key → feature) as a numpy
     /// array of one frame (D,) / (H, W, 3) or a window (k, D) / (k, H, W, 3) with k ≤ To; cameras as uint8; optional
-    /// "reset", "infer" (bool) and "reward" (number). Other keys (openpi's "prompt") are ignored.
+    /// "reset", "infer" (bool) and "reward" (number); for real-time chunking "rtc_prefix", "rtc_delay", "rtc_horizon". Other keys
+    /// (openpi's "prompt") are ignored.
     /// </summary>
     /// <exception cref="InvalidDataException">One line naming the key: missing, wrong type, dtype, shape, or a non-finite value.</exception>
-    public static ObservationRequest Parse(object? message, IReadOnlyList<ObservationField> fields, int maxFrames, IReadOnlyDictionary<string, string>? rename)
+    public static ObservationRequest Parse(object? message, IReadOnlyList<ObservationField> fields, int maxFrames, IReadOnlyDictionary<string, string>? rename, int actionDim)
     {
         if (message is not Dictionary<string, object?> map) throw new InvalidDataException($"the request is a {Describe(message)}, not a msgpack map of observations");
         var byFeature = new Dictionary<string, (string ClientKey, object? Value)>();
@@ -64,7 +74,24 @@ public sealed record ObservationRequest(IReadOnlyDictionary<string, float[][]> F
                 if (!float.IsFinite(values[i])) throw new InvalidDataException($"'{key}': value {values[i]} at flat index {i} is not finite");
             frames[field.Key] = Enumerable.Range(0, k).Select(j => values.AsSpan(j * field.Dim, field.Dim).ToArray()).ToArray();
         }
-        return new ObservationRequest(frames, reset, infer, reward);
+        return ReadPrefix(map, new ObservationRequest(frames, reset, infer, reward), actionDim);
+    }
+
+    /// <summary>"rtc_prefix" (P, Da) float, "rtc_delay" and "rtc_horizon" (integers ≥ 0).</summary>
+    private static ObservationRequest ReadPrefix(Dictionary<string, object?> map, ObservationRequest request, int actionDim)
+    {
+        if (!map.TryGetValue("rtc_prefix", out var value) || value == null) return request;
+        if (value is not NdArray prefix || prefix.Shape.Length != 2 || prefix.Shape[1] != actionDim || prefix.Shape[0] < 1)
+            throw new InvalidDataException($"'rtc_prefix': a {Describe(value)}, expected a numpy array (P, {actionDim}) of the queued actions");
+        var values = prefix.ToFloats("rtc_prefix");
+        if (values.Any(v => !float.IsFinite(v))) throw new InvalidDataException("'rtc_prefix': a value is not finite");
+        int Count(string key, int otherwise) => map.GetValueOrDefault(key) switch
+        {
+            null => otherwise,
+            long l when l >= 0 && l <= 10_000 => (int)l,
+            var v => throw new InvalidDataException($"'{key}': a {Describe(v)}, expected an integer >= 0"),
+        };
+        return request with { Prefix = values, PrefixRows = (int)prefix.Shape[0], Delay = Count("rtc_delay", 0), ExecutionHorizon = map.ContainsKey("rtc_horizon") ? Count("rtc_horizon", 0) : null };
     }
 
     /// <summary>The fields a policy reads, in its order: low-dimensional features and cameras.</summary>

@@ -106,7 +106,7 @@ public sealed class PolicyServer : IAsyncDisposable
                 try
                 {
                     if (type == WebSocketMessageType.Text) throw new InvalidDataException("a text frame: requests are binary msgpack frames");
-                    var request = ObservationRequest.Parse(MsgpackNumpy.Unpack(frame), _service.Fields, _service.ObservationFrames, _options.Rename);
+                    var request = ObservationRequest.Parse(MsgpackNumpy.Unpack(frame), _service.Fields, _service.ObservationFrames, _options.Rename, _service.ActionDim);
                     var served = await _service.Submit(slot, request);
                     var timing = new Dictionary<string, object?> { ["infer_ms"] = served.InferMs };
                     if (previousTotalMs is { } prev) timing["prev_total_ms"] = prev;

@@ -35,6 +35,8 @@ public sealed class PolicyService : IDisposable
     public IReadOnlyList<ObservationField> Fields { get; }
     /// <summary>To: observation frames per prediction.</summary>
     public int ObservationFrames { get; }
+    /// <summary>Da.</summary>
+    public int ActionDim => _actionDim;
     /// <summary>Actions per response: the chunk length in chunk mode, 1 in step mode.</summary>
     public int ActionsPerResponse { get; }
     /// <summary>Requests served and network calls made (for the log and the benchmark).</summary>
@@ -109,6 +111,8 @@ public sealed class PolicyService : IDisposable
             throw new InvalidDataException($"step mode takes one observation frame per request, got {request.FrameCount}");
         if (Mode == ServeMode.Step && !request.Infer && request.FrameCount > 0)
             throw new InvalidDataException("'infer': false only records frames in chunk mode; in step mode every request is a control step");
+        if (request.Prefix != null && (Mode != ServeMode.Chunk || _policy is not IPrefixGuidedPolicy))
+            throw new InvalidDataException($"'rtc_prefix': real-time chunking needs chunk mode and a policy that can be guided toward a prefix (flow); {_policy.Config.Name} in {Mode.ToString().ToLowerInvariant()} mode cannot");
         var done = new TaskCompletionSource<ServedActions>(TaskCreationOptions.RunContinuationsAsynchronously);
         try { _queue.Add(new Pending(slot, request, done)); }
         catch (InvalidOperationException) { throw new ObjectDisposedException("the policy service is stopping"); }
@@ -184,13 +188,36 @@ public sealed class PolicyService : IDisposable
         }
         if (inferring.Count == 0) return results;
         var slots = inferring.Select(i => batch[i].Slot).ToList();
+        var window = _history!.Windows(slots);
         Tensor chunk;
-        using (Threads.ForBatch(slots.Count)) chunk = ((IChunkingPolicy)_policy).PredictChunk(_history!.Windows(slots), _generator); // (B, n, Da)
+        using (Threads.ForBatch(slots.Count))
+            chunk = inferring.Any(i => batch[i].Request.Prefix != null)
+                ? Guided(window, inferring.Select(i => batch[i].Request).ToList())
+                : ((IChunkingPolicy)_policy).PredictChunk(window, _generator); // (B, n, Da)
         int n = (int)chunk.shape[1];
         var values = chunk.to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
         for (int j = 0; j < inferring.Count; j++)
             results[inferring[j]] = Checked(new ServedActions(values.AsSpan(j * n * _actionDim, n * _actionDim).ToArray(), n, _actionDim, 0, 0));
         return results;
+    }
+
+    /// <summary>Real-time chunking for the batch: each row's queued actions with LeRobot's LINEAR prefix weights (rows without: free).</summary>
+    private Tensor Guided(Dictionary<string, Tensor> window, List<ObservationRequest> requests)
+    {
+        if (_policy is not IPrefixGuidedPolicy guided)
+            throw new InvalidDataException($"'rtc_prefix': real-time chunking needs a policy that can be guided toward a prefix (flow); {_policy.Config.Name} cannot");
+        int p = requests.Max(r => r.PrefixRows);
+        var prefix = new float[requests.Count * p * _actionDim];
+        var weights = new float[requests.Count * p];
+        for (int j = 0; j < requests.Count; j++)
+        {
+            var r = requests[j];
+            if (r.Prefix == null) continue;
+            r.Prefix.CopyTo(prefix, j * p * _actionDim);
+            var w = Generative.RealTimeChunking.PrefixWeights(r.Delay, Math.Min(r.ExecutionHorizon ?? r.PrefixRows, r.PrefixRows), r.PrefixRows);
+            w.CopyTo(weights, j * p);
+        }
+        return guided.PredictChunk(window, torch.tensor(prefix).reshape(requests.Count, p, _actionDim), torch.tensor(weights).reshape(requests.Count, p), _generator);
     }
 
     /// <summary>Step mode: one control step of the actor for the slots of the batch (it runs the network for those that need it).</summary>

@@ -70,6 +70,20 @@ public interface IChunkingPolicy : IPolicy
     Tensor PredictChunk(IReadOnlyDictionary<string, Tensor> window, Generator? generator);
 }
 
+/// <summary>
+/// A chunking policy that can steer a new chunk toward actions already committed (real-time chunking, Black et al. 2025):
+/// the previous chunk's left-over actions, which the robot executes while this one is predicted.
+/// </summary>
+public interface IPrefixGuidedPolicy : IChunkingPolicy
+{
+    /// <summary>
+    /// <see cref="IChunkingPolicy.PredictChunk(IReadOnlyDictionary{string, Tensor}, Generator?)"/> guided toward
+    /// <paramref name="prefix"/> (B, P, Da) raw actions for the newest observation's step on, with per-action weights
+    /// (B, P) in [0, 1] (1: frozen, they will run before the chunk arrives; 0: free; padding rows 0).
+    /// </summary>
+    Tensor PredictChunk(IReadOnlyDictionary<string, Tensor> window, Tensor prefix, Tensor weights, Generator? generator);
+}
+
 public static class PolicyExtensions
 {
     /// <summary>Number of trainable values in the policy's network.</summary>

@@ -6,12 +6,13 @@ using Mimicry.Training.Checkpoints;
 
 namespace Mimicry.Tests.Serving;
 
-/// <summary>Two tiny Push-T runs trained once for the serving tests: a diffusion policy (sampled) and BC (deterministic).</summary>
+/// <summary>Tiny Push-T runs trained once for the serving tests: diffusion (sampled), BC (deterministic), flow (real-time chunking).</summary>
 public sealed class ServingFixture : IDisposable
 {
     public string Root { get; } = TempDirs.New("serving");
     public string Diffusion { get; }
     public string Bc { get; }
+    public string Flow { get; }
 
     public ServingFixture()
     {
@@ -20,6 +21,8 @@ public sealed class ServingFixture : IDisposable
         using (var t = new Trainer(TinyRuns.Diffusion(60), data, Diffusion)) t.Run();
         Bc = Path.Combine(Root, "bc");
         using (var t = new Trainer(TinyRuns.Diffusion(60) with { Policy = new BcConfig { HiddenDims = [32, 32] } }, data, Bc)) t.Run();
+        Flow = Path.Combine(Root, "flow");
+        using (var t = new Trainer(TinyRuns.For("flow", 60), data, Flow)) t.Run();
     }
 
     public static IPolicy Load(string run, params string[] acting) => Checkpoint.Load(run, acting: acting).Policy;
