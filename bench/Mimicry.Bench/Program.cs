@@ -14,6 +14,7 @@ var benches = new Dictionary<string, Func<BenchArgs, int>>
     ["video"] = VideoBench.Run,
     ["pusht-render"] = PushTRenderBench.Run,
     ["image-step"] = ImageStepBench.Run,
+    ["serve"] = ServeBench.Run,
     ["make-pyarrow-fixture"] = Mimicry.Bench.Tools.PyarrowFixture.Run,
 };
 if (args.Length == 0 || !benches.ContainsKey(args[0]))

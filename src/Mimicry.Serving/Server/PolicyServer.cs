@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Mimicry.Serving.Wire;
 
@@ -39,6 +40,8 @@ public sealed class PolicyServer : IAsyncDisposable
         _metadataFrame = MsgpackNumpy.Pack(_metadata);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        // The caller owns Ctrl-C (the CLI's StopSignal, a test's dispose): no console lifetime taking SIGINT/SIGTERM.
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, CallerLifetime>();
         builder.WebHost.UseKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = options.MaxMessageBytes;
@@ -161,9 +164,16 @@ public sealed class PolicyServer : IAsyncDisposable
         await socket.CloseOutputAsync(WebSocketCloseStatus.InternalServerError, "Internal server error. Traceback included in previous frame.", cancel);
     }
 
+    private sealed class CallerLifetime : Microsoft.Extensions.Hosting.IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync(TimeSpan.FromSeconds(2) is var t ? new CancellationTokenSource(t).Token : default);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        await _app.StopAsync(timeout.Token);
         await _app.DisposeAsync();
     }
 }

@@ -85,7 +85,7 @@ public sealed class PolicyService : IDisposable
         ["action_dim"] = (long)_actionDim,
         ["actions_per_response"] = (long)ActionsPerResponse,
         ["n_action_steps"] = (long)_policy.Config.NActionSteps,
-        ["execution"] = _policy.Config.Execution.ToString(),
+        ["execution"] = System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(_policy.Config.Execution.ToString()),
     };
 
     /// <summary>A free slot for a new connection, fresh (null: every slot is taken).</summary>
