@@ -16,7 +16,7 @@ internal static class PresetsCommand
             {
                 Console.WriteLine($"{p.Name}  ({p.Config.Policy.Name}, task {p.Config.Task})");
                 Console.WriteLine($"  {p.Description}");
-                if (p.PaperSource != null) Console.WriteLine($"  paper: {p.PaperSource}{(p.PaperMax is { } m ? $": {m:0.00}" : "")}");
+                if (p.PaperSource != null) Console.WriteLine($"  paper: {p.PaperSource}{(p.PaperMax is { } m ? $": max {m:0.00}" : "")}{(p.PaperAvg is { } a ? $", avg {a:0.00}" : "")}");
                 Console.WriteLine(p.Deviations.Count == 0 ? "  deviations: none" : "  deviations:");
                 foreach (var d in p.Deviations) Console.WriteLine($"  - {d}");
                 if (r.GetValue(json)) Console.WriteLine(Mimicry.Configuration.ConfigJson.Serialize(p.Config));

@@ -8,7 +8,11 @@ public sealed record RunSummary(string Run, int Checkpoints, double MaxAvgMaxRew
 
 /// <summary>Runs that differ only in their training seed, summarized as mean ± std over seeds, beside the paper's number.</summary>
 public sealed record MethodSummary(string Label, IReadOnlyList<RunSummary> Runs, double MaxMean, double MaxStd, double AvgMean, double AvgStd,
-    double SuccessMaxMean, double SuccessAvgMean, double? PaperMax, string? PaperSource);
+    double SuccessMaxMean, double SuccessAvgMean, double? PaperMax, string? PaperSource)
+{
+    /// <summary>The paper's average over its last checkpoints, when it reports one (Chi et al. 2023 report max and avg).</summary>
+    public double? PaperAvg { get; init; }
+}
 
 /// <summary>
 /// The paper's reporting (Chi et al. 2023, §V): for each training seed, the max and the average of the
@@ -28,7 +32,7 @@ public static class PaperStyle
             var preset = m.First().First.Preset is { } name ? Training.Presets.All.FirstOrDefault(p => p.Name == name) : null;
             return new MethodSummary(m.First().Label, s, s.Average(r => r.MaxAvgMaxReward), Std(s.Select(r => r.MaxAvgMaxReward)),
                 s.Average(r => r.MeanAvgMaxReward), Std(s.Select(r => r.MeanAvgMaxReward)), s.Average(r => r.MaxSuccessRate), s.Average(r => r.MeanSuccessRate),
-                preset?.PaperMax, preset?.PaperSource);
+                preset?.PaperMax, preset?.PaperSource) { PaperAvg = preset?.PaperAvg };
         }).ToList();
     }
 
@@ -52,6 +56,14 @@ public static class PaperStyle
         return Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Count - 1));
     }
 
+    /// <summary>The paper's max / avg (each "–" when not reported) and where they come from.</summary>
+    private static string Paper(MethodSummary m, CultureInfo ci) => m.PaperMax == null && m.PaperAvg == null ? ""
+        : string.Create(ci, $"{m.PaperMax?.ToString("F2", ci) ?? "–"} / {m.PaperAvg?.ToString("F2", ci) ?? "–"}") + (m.PaperSource != null ? $" ({m.PaperSource})" : "");
+
+    /// <summary>Our max against the paper's max and our avg against the paper's avg: the same number against the same number.</summary>
+    private static string Difference(MethodSummary m, CultureInfo ci) => m.PaperMax == null && m.PaperAvg == null ? ""
+        : string.Create(ci, $"{(m.PaperMax is { } p ? (m.MaxMean - p).ToString("+0.000;-0.000", ci) : "–")} / {(m.PaperAvg is { } a ? (m.AvgMean - a).ToString("+0.000;-0.000", ci) : "–")}");
+
     public static string Markdown(IReadOnlyList<ReportEntry> entries)
     {
         var summary = Summarize(entries);
@@ -60,10 +72,10 @@ public static class PaperStyle
         var sb = new StringBuilder();
         sb.AppendLine("## Paper-style summary: max / avg over each run's checkpoints, mean ± std over training seeds");
         sb.AppendLine();
-        sb.AppendLine("| method | seeds | checkpoints per seed | max (avg max reward) | avg (avg max reward) | success, max / avg | paper (max) |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---|");
+        sb.AppendLine("| method | seeds | checkpoints per seed | max (avg max reward) | avg (avg max reward) | success, max / avg | paper max / avg | ours − paper, max / avg |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---|---|");
         foreach (var m in summary)
-            sb.AppendLine(string.Create(ci, $"| {m.Label} | {m.Runs.Count} | {string.Join("/", m.Runs.Select(r => r.Checkpoints).Distinct())} | **{m.MaxMean:F3}** ± {m.MaxStd:F3} | {m.AvgMean:F3} ± {m.AvgStd:F3} | {m.SuccessMaxMean:P0} / {m.SuccessAvgMean:P0} | {(m.PaperMax is { } p ? p.ToString("F2", ci) + (m.PaperSource != null ? $" ({m.PaperSource})" : "") : "")} |"));
+            sb.AppendLine(string.Create(ci, $"| {m.Label} | {m.Runs.Count} | {string.Join("/", m.Runs.Select(r => r.Checkpoints).Distinct())} | **{m.MaxMean:F3}** ± {m.MaxStd:F3} | {m.AvgMean:F3} ± {m.AvgStd:F3} | {m.SuccessMaxMean:P0} / {m.SuccessAvgMean:P0} | {Paper(m, ci)} | {Difference(m, ci)} |"));
         sb.AppendLine();
         sb.AppendLine("| run | checkpoints | max | avg |");
         sb.AppendLine("|---|---:|---:|---:|");
