@@ -17,6 +17,7 @@ public static class PolicyRegistry
         Act.ActEntry.Entry,
         DecisionTransformer.DecisionTransformerEntry.Entry,
         Tokens.TokensEntry.Entry,
+        Bet.BetEntry.Entry,
         Bc.BcEntry.Entry,
     ];
 

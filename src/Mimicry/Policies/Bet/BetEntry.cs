@@ -1,0 +1,28 @@
+using Mimicry.Configuration;
+using Mimicry.Data;
+
+namespace Mimicry.Policies.Bet;
+
+/// <summary>The Behavior Transformer's registry entry: the discrete paradigm as the Diffusion Policy paper's baseline runs it.</summary>
+public static class BetEntry
+{
+    public static readonly PolicyEntry Entry = PolicyEntry.For<BetConfig>("bet",
+        "Behavior Transformer: k-means action bins plus regressed offsets, predicted by a GPT over the observation history (focal loss)",
+        (c, n, d) => new BetPolicy(c, n, d),
+        tiny: () => new BetConfig { Bins = 8, EmbedDim = 32, NLayer = 1, NHead = 2, KMeansIterations = 10 }) with
+    {
+        // DP's train_bet_lowdim_workspace.yaml: AdamW lr 1e-4, weight decay 0.1 (matrices), betas 0.9 / 0.95, cosine after 500
+        // warm-up steps, batch 256, gradient clip 1.0; no EMA.
+        TrainDefaults = () => new TrainConfig { Lr = 1e-4, WeightDecay = 0.1, Beta1 = 0.9, Beta2 = 0.95, WarmupSteps = 500, LrScheduler = LrSchedulerKind.Cosine, GradClipNorm = 1.0, BatchSize = 256, UseEma = false },
+        Sweep = PolicyEntry.Grid(
+            [("k24", ["policy.bins=24"]), ("k64", ["policy.bins=64"])],
+            [("lr1e-4", ["train.lr=1e-4"]), ("lr1e-3", ["train.lr=1e-3"])]),
+        Shorthands = [("--bins", "policy.bins", "k-means bins (DP: 24)")],
+        // DP's architecture is already CPU-sized (0.27M parameters); a short schedule needs the larger lr.
+        CpuSettings = ["train.lr=1e-3"],
+        CompareVariants = [new("bet", "BeT (T = 1)", []), new("bet/t0.1", "BeT (T = 0.1)", ["policy.temperature=0.1"])],
+        Fork = new ForkArm(() => new BetConfig { ObservationKey = FeatureKeys.State, Bins = 16, EmbedDim = 64, NLayer = 2, NHead = 4 },
+            t => t with { Lr = 1e-3, WeightDecay = 0.1, Beta2 = 0.95, GradClipNorm = 1, UseEma = false },
+            [new("bet", "BeT (T = 1)", [])]),
+    };
+}

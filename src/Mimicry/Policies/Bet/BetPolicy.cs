@@ -1,0 +1,132 @@
+using System.Text.Json;
+using Mimicry.Data;
+using Mimicry.Data.Sampling;
+using Mimicry.Generative;
+using Mimicry.Nn;
+using Mimicry.Tokenizers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mimicry.Policies.Bet;
+
+/// <summary>
+/// Behavior Transformer (see <see cref="BetConfig"/>). Training: each normalized action a_t of the window becomes its
+/// nearest k-means centre c_k plus an offset a_t − c_k; the network's logits at position t are trained toward k with a
+/// focal loss and its k-th offset toward the residual with an MSE (mingpt.py get_latent_and_loss). Acting: a bin drawn
+/// from softmax(logits / T) at every position, plus that bin's predicted offset (generate_latents, decode_actions).
+/// Observation positions from To on are filled with −2 (outside the normalized range), as DP masks them.
+/// </summary>
+public sealed class BetPolicy : PolicyBase<BetConfig>, IFittedPolicy
+{
+    private readonly BetNetwork _net;
+    /// <summary>The k-means centres (K, Da), normalized; zeros until fitted (or loaded with the weights).</summary>
+    private Tensor Centers => _net.Centers;
+
+    public override nn.Module Network => _net;
+
+    public BetPolicy(BetConfig config, PolicyNormalizers normalizers, Device? device = null) : base(config, normalizers, device) =>
+        _net = (BetNetwork)CreateNetwork();
+
+    public override nn.Module CreateNetwork()
+    {
+        var net = new BetNetwork(ObsDim, Math.Max(Cfg.Horizon, Cfg.NObsSteps), Cfg.Bins, ActionDim, Cfg.EmbedDim, Cfg.NLayer, Cfg.NHead, Cfg.Dropout);
+        net.to(Device);
+        return net;
+    }
+
+    public override double? ForwardFlopsPerSample(bool training)
+    {
+        int t = Cfg.Horizon, d = Cfg.EmbedDim;
+        return TransformerFlops.Linear(t, ObsDim, d) + Cfg.NLayer * TransformerFlops.EncoderLayer(t, d, 4 * d) + TransformerFlops.Linear(t, d, Cfg.Bins * (1 + ActionDim));
+    }
+
+    /// <summary>minGPT's configure_optimizers: weight decay on the linear weights only (not biases, norms or positions).</summary>
+    public override IReadOnlyList<ParameterGroup> ParameterGroups() =>
+    [
+        new("matrices", _net.named_parameters().Where(p => p.name != "pos_emb" && p.parameter.dim() >= 2).Select(p => p.parameter).ToList(), WeightDecay: true),
+        new("vectors", _net.named_parameters().Where(p => p.name == "pos_emb" || p.parameter.dim() < 2).Select(p => p.parameter).ToList(), WeightDecay: false),
+    ];
+
+    // ---- fitting: the k-means bins on the normalized training actions ----
+
+    public void Fit(EpisodeDataset data, IReadOnlyList<int> episodes)
+    {
+        var all = (float[])data.Values(FeatureKeys.Action).Clone();
+        Normalizers[FeatureKeys.Action].Normalize(all);
+        var rows = new List<float>();
+        foreach (int e in episodes)
+        {
+            long start = data.EpisodeStart(e), end = data.EpisodeEnds[e];
+            rows.AddRange(all.AsSpan((int)(start * ActionDim), (int)((end - start) * ActionDim)).ToArray());
+        }
+        var bins = KMeansBins.Fit(rows.ToArray(), ActionDim, Cfg.Bins, Cfg.KMeansIterations);
+        using var centers = torch.tensor(bins.Centers).reshape(Cfg.Bins, ActionDim);
+        using (torch.no_grad()) Centers.copy_(centers);
+    }
+
+    /// <summary>The centres live in the weights (a buffer); the fitted file records what was fitted, for a reader.</summary>
+    public string SaveFitted() => JsonSerializer.Serialize(new { k_means_bins = Cfg.Bins, iterations = Cfg.KMeansIterations, centers_in = "bin_centers (weights)" });
+
+    /// <summary>Checks the fitted file against the config (the centres themselves come with the weights, loaded after this).</summary>
+    public void LoadFitted(string json, string source)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            if (!doc.RootElement.TryGetProperty("k_means_bins", out var k) || k.GetInt32() != Cfg.Bins)
+                throw new InvalidDataException($"{source}: k_means_bins is not policy.bins ({Cfg.Bins})");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{source}: not a BeT fitted file ({e.Message})");
+        }
+    }
+
+    // ---- training ----
+
+    /// <summary>The observation window as the network reads it: To frames, then −2 up to the horizon (B, max(H, To), Do).</summary>
+    private Tensor Sequence(Tensor normalizedObservations)
+    {
+        var obs = ObservedWindow(normalizedObservations);
+        int t = Math.Max(Cfg.Horizon, Cfg.NObsSteps);
+        if (t == Cfg.NObsSteps) return obs;
+        var pad = torch.full(obs.shape[0], t - Cfg.NObsSteps, obs.shape[2], -2f, device: obs.device);
+        return torch.cat([obs, pad], 1);
+    }
+
+    /// <summary>Logits (B, T, K) and every bin's offsets (B, T, K, Da).</summary>
+    private (Tensor Logits, Tensor Offsets) Heads(Tensor output)
+    {
+        int k = Cfg.Bins;
+        return (output[.., .., ..k], output[.., .., k..].reshape(output.shape[0], output.shape[1], k, ActionDim));
+    }
+
+    public override LossOutput ComputeLoss(Batch batch, Generator generator)
+    {
+        using var scope = torch.NewDisposeScope();
+        var (logits, offsets) = Heads(_net.forward(Sequence(batch[Cfg.ObservationKey])));     // (B, T, K), (B, T, K, Da)
+        var action = batch.Action[.., ..(int)logits.shape[1]];                                // (B, T, Da), normalized
+        var distance = (action.unsqueeze(2) - Centers.unsqueeze(0).unsqueeze(0)).pow(2).sum(-1); // (B, T, K)
+        var bin = distance.argmin(-1);                                                         // (B, T): the nearest centre
+        var residual = action - Centers.index_select(0, bin.flatten()).reshape(action.shape); // a − c_k
+        var chosen = offsets.gather(2, bin.unsqueeze(-1).unsqueeze(-1).expand(-1, -1, 1, ActionDim)).squeeze(2); // (B, T, Da)
+        var classLoss = FocalLoss.Compute(logits.reshape(-1, Cfg.Bins), bin.flatten(), Cfg.FocalGamma);
+        var offsetLoss = Cfg.OffsetLossScale * nn.functional.mse_loss(chosen, residual);
+        return new LossOutput((classLoss + offsetLoss).MoveToOuterDisposeScope(),
+            new Dictionary<string, Tensor> { ["class"] = classLoss.MoveToOuterDisposeScope(), ["offset"] = offsetLoss.MoveToOuterDisposeScope() });
+    }
+
+    // ---- acting ----
+
+    protected override Tensor PredictNormalizedWindow(Tensor normalizedObservations, Generator? generator)
+    {
+        using var scope = torch.NewDisposeScope();
+        var (logits, offsets) = Heads(_net.forward(Sequence(normalizedObservations)));        // (B, T, K), (B, T, K, Da)
+        long b = logits.shape[0], t = logits.shape[1];
+        var bin = TokenSampling.Next(logits.reshape(b * t, Cfg.Bins), Cfg.Temperature, 1.0, generator).reshape(b, t); // (B, T)
+        var offset = offsets.gather(2, bin.unsqueeze(-1).unsqueeze(-1).expand(-1, -1, 1, ActionDim)).squeeze(2);
+        var actions = Centers.index_select(0, bin.flatten()).reshape(b, t, ActionDim) + offset;           // (B, T, Da)
+        return actions[.., ..Cfg.Horizon].MoveToOuterDisposeScope();
+    }
+
+}
