@@ -14,6 +14,28 @@ namespace Mimicry.Tests.Policies;
 
 public class DecisionTransformerTests
 {
+    /// <summary>With positions within the context the same window predicts the same actions at any time of the episode; with
+    /// the reference's absolute timesteps it does not (a late, untrained row differs from an early one).</summary>
+    [Theory]
+    [InlineData(DtPositions.Context, true)]
+    [InlineData(DtPositions.Timestep, false)]
+    public void Context_positions_make_predictions_independent_of_the_episode_time(DtPositions positions, bool same)
+    {
+        torch.manual_seed(4);
+        var cfg = new DecisionTransformerConfig { EmbedDim = 16, NLayer = 1, NHead = 2, NObsSteps = 4, Horizon = 4, Dropout = 0, MaxEpisodeLength = 300, Positions = positions };
+        var net = new DecisionTransformerNetwork(cfg, 3, 2);
+        net.eval();
+        Assert.Equal(positions == DtPositions.Context ? 4 : 300, net.named_parameters().Single(p => p.name.StartsWith("embed_timestep")).parameter.shape[0]);
+        using var g = new Generator(1);
+        var states = torch.randn([1, 4, 3], generator: g);
+        var actions = torch.randn([1, 4, 2], generator: g);
+        var returns = torch.rand([1, 4], generator: g);
+        var pad = torch.zeros(1, 4, ScalarType.Bool);
+        var early = net.forward(states, actions, returns, torch.arange(4).unsqueeze(0), pad);
+        var late = net.forward(states, actions, returns, torch.arange(200, 204).unsqueeze(0), pad);
+        Assert.Equal(same, (early - late).abs().max().item<float>() < 1e-6f);
+    }
+
     [Fact]
     public void Changing_a_future_token_leaves_earlier_predictions_unchanged()
     {

@@ -14,6 +14,16 @@ public enum ReturnMode
     Constant,
 }
 
+/// <summary>What the position embedding of a (return, state, action) triple reads.</summary>
+public enum DtPositions
+{
+    /// <summary>The frame's index in its episode (the reference's learned timestep table of max_episode_length rows).</summary>
+    Timestep,
+    /// <summary>The triple's place in the K-step context, oldest 0, newest K − 1 (K rows): every row is trained at every window,
+    /// so a rollout longer than the demonstrations meets no untrained row (../shared/notes/paradigms-review.md §2, risk 3).</summary>
+    Context,
+}
+
 /// <summary>
 /// Decision Transformer (Chen et al. 2021), kzl/decision-transformer's gym configuration: context K = 20
 /// timesteps (60 tokens), width 128, 3 layers, 1 head, ReLU MLP of 4·128, dropout 0.1, tanh action head,
@@ -35,6 +45,8 @@ public sealed record DecisionTransformerConfig : PolicyConfig
     public int NHead { get; init; } = 1;
     public double Dropout { get; init; } = 0.1;
     public FeedForwardActivation Activation { get; init; } = FeedForwardActivation.Relu;
+    /// <summary>Absolute timesteps (the reference) or places within the context.</summary>
+    public DtPositions Positions { get; init; } = DtPositions.Timestep;
     /// <summary>Rows of the timestep embedding; later frames use the last row (DT clips; Push-T episodes last 300 steps).</summary>
     public int MaxEpisodeLength { get; init; } = 1000;
     /// <summary>The dataset feature the return token is trained on: episode_max_reward or return_to_go.</summary>
@@ -65,7 +77,7 @@ public sealed record DecisionTransformerConfig : PolicyConfig
     public override void CheckData(EpisodeDataset data, string source)
     {
         int longest = Enumerable.Range(0, data.Episodes).Select(data.EpisodeLength).DefaultIfEmpty(0).Max();
-        if (longest > MaxEpisodeLength)
+        if (Positions == DtPositions.Timestep && longest > MaxEpisodeLength)
             throw new ArgumentException($"policy.max_episode_length ({MaxEpisodeLength}) is shorter than the longest episode of {source} ({longest} frames): raise it to at least {longest}");
     }
 

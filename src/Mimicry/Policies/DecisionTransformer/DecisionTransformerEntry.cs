@@ -20,6 +20,8 @@ public static class DecisionTransformerEntry
         TrainDefaults = () => new TrainConfig { Lr = 1e-4, WeightDecay = 1e-4, Beta1 = 0.9, WarmupSteps = 10_000, LrScheduler = LrSchedulerKind.Constant, GradClipNorm = 0.25, BatchSize = 64, UseEma = false },
         // DT's gym configuration (K 20, width 128, 3 layers); lr 1e-3 for a short run, as bench/results/return-conditioning/.
         CpuSettings = ["policy.max_episode_length=300", "train.lr=1e-3"],
+        // The reference's absolute timestep table against positions within the context (rollouts outlast the demonstrations).
+        Sweep = PolicyEntry.Grid([("timestep", ["policy.positions=timestep"]), ("context", ["policy.positions=context"])]),
         CompareVariants = [new(BestReturn, "decision transformer (R = 1)", ["policy.target_return=1"])],
         ForkSettings = ["policy.max_episode_length=64"],
         // K = 4 covers a whole episode of a small task; no dropout on a task this small.

@@ -8,7 +8,7 @@ namespace Mimicry.Policies.DecisionTransformer;
 /// <summary>
 /// The Decision Transformer's network (kzl/decision-transformer gym/decision_transformer/models/decision_transformer.py;
 /// module names as there): returns, states and actions embedded, each plus the learned embedding of its timestep
-/// (the only positional signal), interleaved (R̂_1, s_1, a_1, R̂_2, ...), LayerNorm, a causal GPT, and a tanh head
+/// (the only positional signal; or of its place in the context, <see cref="DtPositions.Context"/>), interleaved (R̂_1, s_1, a_1, R̂_2, ...), LayerNorm, a causal GPT, and a tanh head
 /// on the state tokens: s_t predicts a_t from R̂_≤t, s_≤t, a_&lt;t.
 /// </summary>
 public sealed class DecisionTransformerNetwork : nn.Module
@@ -21,12 +21,14 @@ public sealed class DecisionTransformerNetwork : nn.Module
     private readonly LayerNorm ln_f;
     private readonly Sequential predict_action;
     private readonly int _maxEpisodeLength;
+    private readonly DtPositions _positions;
 
     public DecisionTransformerNetwork(DecisionTransformerConfig cfg, int stateDim, int actionDim) : base(nameof(DecisionTransformerNetwork))
     {
         int d = cfg.EmbedDim;
-        _maxEpisodeLength = cfg.MaxEpisodeLength;
-        embed_timestep = nn.Embedding(cfg.MaxEpisodeLength, d);
+        _positions = cfg.Positions;
+        _maxEpisodeLength = cfg.Positions == DtPositions.Timestep ? cfg.MaxEpisodeLength : cfg.Context;
+        embed_timestep = nn.Embedding(_maxEpisodeLength, d);
         embed_return = nn.Linear(1, d);
         embed_state = nn.Linear(stateDim, d);
         embed_action = nn.Linear(actionDim, d);
@@ -49,14 +51,15 @@ public sealed class DecisionTransformerNetwork : nn.Module
     /// <param name="states">(B, K, s) normalized.</param>
     /// <param name="actions">(B, K, a) normalized (the newest may be a placeholder: causality hides it from s_K).</param>
     /// <param name="returns">(B, K) scaled returns.</param>
-    /// <param name="timesteps">(B, K) frame indices.</param>
+    /// <param name="timesteps">(B, K) frame indices (ignored with context positions: 0 .. K − 1).</param>
     /// <param name="pad">(B, K) bool, true = padding before the episode's start.</param>
     /// <returns>(B, K, a): the action predicted at each state token.</returns>
     public Tensor forward(Tensor states, Tensor actions, Tensor returns, Tensor timesteps, Tensor pad)
     {
         using var scope = torch.NewDisposeScope();
         long b = states.shape[0], k = states.shape[1];
-        var time = embed_timestep.forward(timesteps.to(ScalarType.Int64).clamp(0, _maxEpisodeLength - 1)); // (B, K, D)
+        var index = _positions == DtPositions.Context ? torch.arange(k, device: states.device).expand(b, k) : timesteps.to(ScalarType.Int64).clamp(0, _maxEpisodeLength - 1);
+        var time = embed_timestep.forward(index); // (B, K, D)
         var r = embed_return.forward(returns.unsqueeze(-1)) + time;
         var s = embed_state.forward(states) + time;
         var a = embed_action.forward(actions) + time;
