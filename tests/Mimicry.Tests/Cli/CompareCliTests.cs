@@ -23,12 +23,29 @@ public class CompareCliTests
     /// The plan, worked out by hand: 6 registered policies on 2 tasks, plus FAST tokens on both and diffusion and flow with
     /// the fork's side as a guidance condition on the fork only; every fork run at batch 64; distinct run names.
     /// </summary>
+    /// <summary>The equal-samples axis: every Push-T arm sees the same windows whatever its batch (diffusion at DP's batch 256:
+    /// 1,024,000 windows are 4,000 steps, the CPU preset's).</summary>
+    [Fact]
+    public void Equal_samples_give_every_arm_the_same_windows()
+    {
+        const long samples = 1_024_000;
+        Assert.Equal(4000, Mimicry.Experiments.Compare.ComparePlan.StepsForSamples("diffusion", Mimicry.Envs.Tasks.PushT, samples));
+        foreach (var arm in Mimicry.Experiments.Compare.ComparePlan.Arms.Where(a => a.Tasks.Contains(Mimicry.Envs.Tasks.PushT)))
+        {
+            int batch = Mimicry.Experiments.Compare.ComparePlan.BatchSize(arm.Name, Mimicry.Envs.Tasks.PushT);
+            long seen = (long)Mimicry.Experiments.Compare.ComparePlan.StepsForSamples(arm.Name, Mimicry.Envs.Tasks.PushT, samples) * batch;
+            Assert.InRange(seen, samples, samples + batch - 1);
+        }
+        var e = Assert.Throws<ArgumentException>(() => new Mimicry.Experiments.Compare.CompareOptions { ForkSamples = 5000 }.Validate());
+        Assert.Contains("--samples", e.Message);
+    }
+
     [Fact]
     public void Plan_holds_every_policy_plus_fast_tokens_and_guided_fork_arms()
     {
         var plan = Mimicry.Experiments.Compare.ComparePlan.Build(["pusht", "fork"], seeds: 2, quick: false, steps: (_, _) => 100);
-        Assert.Equal(6, PolicyRegistry.Names.Count());
-        Assert.Equal((6 * 2 + 2 + 2) * 2, plan.Count);
+        Assert.Equal(7, PolicyRegistry.Names.Count());
+        Assert.Equal((7 * 2 + 2 + 2) * 2, plan.Count);
         Assert.Equal(plan.Count, plan.Select(e => e.RunName).Distinct().Count());
         Assert.All(plan.Where(e => e.Task == "fork"), e => Assert.Equal(64, e.Config.Train.BatchSize));
         Assert.All(plan.Where(e => e.Task == "pusht" && e.Policy == "diffusion"), e => Assert.Equal(256, e.Config.Train.BatchSize));

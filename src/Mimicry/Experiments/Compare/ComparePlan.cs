@@ -84,6 +84,12 @@ public static class ComparePlan
         return entries;
     }
 
+    /// <summary>Steps that make <paramref name="samples"/> training windows at the arm's batch on the task (at least 50).</summary>
+    public static int StepsForSamples(string arm, string task, long samples) => (int)Math.Max(50, Math.Ceiling(samples / (double)BatchSize(arm, task)));
+
+    /// <summary>The batch an arm trains with on a task (its entry's settings, the task's), for the equal-samples budget.</summary>
+    public static int BatchSize(string arm, string task) => Config(Arms.First(a => a.Name == arm), task, 0, quick: false, steps: 1000).Train.BatchSize;
+
     public static RunConfig Config(PolicyEntry entry, string task, int seed, bool quick, int steps) =>
         Config(PolicyArm(entry), task, seed, quick, steps);
 

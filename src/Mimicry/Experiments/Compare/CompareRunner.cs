@@ -26,6 +26,12 @@ public sealed record CompareOptions
     /// <summary>Training minutes per (policy, seed) on the fork: a 2-D task that every paradigm learns in far fewer steps.</summary>
     public double ForkBudgetMinutes { get; init; } = 1;
     public double Budget(string task) => task == Envs.Tasks.Fork ? ForkBudgetMinutes : BudgetMinutes;
+    /// <summary>The other budget axis: training windows seen per (policy, seed) on Push-T (steps × batch, the same for every
+    /// row whatever its step costs); null: the minutes budget.</summary>
+    public long? Samples { get; init; }
+    /// <summary>Windows per (policy, seed) on the fork when <see cref="Samples"/> is set (null: the same number).</summary>
+    public long? ForkSamples { get; init; }
+    public long? SamplesFor(string task) => task == Envs.Tasks.Fork ? ForkSamples ?? Samples : Samples;
     /// <summary>Steps of every run in a quick comparison.</summary>
     public int QuickSteps { get; init; } = 40;
     public int Episodes { get; init; } = 50;
@@ -42,6 +48,9 @@ public sealed record CompareOptions
         if (!(BudgetMinutes > 0) || !(ForkBudgetMinutes > 0) || BudgetMinutes > 10_000 || ForkBudgetMinutes > 10_000)
             throw new ArgumentException("--budget and --fork-budget must be in (0, 10000] minutes");
         if (Tasks.Length == 0) throw new ArgumentException($"--tasks: no task given (known: {string.Join(", ", ComparePlan.AllTasks)})");
+        if (Samples is < 1000 or > 10_000_000_000 || ForkSamples is < 1000 or > 10_000_000_000)
+            throw new ArgumentException("--samples and --fork-samples must be in 1000..1e10 training windows");
+        if (ForkSamples != null && Samples == null) throw new ArgumentException("--fork-samples needs --samples (the equal-samples axis)");
         if (LatencyCalls < 1) throw new ArgumentException($"latency calls must be >= 1, got {LatencyCalls}");
         foreach (var t in Tasks) if (!ComparePlan.AllTasks.Contains(t)) throw new ArgumentException($"--tasks: '{t}' is not compared (known: {string.Join(", ", ComparePlan.AllTasks)})");
         foreach (var p in Policies ?? []) PolicyRegistry.Get(p);
@@ -85,9 +94,12 @@ public static class CompareRunner
         var data = new Dictionary<string, EpisodeDataset>();
         EpisodeDataset Data(string task) => data.TryGetValue(task, out var d) ? d
             : data[task] = task == Tasks.PushT ? PushTImport.FromZarr(BundledPushT.Find()) : ForkExpert.Demonstrations(200, 0);
-        var secondsPerStep = StepTimes(o, outDir, Data, log, cancel);
+        // Equal samples: no step timing; every row sees the same windows. Equal minutes: steps from each configuration's timed rate.
+        var secondsPerStep = o.Samples != null && !o.Quick ? new Dictionary<string, double>() : StepTimes(o, outDir, Data, log, cancel);
         if (cancel.IsCancellationRequested) return ([], [], secondsPerStep);
-        int Steps(string arm, string task) => o.Quick ? o.QuickSteps : Math.Max(50, (int)(o.Budget(task) * 60 / secondsPerStep[$"{arm}/{task}"]));
+        int Steps(string arm, string task) => o.Quick ? o.QuickSteps
+            : o.SamplesFor(task) is { } samples ? ComparePlan.StepsForSamples(arm, task, samples)
+            : Math.Max(50, (int)(o.Budget(task) * 60 / secondsPerStep[$"{arm}/{task}"]));
         var plan = ComparePlan.Build(o.Tasks, o.Seeds, o.Quick, Steps, o.Policies);
         Progress(plan, outDir, secondsPerStep, log);
 
