@@ -17,12 +17,15 @@ for app in "$out/app" "$out/bench"; do
   find "$app/runtimes" -mindepth 1 -maxdepth 1 -type d ! -name linux-x64 -exec rm -rf {} +
   find "$app/runtimes/linux-x64/native" -type f ! -name libLibTorchSharp.so ! -name libSkiaSharp.so ! -name libHarfBuzzSharp.so -delete
 done
-# The .NET runtime this SDK runs (host + Microsoft.NETCore.App), so the target needs no .NET install.
+# The .NET runtime this SDK runs (host, Microsoft.NETCore.App, and Microsoft.AspNetCore.App for `mimicry serve`'s
+# Kestrel), so the target needs no .NET install.
 dotnet_root="$(dirname "$(readlink -f "$(command -v dotnet)")")"
-runtime="$(ls -d "$dotnet_root"/shared/Microsoft.NETCore.App/10.* | sort -V | tail -1)"
 cp -a "$dotnet_root/dotnet" "$dotnet_root/host" "$out/dotnet/"
-mkdir -p "$out/dotnet/shared/Microsoft.NETCore.App"
-cp -a "$runtime" "$out/dotnet/shared/Microsoft.NETCore.App/"
+for framework in Microsoft.NETCore.App Microsoft.AspNetCore.App; do
+  runtime="$(ls -d "$dotnet_root/shared/$framework"/10.* | sort -V | tail -1)"
+  mkdir -p "$out/dotnet/shared/$framework"
+  cp -a "$runtime" "$out/dotnet/shared/$framework/"
+done
 cp -L /lib/x86_64-linux-gnu/libchipmunk.so.7 "$out/lib/"
 for tool in mimicry:app/Mimicry.Cli.dll mimicry-bench:bench/Mimicry.Bench.dll; do
   name="${tool%%:*}" dll="${tool#*:}"

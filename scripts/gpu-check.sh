@@ -35,5 +35,7 @@ run pusht-import ./mimicry dataset import data/pusht/pusht_cchi_v7_replay.zarr "
 run pusht-train ./mimicry train diffusion --preset dp-pusht-lowdim-cpu-lr1e-3 --dataset "$work/pusht" --out "$work/pusht-run" --device cuda
 run pusht-eval ./mimicry eval "$work/pusht-run" --checkpoints last:5 --episodes 50 --seed-start 100000 --device cuda --out "$OUT/pusht-eval"
 cp "$work/pusht-run/metrics.jsonl" "$OUT/pusht-metrics.jsonl" 2>/dev/null
+# Issue 29 on CUDA: 32 websocket clients against the served checkpoint, batched (max batch 32) and unbatched, 30 s each.
+run serve-load ./mimicry-bench serve --run "$work/pusht-run" --device cuda --seconds 30 --skip-pusht --out "$OUT/serve-cuda.json"
 log "done (status $status); results in $OUT"
 exit $status

@@ -22,6 +22,8 @@ namespace Mimicry.Bench;
 /// </summary>
 public static class ServeBench
 {
+    private static TorchSharp.torch.Device _device = TorchSharp.torch.CPU;
+
     public static int Run(BenchArgs args)
     {
         string run = args.String("run", "");
@@ -29,25 +31,36 @@ public static class ServeBench
         string? flow = args.String("flow", "") is { Length: > 0 } f ? f : null;
         int clients = (int)args.Long("clients", 32), seconds = (int)args.Long("seconds", 60), episodes = (int)args.Long("episodes", 50);
         double rate = args.Long("rate", 10);
+        // Acting overrides for the Push-T part, in process and served alike (e.g. policy.sampler=ddim|policy.num_inference_steps=10).
+        var acting = args.String("acting", "").Split('|', StringSplitOptions.RemoveEmptyEntries);
+        bool load = args.String("skip-load", "false") != "true";
+        _device = Numerics.Devices.Parse(args.String("device", "cpu"), "--device");
+        bool pushT = args.String("skip-pusht", "false") != "true";
         string output = args.String("out", Path.Combine(BenchArgs.RepoRoot, "bench", "results", "serve.json"));
         var result = new Dictionary<string, object?>
         {
             ["machine"] = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
             ["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd"),
             ["run"] = run,
+            ["device"] = args.String("device", "cpu"),
             ["command"] = "dotnet run -c Release --project bench/Mimicry.Bench -- serve " + string.Join(' ', Environment.GetCommandLineArgs().Skip(2)),
         };
-        var batched = Load(run, clients, seconds, maxBatch: 32);
-        var unbatched = Load(run, clients, seconds, maxBatch: 1);
-        result["load_batched"] = batched;
-        result["load_unbatched"] = unbatched;
-        result["throughput_ratio_batched_over_unbatched"] = Math.Round((double)batched["chunks_per_s"]! / (double)unbatched["chunks_per_s"]!, 2);
-        BenchArgs.Write(output, result);
-        result["pusht"] = PushT(run, episodes, rate, [(ChunkMerge.Latest, false)]);
+        if (load)
+        {
+            var batched = Load(run, clients, seconds, maxBatch: 32);
+            var unbatched = Load(run, clients, seconds, maxBatch: 1);
+            result["load_batched"] = batched;
+            result["load_unbatched"] = unbatched;
+            result["throughput_ratio_batched_over_unbatched"] = Math.Round((double)batched["chunks_per_s"]! / (double)unbatched["chunks_per_s"]!, 2);
+            BenchArgs.Write(output, result);
+        }
+        if (!pushT) return 0;
+        result["acting"] = acting;
+        result["pusht"] = PushT(run, episodes, rate, [(ChunkMerge.Latest, false)], acting);
         BenchArgs.Write(output, result);
         if (flow != null)
         {
-            result["pusht_flow_merges"] = PushT(flow, episodes, rate, [(ChunkMerge.Latest, false), (ChunkMerge.Average, false), (ChunkMerge.Weighted, false), (ChunkMerge.Latest, true)]);
+            result["pusht_flow_merges"] = PushT(flow, episodes, rate, [(ChunkMerge.Latest, false), (ChunkMerge.Average, false), (ChunkMerge.Weighted, false), (ChunkMerge.Latest, true)], []);
             BenchArgs.Write(output, result);
         }
         return 0;
@@ -55,7 +68,7 @@ public static class ServeBench
 
     private static Dictionary<string, object?> Load(string run, int clients, int seconds, int maxBatch)
     {
-        var (config, policy) = Checkpoint.Load(run);
+        var (config, policy) = Checkpoint.Load(run, _device);
         using var _ = policy;
         var options = new ServeOptions(Port: 0, MaxBatch: maxBatch, MaxClients: Math.Max(64, clients));
         using var service = new PolicyService(policy, options);
@@ -112,14 +125,15 @@ public static class ServeBench
     }
 
     /// <summary>In-process evaluations (sampling seeds 0-2) and served ones at the control rate, one row per merge mode.</summary>
-    private static Dictionary<string, object?> PushT(string run, int episodes, double rate, (ChunkMerge Merge, bool Rtc)[] modes)
+    private static Dictionary<string, object?> PushT(string run, int episodes, double rate, (ChunkMerge Merge, bool Rtc)[] modes, string[] acting)
     {
-        var (config, _) = Checkpoint.Load(run);
+        var (config, probe) = Checkpoint.Load(run, _device, acting: acting);
+        probe.Dispose();
         var task = Tasks.Get(config.Task);
         var local = new List<object>();
         for (int s = 0; s < 3; s++)
         {
-            var (_, policy) = Checkpoint.Load(run);
+            var (_, policy) = Checkpoint.Load(run, _device, acting: acting);
             using (policy)
             {
                 var r = Evaluator.Run(policy, task.Create, new EvalOptions(episodes, SamplingSeed: s));
@@ -131,7 +145,7 @@ public static class ServeBench
         var served = new List<object>();
         foreach (var (merge, rtc) in modes)
         {
-            var (_, policy) = Checkpoint.Load(run);
+            var (_, policy) = Checkpoint.Load(run, _device, acting: acting);
             using var _p = policy;
             var options = new ServeOptions(Port: 0, MaxBatch: 64, MaxClients: Math.Max(64, episodes));
             using var service = new PolicyService(policy, options);
