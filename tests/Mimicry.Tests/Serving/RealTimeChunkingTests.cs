@@ -49,10 +49,8 @@ public class RealTimeChunkingTests(ServingFixture f) : IClassFixture<ServingFixt
     [Fact]
     public async Task A_prefix_for_a_policy_that_cannot_be_guided_is_refused_by_name()
     {
-        using var policy = ServingFixture.Load(f.Diffusion);
-        var options = new ServeOptions(Port: 0);
-        using var service = new PolicyService(policy, options);
-        await using var server = await PolicyServer.StartAsync(service, options, "pusht");
+        await using var local = await LocalServer.Start(f.Diffusion, new ServeOptions(Port: 0));
+        var server = local.Server;
         await using var client = await PolicyClient.ConnectAsync(server.Address);
         var request = new Dictionary<string, object?>
         {
@@ -67,10 +65,8 @@ public class RealTimeChunkingTests(ServingFixture f) : IClassFixture<ServingFixt
     [Fact]
     public async Task A_served_flow_policy_runs_episodes_with_real_time_chunking()
     {
-        using var policy = ServingFixture.Load(f.Flow);
-        var options = new ServeOptions(Port: 0);
-        using var service = new PolicyService(policy, options);
-        await using var server = await PolicyServer.StartAsync(service, options, "pusht");
+        await using var local = await LocalServer.Start(f.Flow, new ServeOptions(Port: 0));
+        var server = local.Server;
         var plain = await ServedEvaluation.RunAsync(server.Address, new ClientOptions("pusht", Episodes: 2, MaxSteps: 48, ExecuteSteps: 4));
         var rtc = await ServedEvaluation.RunAsync(server.Address, new ClientOptions("pusht", Episodes: 2, MaxSteps: 48, ExecuteSteps: 4, Rtc: true));
         Assert.All(rtc.PerEpisode, e => Assert.Equal(12, e.Requests)); // 48 steps, a chunk every 4

@@ -29,3 +29,25 @@ public sealed class ServingFixture : IDisposable
 
     public void Dispose() => TempDirs.Delete(Root);
 }
+
+/// <summary>A trained run served on a free loopback port: the policy, its service and the server, disposed in that order's reverse.</summary>
+public sealed class LocalServer : IAsyncDisposable
+{
+    public required IPolicy Policy { get; init; }
+    public required Mimicry.Serving.Server.PolicyService Service { get; init; }
+    public required Mimicry.Serving.Server.PolicyServer Server { get; init; }
+
+    public static async Task<LocalServer> Start(string run, Mimicry.Serving.Server.ServeOptions options, params string[] acting)
+    {
+        var policy = ServingFixture.Load(run, acting);
+        var service = new Mimicry.Serving.Server.PolicyService(policy, options);
+        return new LocalServer { Policy = policy, Service = service, Server = await Mimicry.Serving.Server.PolicyServer.StartAsync(service, options, "pusht") };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        Service.Dispose();
+        Policy.Dispose();
+    }
+}

@@ -29,9 +29,8 @@ public class ServingTests(ServingFixture f) : IClassFixture<ServingFixture>
     [Fact]
     public async Task Health_metadata_and_a_chunk_come_back()
     {
-        using var policy = ServingFixture.Load(f.Diffusion);
-        using var service = new PolicyService(policy, Local());
-        await using var server = await PolicyServer.StartAsync(service, Local(), "pusht");
+        await using var local = await LocalServer.Start(f.Diffusion, Local());
+        var server = local.Server;
         using (var http = new HttpClient())
             Assert.Equal("OK\n", await http.GetStringAsync(server.Address.ToString().Replace("ws://", "http://") + "healthz"));
         await using var client = await PolicyClient.ConnectAsync(server.Address);
@@ -52,10 +51,8 @@ public class ServingTests(ServingFixture f) : IClassFixture<ServingFixture>
     [Fact]
     public async Task Interleaved_clients_keep_their_own_windows_and_reset()
     {
-        using var policy = ServingFixture.Load(f.Bc, "policy.n_action_steps=1");
-        var options = Local(ServeMode.Step);
-        using var service = new PolicyService(policy, options);
-        await using var server = await PolicyServer.StartAsync(service, options, "pusht");
+        await using var local = await LocalServer.Start(f.Bc, Local(ServeMode.Step), "policy.n_action_steps=1");
+        var (policy, server) = (local.Policy, local.Server);
         await using var a = await PolicyClient.ConnectAsync(server.Address);
         await using var b = await PolicyClient.ConnectAsync(server.Address);
         var chunking = (IChunkingPolicy)policy;
@@ -91,10 +88,8 @@ public class ServingTests(ServingFixture f) : IClassFixture<ServingFixture>
     [InlineData("reset type", "reset")]
     public async Task A_bad_request_gets_an_error_frame_and_the_others_are_still_served(string how, string named)
     {
-        using var policy = ServingFixture.Load(f.Diffusion);
-        var options = Local(maxMessage: 4096);
-        using var service = new PolicyService(policy, options);
-        await using var server = await PolicyServer.StartAsync(service, options, "pusht");
+        await using var local = await LocalServer.Start(f.Diffusion, Local(maxMessage: 4096));
+        var server = local.Server;
         await using var good = await PolicyClient.ConnectAsync(server.Address);
         var frame = Frame(3);
         object request = how switch
@@ -131,10 +126,8 @@ public class ServingTests(ServingFixture f) : IClassFixture<ServingFixture>
     [Fact]
     public async Task Fuzzed_frames_leave_the_server_serving()
     {
-        using var policy = ServingFixture.Load(f.Bc);
-        var options = Local(maxMessage: 1 << 16);
-        using var service = new PolicyService(policy, options);
-        await using var server = await PolicyServer.StartAsync(service, options, "pusht");
+        await using var local = await LocalServer.Start(f.Bc, Local(maxMessage: 1 << 16));
+        var server = local.Server;
         var valid = MsgpackNumpy.Pack(Keypoints(Frame(5)));
         var rng = new Random(7);
         int answered = 0, refused = 0;
@@ -160,10 +153,8 @@ public class ServingTests(ServingFixture f) : IClassFixture<ServingFixture>
     [Fact]
     public async Task The_api_key_is_required_when_set()
     {
-        using var policy = ServingFixture.Load(f.Bc);
-        var options = Local(apiKey: "s3cret");
-        using var service = new PolicyService(policy, options);
-        await using var server = await PolicyServer.StartAsync(service, options, "pusht");
+        await using var local = await LocalServer.Start(f.Bc, Local(apiKey: "s3cret"));
+        var server = local.Server;
         var e = await Assert.ThrowsAsync<IOException>(() => PolicyClient.ConnectAsync(server.Address, "wrong"));
         Assert.Contains("401", e.Message);
         await using var client = await PolicyClient.ConnectAsync(server.Address, "s3cret");
@@ -174,10 +165,8 @@ public class ServingTests(ServingFixture f) : IClassFixture<ServingFixture>
     [Fact]
     public async Task Concurrent_requests_share_one_network_call()
     {
-        using var policy = ServingFixture.Load(f.Diffusion);
-        var options = Local(maxBatch: 4, maxWaitMs: 1000);
-        using var service = new PolicyService(policy, options);
-        await using var server = await PolicyServer.StartAsync(service, options, "pusht");
+        await using var local = await LocalServer.Start(f.Diffusion, Local(maxBatch: 4, maxWaitMs: 1000));
+        var (service, server) = (local.Service, local.Server);
         var clients = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => PolicyClient.ConnectAsync(server.Address)));
         var responses = await Task.WhenAll(clients.Select((c, i) => c.InferAsync(Keypoints(Frame(30 + i)))));
         Assert.All(responses, r => Assert.Equal(4, r.BatchSize));
@@ -202,15 +191,12 @@ public class ServingTests(ServingFixture f) : IClassFixture<ServingFixture>
         for (long seed = 100000; seed < 100002; seed++)
         {
             // A fresh server per episode: its one generator then starts where the in-process evaluation's does.
-            using var policy = ServingFixture.Load(f.Diffusion);
-            var options = Local() with { SamplingSeed = 3 };
-            using var service = new PolicyService(policy, options);
-            await using var server = await PolicyServer.StartAsync(service, options, "pusht");
+            await using var server = await LocalServer.Start(f.Diffusion, Local() with { SamplingSeed = 3 });
             using var inProcess = ServingFixture.Load(f.Diffusion);
             float[] localState = new float[5], servedState = new float[5]; // agent x, y, block x, y, angle after the last step
             var local = Evaluator.Run(inProcess, () => new PushTEnv(), new EvalOptions(Episodes: 1, FirstSeed: seed, MaxSteps: 40, SamplingSeed: 3),
                 onStep: (_, e) => e.Observe(ObservationKind.State, localState));
-            var served = await ServedEvaluation.RunAsync(server.Address, new ClientOptions("pusht", Episodes: 1, FirstSeed: seed, MaxSteps: 40),
+            var served = await ServedEvaluation.RunAsync(server.Server.Address, new ClientOptions("pusht", Episodes: 1, FirstSeed: seed, MaxSteps: 40),
                 onStep: (_, e) => e.Observe(ObservationKind.State, servedState));
             Assert.Equal(localState, servedState);
             Assert.NotEqual(localState[..2], StartState(seed)[..2]); // the agent moved: the comparison is not of two idle episodes
