@@ -182,7 +182,7 @@ public sealed class PolicyService : IDisposable
             var (slot, request, _) = batch[i];
             if (request.FrameCount == ObservationFrames) _history!.Reset(slot); // a whole window replaces the history
             for (int k = 0; k < request.FrameCount; k++)
-                _history!.Push([slot], new StepInput(request.Frames.ToDictionary(f => f.Key, f => torch.tensor(f.Value[k]).reshape(1, -1))));
+                _history!.Push(slot, request.Frames.ToDictionary(f => f.Key, f => f.Value[k]));
             if (request.Infer && request.FrameCount > 0) inferring.Add(i);
             else results[i] = new ServedActions([], 0, _actionDim, 0, 0);
         }
@@ -204,8 +204,7 @@ public sealed class PolicyService : IDisposable
     /// <summary>Real-time chunking for the batch: each row's queued actions with LeRobot's LINEAR prefix weights (rows without: free).</summary>
     private Tensor Guided(Dictionary<string, Tensor> window, List<ObservationRequest> requests)
     {
-        if (_policy is not IPrefixGuidedPolicy guided)
-            throw new InvalidDataException($"'rtc_prefix': real-time chunking needs a policy that can be guided toward a prefix (flow); {_policy.Config.Name} cannot");
+        var guided = (IPrefixGuidedPolicy)_policy; // Submit refused prefixes for any other policy
         int p = requests.Max(r => r.PrefixRows);
         var prefix = new float[requests.Count * p * _actionDim];
         var weights = new float[requests.Count * p];

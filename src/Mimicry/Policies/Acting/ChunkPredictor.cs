@@ -38,20 +38,34 @@ internal sealed class ObservationHistory
             if (t.shape.Length != 2 || t.shape[0] != slots.Length || t.shape[1] != dim)
                 throw new ArgumentException($"observation '{key}' has shape [{string.Join(", ", t.shape)}], expected [{slots.Length}, {dim}]");
             var rows = t.to_type(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
-            for (int j = 0; j < slots.Length; j++)
-            {
-                int s = slots[j], window = _frames * dim, at = s * window;
-                var row = rows.AsSpan(j * dim, dim);
-                if (_fresh[s])
-                    for (int k = 0; k < _frames; k++) row.CopyTo(values.AsSpan(at + k * dim, dim));
-                else
-                {
-                    Array.Copy(values, at + dim, values, at, window - dim); // drop the oldest frame
-                    row.CopyTo(values.AsSpan(at + window - dim, dim));
-                }
-            }
+            for (int j = 0; j < slots.Length; j++) Append(values, dim, slots[j], rows.AsSpan(j * dim, dim));
         }
         foreach (int s in slots) _fresh[s] = false;
+    }
+
+    /// <summary>Appends one frame, feature key → its values (D), to <paramref name="slot"/>'s window (a server's request: no tensors).</summary>
+    public void Push(int slot, IReadOnlyDictionary<string, float[]> frame)
+    {
+        foreach (var (key, dim, values) in _features)
+        {
+            if (!frame.TryGetValue(key, out var row)) throw new ArgumentException($"the frame has no observation '{key}' (it has {string.Join(", ", frame.Keys)})");
+            if (row.Length != dim) throw new ArgumentException($"observation '{key}' has {row.Length} values, expected {dim}");
+            Append(values, dim, slot, row);
+        }
+        _fresh[slot] = false;
+    }
+
+    /// <summary>A fresh slot's window becomes the row repeated To times; otherwise the oldest frame drops and the row is the newest.</summary>
+    private void Append(float[] values, int dim, int slot, ReadOnlySpan<float> row)
+    {
+        int window = _frames * dim, at = slot * window;
+        if (_fresh[slot])
+            for (int k = 0; k < _frames; k++) row.CopyTo(values.AsSpan(at + k * dim, dim));
+        else
+        {
+            Array.Copy(values, at + dim, values, at, window - dim); // drop the oldest frame
+            row.CopyTo(values.AsSpan(at + window - dim, dim));
+        }
     }
 
     /// <summary>The windows of the given slots as tensors, feature key → (B, To, D).</summary>

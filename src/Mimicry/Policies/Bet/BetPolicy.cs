@@ -108,8 +108,8 @@ public sealed class BetPolicy : PolicyBase<BetConfig>, IFittedPolicy
         var action = batch.Action[.., ..(int)logits.shape[1]];                                // (B, T, Da), normalized
         var distance = (action.unsqueeze(2) - Centers.unsqueeze(0).unsqueeze(0)).pow(2).sum(-1); // (B, T, K)
         var bin = distance.argmin(-1);                                                         // (B, T): the nearest centre
-        var residual = action - Centers.index_select(0, bin.flatten()).reshape(action.shape); // a − c_k
-        var chosen = offsets.gather(2, bin.unsqueeze(-1).unsqueeze(-1).expand(-1, -1, 1, ActionDim)).squeeze(2); // (B, T, Da)
+        var (centre, chosen) = Decode(bin, offsets);                                           // c_k and the k-th offset, (B, T, Da) each
+        var residual = action - centre;                                                        // a − c_k
         var classLoss = FocalLoss.Compute(logits.reshape(-1, Cfg.Bins), bin.flatten(), Cfg.FocalGamma);
         var offsetLoss = Cfg.OffsetLossScale * nn.functional.mse_loss(chosen, residual);
         return new LossOutput((classLoss + offsetLoss).MoveToOuterDisposeScope(),
@@ -124,9 +124,16 @@ public sealed class BetPolicy : PolicyBase<BetConfig>, IFittedPolicy
         var (logits, offsets) = Heads(_net.forward(Sequence(normalizedObservations)));        // (B, T, K), (B, T, K, Da)
         long b = logits.shape[0], t = logits.shape[1];
         var bin = TokenSampling.Next(logits.reshape(b * t, Cfg.Bins), Cfg.Temperature, 1.0, generator).reshape(b, t); // (B, T)
-        var offset = offsets.gather(2, bin.unsqueeze(-1).unsqueeze(-1).expand(-1, -1, 1, ActionDim)).squeeze(2);
-        var actions = Centers.index_select(0, bin.flatten()).reshape(b, t, ActionDim) + offset;           // (B, T, Da)
-        return actions[.., ..Cfg.Horizon].MoveToOuterDisposeScope();
+        var (centre, offset) = Decode(bin, offsets);
+        return (centre + offset)[.., ..Cfg.Horizon].MoveToOuterDisposeScope();                         // (B, H, Da)
     }
 
+    /// <summary>For bins (B, T): their centres and the network's offsets for them, (B, T, Da) each.</summary>
+    private (Tensor Centre, Tensor Offset) Decode(Tensor bin, Tensor offsets)
+    {
+        long b = bin.shape[0], t = bin.shape[1];
+        var centre = Centers.index_select(0, bin.flatten()).reshape(b, t, ActionDim);
+        var offset = offsets.gather(2, bin.unsqueeze(-1).unsqueeze(-1).expand(-1, -1, 1, ActionDim)).squeeze(2);
+        return (centre, offset);
+    }
 }
