@@ -87,6 +87,35 @@ public class PolicyContractTests
         finally { TempDirs.Delete(run); }
     }
 
+    /// <summary>Every kept checkpoint (<c>checkpoints/step-N</c>, what <c>eval --checkpoints last:K</c> scores) loads and acts like the
+    /// final one does: a fitted policy's fitted parts are kept with it.</summary>
+    [Theory, MemberData(nameof(TinyRuns.Policies), MemberType = typeof(TinyRuns))]
+    public void Kept_checkpoints_load_and_act(string policy)
+    {
+        string run = TempDirs.New("kept");
+        try
+        {
+            var config = TinyRuns.For(policy, steps: 20);
+            config = config with { Train = config.Train with { CheckpointEvery = 10, KeepCheckpoints = 2 } };
+            using (var trainer = new Trainer(config, TinyRuns.PushT(3), run)) trainer.Run();
+            var kept = Checkpoint.Kept(run);
+            Assert.Equal([10, 20], kept.Select(k => k.Step));
+            foreach (var k in kept)
+            {
+                var (_, loaded) = Checkpoint.Load(k.Dir);
+                using (loaded)
+                {
+                    using var actor = loaded.CreateActor(1, new Generator(3));
+                    actor.Reset(0);
+                    using var scope = torch.NewDisposeScope();
+                    var input = new Mimicry.Policies.Acting.StepInput(new Dictionary<string, Tensor> { [Mimicry.Data.FeatureKeys.Keypoints] = torch.full(1, 20, 200f) }, torch.zeros(1));
+                    Assert.Equal(new long[] { 1, 2 }, actor.Act([0], input).shape);
+                }
+            }
+        }
+        finally { TempDirs.Delete(run); }
+    }
+
     [Theory, MemberData(nameof(TinyRuns.Policies), MemberType = typeof(TinyRuns))]
     public void Resume_reaches_the_same_weights_as_an_uninterrupted_run(string policy)
     {

@@ -23,6 +23,9 @@ public static class Checkpoint
     public const string TrainingDir = "training", RawModelFile = "model.safetensors", OptimizerFile = "optimizer.safetensors", LegacyOptimizerFile = "optimizer.bin",
         StateFile = "state.json", GeneratorFile = "generator.bin", DefaultGeneratorFile = "default_generator.bin";
 
+    /// <summary>What acting needs from a checkpoint: config, weights, normalization, and a fitted policy's fitted parts (only it has that file).</summary>
+    public static readonly string[] ActingFiles = [ConfigFile, ModelFile, NormalizationFile, FittedFile];
+
     /// <summary>Saves an acting checkpoint: config, weights, normalization, and a fitted policy's fitted parts (<see cref="IFittedPolicy"/>).</summary>
     public static void SavePolicyFiles(string dir, RunConfig config, nn.Module weights, PolicyNormalizers normalizers, IPolicy? policy = null)
     {

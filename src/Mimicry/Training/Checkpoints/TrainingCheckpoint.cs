@@ -71,7 +71,7 @@ public static class TrainingCheckpoint
         string kept = Path.Combine(run.KeptCheckpointsDir, Checkpoint.KeptName(step));
         IO.AtomicFile.WriteDirectory(kept, dir =>
         {
-            foreach (var file in new[] { Checkpoint.ConfigFile, Checkpoint.ModelFile, Checkpoint.NormalizationFile })
+            foreach (var file in Checkpoint.ActingFiles.Where(f => File.Exists(Path.Combine(run.CheckpointDir, f))))
                 File.Copy(Path.Combine(run.CheckpointDir, file), Path.Combine(dir, file));
             Directory.CreateDirectory(Path.Combine(dir, Checkpoint.TrainingDir));
             File.Copy(Path.Combine(run.CheckpointDir, Checkpoint.TrainingDir, Checkpoint.StateFile), Path.Combine(dir, Checkpoint.TrainingDir, Checkpoint.StateFile));
