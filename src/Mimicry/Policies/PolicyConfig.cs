@@ -88,9 +88,12 @@ public abstract record PolicyConfig
     /// <summary>The observation features an actor needs from the environment at every step.</summary>
     [JsonIgnore] public IReadOnlyList<string> ObservationKeys => Inputs.Select(f => f.Key).Where(FeatureKeys.IsObservation).Distinct().ToList();
 
+    /// <summary>Checks the receding-horizon window (To, H, Ta); a policy whose chunks are not read off one window checks its own.</summary>
+    protected virtual void ValidateWindow() => Window.Validate();
+
     public virtual void Validate()
     {
-        Window.Validate();
+        ValidateWindow();
         if (ImageKeys.Any(k => !FeatureKeys.IsObservation(k) || k == ObservationKey) || ImageKeys.Distinct().Count() != ImageKeys.Length)
             throw new ArgumentException($"policy.image_keys [{string.Join(", ", ImageKeys)}] must be distinct observation.* features other than policy.observation_key");
         if (ImageShape is not { Length: 3 } || ImageShape.Any(d => d < 1 || d > 4096) || ImageShape[2] != 3)

@@ -1,4 +1,7 @@
 using Mimicry.Data;
+using Mimicry.Data.Sampling;
+using Mimicry.Policies;
+using Mimicry.Policies.Acting;
 using Mimicry.Envs;
 using Mimicry.Envs.Fork;
 using Mimicry.Evaluation;
@@ -124,6 +127,85 @@ public class DecisionTransformerTests
             }
         }
         finally { TempDirs.Delete(dir); }
+    }
+
+    /// <summary>With chunk_size C, state token t is trained toward a_t .. a_t+C−1 of its window, targets past the episode's end
+    /// left out: the loss against the same mean worked element by element over the batch.</summary>
+    [Fact]
+    public void A_chunk_loss_compares_each_state_token_with_its_next_actions()
+    {
+        torch.manual_seed(3);
+        var data = ForkExpert.Demonstrations(6, 0);
+        var cfg = new DecisionTransformerConfig { ObservationKey = FeatureKeys.State, EmbedDim = 16, NLayer = 1, NHead = 2, NObsSteps = 4, Horizon = 4, ChunkSize = 3, NActionSteps = 2, Dropout = 0, MaxEpisodeLength = 64 };
+        var normalizers = Normalizers(data, cfg);
+        using var policy = new DecisionTransformerPolicy(cfg, normalizers);
+        var loader = new BatchLoader(data, Enumerable.Range(0, data.Episodes).ToList(), cfg.TrainingWindow, normalizers.All(), 256, seed: 0);
+        using var batch = loader.Next();
+        Assert.Equal(4 + 3 - 1, batch.Action.shape[1]);
+        using var loss = policy.ComputeLoss(batch, new Generator(0)).Loss;
+
+        using var pred = policy.Forward(batch[cfg.ObservationKey], batch.Action[.., ..4], batch[cfg.ReturnFeature][.., .., 0], batch[FeatureKeys.FrameIndex][.., .., 0], batch.ActionIsPad[.., ..4]);
+        long b = batch.Size;
+        int a = policy.ActionDim;
+        var p = pred.contiguous().data<float>().ToArray();                  // (B, 4, 3, a)
+        var act = batch.Action.contiguous().data<float>().ToArray();       // (B, 6, a)
+        var isPad = batch.ActionIsPad.contiguous().data<bool>().ToArray(); // (B, 6)
+        double sum = 0; long count = 0, pastEnd = 0;
+        for (int i = 0; i < b; i++)
+            for (int t = 0; t < 4; t++)
+            {
+                if (isPad[i * 6 + t]) continue;
+                for (int j = 0; j < 3; j++)
+                {
+                    if (isPad[i * 6 + t + j]) { pastEnd++; continue; }
+                    for (int d = 0; d < a; d++)
+                    {
+                        double e = p[((i * 4 + t) * 3 + j) * a + d] - act[(i * 6 + t + j) * a + d];
+                        sum += e * e;
+                    }
+                    count++;
+                }
+            }
+        Assert.True(pastEnd > 0, "the batch should hold windows whose chunks run past an episode's end");
+        Assert.Equal(sum / (count * a), loss.item<float>(), 5);
+    }
+
+    /// <summary>chunk_size 4, n_action_steps 3: the network runs at steps 0, 3, 6; steps 1 and 2 execute the rest of step 0's chunk.</summary>
+    [Fact]
+    public void A_chunked_actor_executes_its_queue_before_predicting_again()
+    {
+        torch.manual_seed(5);
+        var data = ForkExpert.Demonstrations(4, 0);
+        var cfg = new DecisionTransformerConfig { ObservationKey = FeatureKeys.State, EmbedDim = 16, NLayer = 1, NHead = 2, NObsSteps = 4, Horizon = 4, ChunkSize = 4, NActionSteps = 3, Dropout = 0, MaxEpisodeLength = 64 };
+        var normalizers = Normalizers(data, cfg);
+        using var policy = new DecisionTransformerPolicy(cfg, normalizers);
+        using var actor = policy.CreateActor(1);
+        int s = policy.StateDim;
+        var inferred = new List<int>();
+        var executed = new List<float[]>();
+        for (int step = 0; step < 7; step++)
+        {
+            var obs = torch.full(1, s, 0.1f * step);
+            using var action = actor.Act([0], new StepInput(new Dictionary<string, Tensor> { [cfg.ObservationKey] = obs }));
+            inferred.Add(actor.LastInferred);
+            executed.Add(action.contiguous().data<float>().ToArray());
+        }
+        Assert.Equal([1, 0, 0, 1, 0, 0, 1], inferred);
+        // Step 0's chunk, worked from the network on the same one-state history: steps 0-2 execute its first three actions.
+        var state = normalizers[cfg.ObservationKey].Normalize(torch.full(1, s, 0f));
+        var states = torch.zeros(1, 4, s); states[0, 3] = state[0];
+        var pad = torch.tensor(new[] { true, true, true, false }).reshape(1, 4);
+        using var chunk = policy.Forward(states, torch.zeros(1, 4, policy.ActionDim), torch.full(1, 4, (float)cfg.TargetReturn), torch.zeros(1, 4), pad);
+        var expected = normalizers[FeatureKeys.Action].Unnormalize(chunk[0, 3]).contiguous().data<float>().ToArray(); // (4, a)
+        for (int k = 0; k < 3; k++)
+            Assert.Equal(expected.Skip(k * policy.ActionDim).Take(policy.ActionDim).ToArray(), executed[k], (x, y) => Math.Abs(x - y) < 1e-5);
+    }
+
+    private static PolicyNormalizers Normalizers(EpisodeDataset data, DecisionTransformerConfig cfg)
+    {
+        DerivedFeatures.Ensure(data, cfg.Inputs.Select(f => f.Key));
+        data.Stats ??= DatasetStats.Compute(data);
+        return PolicyNormalizers.From(data.Stats, cfg);
     }
 
     private static TrainConfig TinyRunsTrain(int steps) => new()

@@ -47,6 +47,9 @@ public sealed record DecisionTransformerConfig : PolicyConfig
     public FeedForwardActivation Activation { get; init; } = FeedForwardActivation.Relu;
     /// <summary>Absolute timesteps (the reference) or places within the context.</summary>
     public DtPositions Positions { get; init; } = DtPositions.Timestep;
+    /// <summary>C: actions predicted at every state token, a_t .. a_t+C−1 (1: the reference). With C &gt; 1 the actor executes
+    /// n_action_steps of the newest token's chunk before it predicts again (action chunking, Zhao et al. 2023; issue 30).</summary>
+    public int ChunkSize { get; init; } = 1;
     /// <summary>Rows of the timestep embedding; later frames use the last row (DT clips; Push-T episodes last 300 steps).</summary>
     public int MaxEpisodeLength { get; init; } = 1000;
     /// <summary>The dataset feature the return token is trained on: episode_max_reward or return_to_go.</summary>
@@ -65,13 +68,14 @@ public sealed record DecisionTransformerConfig : PolicyConfig
     [JsonIgnore] public override IReadOnlyList<InputFeature> Inputs =>
     [
         new(ObservationKey, 0, Context, ObservationNormalization),
-        new(FeatureKeys.Action, 0, Context, ActionNormalization),
+        new(FeatureKeys.Action, 0, Context + ChunkSize - 1, ActionNormalization), // the context's actions, then the last token's chunk
         new(ReturnFeature, 0, Context, NormalizationMode.Identity),
         new(FeatureKeys.FrameIndex, 0, Context, NormalizationMode.Identity),
     ];
 
-    /// <summary>A window ends at every frame (DT samples a start uniformly and left-pads what precedes the episode).</summary>
-    [JsonIgnore] public override WindowSpec TrainingWindow => new(Inputs, PadBefore: Context - 1, PadAfter: 0);
+    /// <summary>A window's last state is every frame (DT samples a start uniformly and left-pads what precedes the episode); a chunk
+    /// may run past the episode's end (padded, not trained on).</summary>
+    [JsonIgnore] public override WindowSpec TrainingWindow => new(Inputs, PadBefore: Context - 1, PadAfter: ChunkSize - 1);
 
     /// <summary>The timestep embedding has max_episode_length rows: a longer episode would share its last row (DT clips silently).</summary>
     public override void CheckData(EpisodeDataset data, string source)
@@ -81,11 +85,18 @@ public sealed record DecisionTransformerConfig : PolicyConfig
             throw new ArgumentException($"policy.max_episode_length ({MaxEpisodeLength}) is shorter than the longest episode of {source} ({longest} frames): raise it to at least {longest}");
     }
 
+    /// <summary>The context and the chunk are checked in <see cref="Validate"/>: n_action_steps counts from the chunk, not the context.</summary>
+    protected override void ValidateWindow()
+    {
+        if (NObsSteps < 1) throw new ArgumentException($"policy.n_obs_steps (the context K) must be >= 1, got {NObsSteps}");
+    }
+
     public override void Validate()
     {
         base.Validate();
         if (NObsSteps != Horizon) throw new ArgumentException($"the Decision Transformer's context is one length: n_obs_steps ({NObsSteps}) must equal horizon ({Horizon})");
-        if (NActionSteps != 1) throw new ArgumentException($"the Decision Transformer acts one step at a time: n_action_steps must be 1, got {NActionSteps}");
+        if (ChunkSize < 1) throw new ArgumentException($"policy.chunk_size must be >= 1, got {ChunkSize}");
+        if (NActionSteps < 1 || NActionSteps > ChunkSize) throw new ArgumentException($"policy.n_action_steps ({NActionSteps}) must be between 1 and policy.chunk_size ({ChunkSize})");
         if (EmbedDim < 1 || NHead < 1) throw new ArgumentException($"policy.embed_dim ({EmbedDim}) and n_head ({NHead}) must be >= 1");
         if (EmbedDim % NHead != 0) throw new ArgumentException($"policy.embed_dim ({EmbedDim}) must be divisible by n_head ({NHead})");
         if (NLayer < 1) throw new ArgumentException($"policy.n_layer ({NLayer}) must be >= 1");
@@ -95,6 +106,6 @@ public sealed record DecisionTransformerConfig : PolicyConfig
         if (!double.IsFinite(TargetReturn) || Math.Abs(TargetReturn / ReturnScale) > 1e6)
             throw new ArgumentException($"policy.target_return must be finite and within ±1e6 · return_scale, got {TargetReturn}");
         if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentException($"policy.dropout ({Dropout}) must be in [0, 1)");
-        if (Execution != ActionExecution.RecedingHorizon) throw new ArgumentException("the Decision Transformer predicts one action per step from its history; policy.execution does not apply");
+        if (Execution != ActionExecution.RecedingHorizon) throw new ArgumentException("the Decision Transformer executes n_action_steps of each chunk from its history; policy.execution=temporal_ensemble does not apply");
     }
 }

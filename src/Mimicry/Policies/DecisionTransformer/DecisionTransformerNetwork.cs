@@ -9,7 +9,7 @@ namespace Mimicry.Policies.DecisionTransformer;
 /// The Decision Transformer's network (kzl/decision-transformer gym/decision_transformer/models/decision_transformer.py;
 /// module names as there): returns, states and actions embedded, each plus the learned embedding of its timestep
 /// (the only positional signal; or of its place in the context, <see cref="DtPositions.Context"/>), interleaved (R̂_1, s_1, a_1, R̂_2, ...), LayerNorm, a causal GPT, and a tanh head
-/// on the state tokens: s_t predicts a_t from R̂_≤t, s_≤t, a_&lt;t.
+/// on the state tokens: s_t predicts a_t (or the chunk a_t .. a_t+C−1) from R̂_≤t, s_≤t, a_&lt;t.
 /// </summary>
 public sealed class DecisionTransformerNetwork : nn.Module
 {
@@ -36,7 +36,7 @@ public sealed class DecisionTransformerNetwork : nn.Module
         drop = nn.Dropout(cfg.Dropout);
         h = nn.ModuleList(Enumerable.Range(0, cfg.NLayer).Select(_ => new GptBlock(d, cfg.NHead, 4 * d, cfg.Dropout, cfg.Activation)).ToArray());
         ln_f = nn.LayerNorm(d);
-        predict_action = nn.Sequential(nn.Linear(d, actionDim), nn.Tanh());
+        predict_action = nn.Sequential(nn.Linear(d, cfg.ChunkSize * actionDim), nn.Tanh());
         RegisterComponents();
         // GPT-2's _init_weights inside the transformer: Linear weights ~ N(0, 0.02), biases 0.
         using (torch.no_grad())
@@ -53,7 +53,7 @@ public sealed class DecisionTransformerNetwork : nn.Module
     /// <param name="returns">(B, K) scaled returns.</param>
     /// <param name="timesteps">(B, K) frame indices (ignored with context positions: 0 .. K − 1).</param>
     /// <param name="pad">(B, K) bool, true = padding before the episode's start.</param>
-    /// <returns>(B, K, a): the action predicted at each state token.</returns>
+    /// <returns>(B, K, C·a): the chunk a_t .. a_t+C−1 predicted at each state token (C = chunk_size; 1: the reference's one action).</returns>
     public Tensor forward(Tensor states, Tensor actions, Tensor returns, Tensor timesteps, Tensor pad)
     {
         using var scope = torch.NewDisposeScope();
