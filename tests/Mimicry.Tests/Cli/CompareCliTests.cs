@@ -100,4 +100,39 @@ public class CompareCliTests
         }
         finally { TempDirs.Delete(dir); }
     }
+
+    /// <summary>Paper-style selection on both budget axes: the last 3 checkpoints of a quick 40-step run (spaced over the final tenth:
+    /// 1 step apart) are each evaluated; the summary's max and avg are each seed's best and mean of those rows, worked here from the rows.</summary>
+    [Fact]
+    public void Compare_scores_the_last_checkpoints_on_both_budget_axes()
+    {
+        string dir = TempDirs.New("compare-k");
+        try
+        {
+            Assert.Equal(80, Mimicry.Experiments.Compare.ComparePlan.CheckpointSpacing(4000, 5)); // dp-pusht-lowdim-cpu's checkpoint_every
+            Assert.Equal(1, Mimicry.Experiments.Compare.ComparePlan.CheckpointSpacing(40, 3));
+            var r = CliTests.Run("compare", "--quick", "--seeds", "2", "--episodes", "4", "--tasks", "fork", "--policies", "bc", "--samples", "5000", "--budget", "1",
+                "--last-checkpoints", "3", "--out", dir);
+            Assert.True(r.Code == 0, r.Err);
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "report.json")));
+            var rows = doc.RootElement.GetProperty("rows").EnumerateArray().ToList();
+            foreach (var axis in new[] { "equal samples", "equal minutes" })
+            {
+                var mine = rows.Where(x => x.GetProperty("axis").GetString() == axis).ToList();
+                Assert.Equal(2 * 3, mine.Count); // 2 seeds x 3 checkpoints of bc's one variant
+                Assert.Equal([38, 39, 40], mine.Where(x => x.GetProperty("seed").GetInt32() == 0).Select(x => x.GetProperty("checkpoint").GetInt32()).Order());
+                var perSeed = mine.GroupBy(x => x.GetProperty("seed").GetInt32())
+                    .Select(g => g.Select(x => x.GetProperty("eval").GetProperty("avg_max_reward").GetDouble()).ToList()).ToList();
+                var summary = doc.RootElement.GetProperty("summary").EnumerateArray().Single(x => x.GetProperty("axis").GetString() == axis);
+                Assert.Equal(perSeed.Average(v => v.Max()), summary.GetProperty("reward_max").GetProperty("mean").GetDouble(), 9);
+                Assert.Equal(perSeed.Average(v => v.Average()), summary.GetProperty("reward").GetProperty("mean").GetDouble(), 9);
+                Assert.Equal(3, summary.GetProperty("checkpoints").GetInt32());
+            }
+            string md = File.ReadAllText(Path.Combine(dir, "report.md"));
+            Assert.Contains("## fork, equal samples", md);
+            Assert.Contains("## fork, equal minutes", md);
+            Assert.Contains("max / avg", md);
+        }
+        finally { TempDirs.Delete(dir); }
+    }
 }

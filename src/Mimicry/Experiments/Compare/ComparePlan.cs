@@ -14,8 +14,14 @@ namespace Mimicry.Experiments.Compare;
 /// </summary>
 public sealed record CompareArm(string Name, string Policy, string[] Settings, string[] Tasks, IReadOnlyList<ActingVariant> Variants);
 
-/// <summary>One training run of the comparison: an arm on a task with one training seed.</summary>
-public sealed record CompareEntry(string Arm, string Policy, string Task, int Seed, RunConfig Config, IReadOnlyList<ActingVariant> Variants)
+/// <summary>The budget a run was sized by: the same training windows for every row, or the same minutes on this machine.</summary>
+public static class BudgetAxis
+{
+    public const string Samples = "equal samples", Minutes = "equal minutes";
+}
+
+/// <summary>One training run of the comparison: an arm on a task with one training seed, sized on one budget axis.</summary>
+public sealed record CompareEntry(string Arm, string Policy, string Task, int Seed, RunConfig Config, IReadOnlyList<ActingVariant> Variants, string Axis = BudgetAxis.Minutes)
 {
     /// <summary>The run's cache key: its whole config (policy, training, seed, data), hashed.</summary>
     public string Hash => Experiments.Arm.HashOf(Config);
@@ -68,18 +74,21 @@ public static class ComparePlan
         ]);
     }
 
-    /// <param name="steps">Training steps per (arm, task): from the time budget, or the quick run's.</param>
+    /// <param name="steps">Training steps per (arm, task): from the time budget, the samples budget, or the quick run's.</param>
     /// <param name="policies">Only the arms of these policies (null: every one).</param>
-    public static IReadOnlyList<CompareEntry> Build(IEnumerable<string> tasks, int seeds, bool quick, Func<string, string, int> steps, IReadOnlyCollection<string>? policies = null)
+    /// <param name="axis">The budget axis the steps come from (<see cref="BudgetAxis"/>), recorded in each entry.</param>
+    /// <param name="lastCheckpoints">K of the paper-style selection: K &gt; 1 keeps the last K checkpoints, spaced over the run's final tenth.</param>
+    public static IReadOnlyList<CompareEntry> Build(IEnumerable<string> tasks, int seeds, bool quick, Func<string, string, int> steps, IReadOnlyCollection<string>? policies = null,
+        string axis = BudgetAxis.Minutes, int lastCheckpoints = 1)
     {
         var entries = new List<CompareEntry>();
         foreach (var task in tasks)
             foreach (var arm in Arms.Where(a => a.Tasks.Contains(task) && (policies == null || policies.Contains(a.Policy))))
                 for (int seed = 0; seed < seeds; seed++)
                 {
-                    var config = Config(arm, task, seed, quick, steps(arm.Name, task));
+                    var config = Config(arm, task, seed, quick, steps(arm.Name, task), lastCheckpoints);
                     new Arm(arm.Name, config, arm.Variants).Checked();
-                    entries.Add(new CompareEntry(arm.Name, arm.Policy, task, seed, config, arm.Variants));
+                    entries.Add(new CompareEntry(arm.Name, arm.Policy, task, seed, config, arm.Variants, axis));
                 }
         return entries;
     }
@@ -93,7 +102,11 @@ public static class ComparePlan
     public static RunConfig Config(PolicyEntry entry, string task, int seed, bool quick, int steps) =>
         Config(PolicyArm(entry), task, seed, quick, steps);
 
-    public static RunConfig Config(CompareArm arm, string task, int seed, bool quick, int steps)
+    /// <summary>How far apart the last K checkpoints are: K of them span the run's final tenth (DP's last 10 of 100 epochs' spacing),
+    /// the final step the last.</summary>
+    public static int CheckpointSpacing(int steps, int lastCheckpoints) => lastCheckpoints <= 1 ? steps : Math.Max(1, steps / (10 * lastCheckpoints));
+
+    public static RunConfig Config(CompareArm arm, string task, int seed, bool quick, int steps, int lastCheckpoints = 1)
     {
         var entry = PolicyRegistry.Get(arm.Policy);
         var taskEntry = Tasks.Get(task);
@@ -112,8 +125,9 @@ public static class ComparePlan
         // The fork's 2-D actions need steps more than samples per step: batch 64 for every arm (4× the steps of DP's 256
         // in the same minute; at 256 and one minute diffusion made 322 steps and reached the goal in 12-70 % of episodes).
         if (task == Tasks.Fork) overrides.Add("train.batch_size=64");
-        overrides.AddRange([$"train.steps={steps}", $"train.seed={seed}", "train.eval_every=0", $"train.checkpoint_every={steps}", "train.val_fraction=0.02",
+        overrides.AddRange([$"train.steps={steps}", $"train.seed={seed}", "train.eval_every=0", $"train.checkpoint_every={CheckpointSpacing(steps, lastCheckpoints)}", "train.val_fraction=0.02",
             $"train.warmup_steps={Math.Min(steps / 10, Math.Max(0, config.Train.WarmupSteps))}", "train.threads=0"]);
+        if (lastCheckpoints > 1) overrides.Add($"train.keep_checkpoints={lastCheckpoints}");
         var result = ConfigJson.WithOverrides(config, overrides);
         result.Validate();
         return result;

@@ -23,9 +23,11 @@ public sealed record ActionSmoothness(double OutOfBounds, double MeanChange, dou
 public sealed record SummaryCost(long Parameters, int TrainSteps, double TrainMinutes, int NetworkPasses, ChunkLatencyMs? Batch1, double BatchedP50Ms, double EnvsPerCall,
     double? TrainGflops, double? Batch1Gflops);
 
-/// <summary>One row of the comparison table: a policy variant on a task, over its training seeds.</summary>
+/// <summary>One row of the comparison table: a policy variant on a task on one budget axis, over its training seeds. With the last K
+/// checkpoints of each run evaluated, <paramref name="Reward"/> and <paramref name="Success"/> are each seed's average over them
+/// and <paramref name="RewardMax"/> each seed's best (the paper's "avg" and "max"); with K = 1 both are the final checkpoint's.</summary>
 public sealed record CompareSummary(string Id, string Row, string Policy, string Task, int Seeds, MeanStd Reward, MeanStd Success, SummaryCost Cost,
-    ActionSmoothness Actions, ForkSamples? Fork)
+    ActionSmoothness Actions, ForkSamples? Fork, string Axis = BudgetAxis.Minutes, MeanStd? RewardMax = null, int Checkpoints = 1)
 {
     public ClaimRow ForClaims => new(Id, Row, Policy, Task, Reward.Mean, Reward.Std, Success.Mean, Cost.TrainSteps, Cost.NetworkPasses, Cost.Batch1?.P50,
         Actions.MeanChange, Actions.P99BoundaryChange, Fork?.Left, Fork?.Middle, Fork?.Right);
@@ -35,20 +37,23 @@ public sealed record CompareSummary(string Id, string Row, string Policy, string
 public static class CompareReport
 {
     public static IReadOnlyList<CompareSummary> Summarize(IReadOnlyList<CompareRow> rows) =>
-        rows.GroupBy(r => (r.Id, r.Task)).Select(g =>
+        rows.GroupBy(r => (r.Axis, r.Id, r.Task)).Select(g =>
         {
             var l = g.ToList();
+            // Per training seed: the average and the best over its evaluated checkpoints; then mean ± std over seeds.
+            var seeds = l.GroupBy(r => r.Seed).Select(s => (Avg: s.Average(r => r.Eval.AvgMaxReward), Max: s.Max(r => r.Eval.AvgMaxReward),
+                Success: s.Average(r => r.Eval.SuccessRate), Checkpoints: s.Count())).ToList();
             double Mean(Func<CompareRow, double> f) => l.Average(f);
             double? MeanOpt(Func<CompareRow, double?> f) => l.All(r => f(r) is not null) ? l.Average(r => f(r)!.Value) : null;
             var batch1 = MeanOpt(r => r.Cost.Batch1?.P50) is { } p50 ? new ChunkLatencyMs(p50, MeanOpt(r => r.Cost.Batch1?.P95)!.Value) : null;
             var fork = MeanOpt(r => r.Fork?.Left) is { } left
                 ? new ForkSamples(left, MeanOpt(r => r.Fork?.Middle)!.Value, MeanOpt(r => r.Fork?.Right)!.Value, MeanOpt(r => r.Fork?.MeanX)!.Value, l[0].Fork!.StepIndex) : null;
-            return new CompareSummary(g.Key.Id, l[0].Row, l[0].Policy, g.Key.Task, l.Count, MeanStd.Of(l.Select(r => r.Eval.AvgMaxReward)), MeanStd.Of(l.Select(r => r.Eval.SuccessRate)),
+            return new CompareSummary(g.Key.Id, l[0].Row, l[0].Policy, g.Key.Task, seeds.Count, MeanStd.Of(seeds.Select(x => x.Avg)), MeanStd.Of(seeds.Select(x => x.Success)),
                 new SummaryCost(l[0].Cost.Parameters, l[0].Cost.TrainSteps, Mean(r => r.Cost.TrainSeconds) / 60, l[0].Cost.NetworkPasses, batch1,
                     Mean(r => r.Eval.LatencyP50Ms), Mean(r => r.Eval.MeanBatchPerCall), MeanOpt(r => r.Cost.TrainGflops), MeanOpt(r => r.Cost.Batch1Gflops)),
                 new ActionSmoothness(Mean(r => r.Eval.Actions?.OutOfBoundsFraction ?? 0), Mean(r => r.Eval.Actions?.MeanChange ?? 0), Mean(r => r.Eval.Actions?.P99Change ?? 0),
                     Mean(r => r.Eval.Actions?.MeanBoundaryChange ?? 0), Mean(r => r.Eval.Actions?.P99BoundaryChange ?? 0)),
-                fork);
+                fork, g.Key.Axis, MeanStd.Of(seeds.Select(x => x.Max)), seeds.Min(x => x.Checkpoints));
         }).ToList();
 
     public static void Write(string outDir, CompareOptions o, IReadOnlyList<CompareEntry> plan, IReadOnlyList<CompareRow> rows, IReadOnlyDictionary<string, double> secondsPerStep,
@@ -58,48 +63,60 @@ public static class CompareReport
         var ci = CultureInfo.InvariantCulture;
         var md = new StringBuilder();
         md.AppendLine("# Every paradigm, one protocol: the comparison, measured\n");
-        md.AppendLine($"{ReportWriter.Header()} {(o.Quick ? $"**Quick run** ({o.QuickSteps} steps, tiny models): a smoke test of the pipeline, not a result." : o.Samples is { } samples ? $"Budget: **equal samples**, {samples:N0} training windows per (policy, seed) on Push-T and {o.ForkSamples ?? samples:N0} on the fork (steps = windows / the row's batch; the minutes each took are the `train min` column)." : $"Budget: **equal minutes**, {o.BudgetMinutes:G3} training minutes per (policy, seed) on Push-T and {o.ForkBudgetMinutes:G3} on the fork, on this machine, turned into steps by timing {CompareRunner.ProbeSteps} steps of each configuration after {CompareRunner.ProbeWarmupSteps} untimed ones (the rates are cached in `step_times.json`; measured minutes per run are the `train min` column and the budget table's last column).")}");
-        md.AppendLine($"{o.Seeds} training seed(s) per policy; every row evaluated on the same {o.Episodes} episodes, seeds {o.SeedStart}-{o.SeedStart + o.Episodes - 1}. Push-T: keypoints, DP's 90 training episodes, score = mean of the max reward (coverage / 0.95, clipped). Fork: success = reaching the goal without touching the obstacle. This machine's float32 matmul peak (1024³ through TorchSharp): {matmulPeakGflops:F0} GFLOP/s.\n");
+        string samplesText = o.Samples is { } samples ? $"**equal samples**: {samples:N0} training windows per (policy, seed) on Push-T and {o.ForkSamples ?? samples:N0} on the fork (steps = windows / the row's batch; the minutes each took are the `train min` column)" : "";
+        string minutesText = $"**equal minutes**: {o.BudgetMinutes:G3} training minutes per (policy, seed) on Push-T and {o.ForkBudgetMinutes:G3} on the fork, on this machine, turned into steps by timing {CompareRunner.ProbeSteps} steps of each configuration after {CompareRunner.ProbeWarmupSteps} untimed ones (the rates are cached in `step_times.json`; measured minutes per run are the `train min` column and the budget table's last column)";
+        md.AppendLine($"{ReportWriter.Header()} {(o.Quick ? $"**Quick run** ({o.QuickSteps} steps, tiny models): a smoke test of the pipeline, not a result." : "Budget: " + string.Join("; and, in their own tables, ", o.Axes.Select(a => a == BudgetAxis.Samples ? samplesText : minutesText)) + ".")}");
+        string selection = o.LastCheckpoints == 1 ? "every row scored at its run's final checkpoint"
+            : $"every row scored at the last {o.LastCheckpoints} checkpoints of each run (spaced over its final tenth): **max** is each seed's best of them, **avg** their average, as the Diffusion Policy paper's Table I (mean ± std over seeds)";
+        md.AppendLine($"{o.Seeds} training seed(s) per policy; {selection}; every row evaluated on the same {o.Episodes} episodes, seeds {o.SeedStart}-{o.SeedStart + o.Episodes - 1}. Push-T: keypoints, DP's 90 training episodes, score = mean of the max reward (coverage / 0.95, clipped). Fork: success = reaching the goal without touching the obstacle. This machine's float32 matmul peak (1024³ through TorchSharp): {matmulPeakGflops:F0} GFLOP/s.\n");
+        bool several = o.Axes.Count > 1;
+        string rewardHeader = o.LastCheckpoints == 1 ? "avg max reward" : "avg max reward: max / avg";
         foreach (var task in o.Tasks)
-        {
-            var t = summary.Where(s => s.Task == task).ToList();
-            if (t.Count == 0) continue;
-            md.AppendLine($"## {task}\n");
-            md.AppendLine("| policy | params | steps | train min | avg max reward | success | batch-1 chunk p50 / p95 (ms) | eval call p50 (ms) @ envs | out of bounds | change mean / p99 | at chunk boundaries mean / p99 |" + (task == Tasks.Fork ? " fork samples L / M / R |" : ""));
-            md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + (task == Tasks.Fork ? "---:|" : ""));
-            var best = t.OrderByDescending(s => s.Reward.Mean).First();
-            foreach (var s in t)
+            foreach (var axis in o.Axes)
             {
-                string latency = s.Cost.Batch1 is { } b1 ? string.Create(ci, $"{b1.P50:F1} / {b1.P95:F1}") : "–";
-                string fork = s.Fork is { } f ? string.Create(ci, $" {f.Left:P0} / {f.Middle:P0} / {f.Right:P0} |") : (task == Tasks.Fork ? " – |" : "");
-                md.AppendLine(string.Create(ci, $"| {(s == best ? $"**{s.Row}**" : s.Row)} | {s.Cost.Parameters:N0} | {s.Cost.TrainSteps} | {s.Cost.TrainMinutes:F1} | {s.Reward.Mean:F3} ± {s.Reward.Std:F3} | {s.Success.Mean:P0} ± {s.Success.Std:P0} | {latency} | {s.Cost.BatchedP50Ms:F1} @ {s.Cost.EnvsPerCall:F0} | {s.Actions.OutOfBounds:P1} | {s.Actions.MeanChange:F2} / {s.Actions.P99Change:F2} | {s.Actions.MeanBoundaryChange:F2} / {s.Actions.P99BoundaryChange:F2} |{fork}"));
+                var t = summary.Where(s => s.Task == task && s.Axis == axis).ToList();
+                if (t.Count == 0) continue;
+                string suffix = several ? $"-{(axis == BudgetAxis.Samples ? "samples" : "minutes")}" : "";
+                md.AppendLine(several ? $"## {task}, {axis}\n" : $"## {task}\n");
+                md.AppendLine($"| policy | params | steps | train min | {rewardHeader} | success | batch-1 chunk p50 / p95 (ms) | eval call p50 (ms) @ envs | out of bounds | change mean / p99 | at chunk boundaries mean / p99 |" + (task == Tasks.Fork ? " fork samples L / M / R |" : ""));
+                md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + (task == Tasks.Fork ? "---:|" : ""));
+                var best = t.OrderByDescending(s => s.Reward.Mean).First();
+                foreach (var s in t)
+                {
+                    string latency = s.Cost.Batch1 is { } b1 ? string.Create(ci, $"{b1.P50:F1} / {b1.P95:F1}") : "–";
+                    string fork = s.Fork is { } f ? string.Create(ci, $" {f.Left:P0} / {f.Middle:P0} / {f.Right:P0} |") : (task == Tasks.Fork ? " – |" : "");
+                    string reward = o.LastCheckpoints == 1 || s.RewardMax is not { } max ? string.Create(ci, $"{s.Reward.Mean:F3} ± {s.Reward.Std:F3}")
+                        : string.Create(ci, $"{max.Mean:F3} ± {max.Std:F3} / {s.Reward.Mean:F3} ± {s.Reward.Std:F3}");
+                    md.AppendLine(string.Create(ci, $"| {(s == best ? $"**{s.Row}**" : s.Row)} | {s.Cost.Parameters:N0} | {s.Cost.TrainSteps} | {s.Cost.TrainMinutes:F1} | {reward} | {s.Success.Mean:P0} ± {s.Success.Std:P0} | {latency} | {s.Cost.BatchedP50Ms:F1} @ {s.Cost.EnvsPerCall:F0} | {s.Actions.OutOfBounds:P1} | {s.Actions.MeanChange:F2} / {s.Actions.P99Change:F2} | {s.Actions.MeanBoundaryChange:F2} / {s.Actions.P99BoundaryChange:F2} |{fork}"));
+                }
+                md.AppendLine($"\nBest on {task}{(several ? $" at {axis}" : "")}: **{best.Row}** ({best.Reward.Mean:F3} avg max reward{(o.LastCheckpoints > 1 ? ", the average over checkpoints" : "")}). ![success against latency](pareto-{task}{suffix}.png) ![reward](bars-{task}{suffix}.png)\n");
+                Draw(t, task + suffix, outDir);
             }
-            md.AppendLine($"\nBest on {task}: **{best.Row}** ({best.Reward.Mean:F3} avg max reward). ![success against latency](pareto-{task}.png) ![reward](bars-{task}.png)\n");
-            Draw(t, task, outDir);
-        }
         md.AppendLine("## What the measurements say about each paradigm\n");
         md.AppendLine("Each claim of the usual table, checked against this run's numbers; a claim the numbers do not support is marked so.\n");
-        md.AppendLine("| paradigm | claim | evidence in this run | verdict |");
-        md.AppendLine("|---|---|---|---|");
-        foreach (var (paradigm, claim, evidence, verdict) in Claims(summary)) md.AppendLine($"| {paradigm} | {claim} | {evidence} | {verdict} |");
+        md.AppendLine(several ? "| budget | paradigm | claim | evidence in this run | verdict |" : "| paradigm | claim | evidence in this run | verdict |");
+        md.AppendLine(several ? "|---|---|---|---|---|" : "|---|---|---|---|");
+        foreach (var axis in o.Axes)
+            foreach (var (paradigm, claim, evidence, verdict) in Claims(summary.Where(x => x.Axis == axis).ToList()))
+                md.AppendLine(several ? $"| {axis} | {paradigm} | {claim} | {evidence} | {verdict} |" : $"| {paradigm} | {claim} | {evidence} | {verdict} |");
         md.AppendLine("\n## Budget\n");
-        md.AppendLine("| arm / task | seconds per step (timed) | steps | measured training minutes per run (mean over seeds) |");
-        md.AppendLine("|---|---:|---:|---:|");
+        md.AppendLine("| budget | arm / task | seconds per step (timed) | steps | measured training minutes per run (mean over seeds) |");
+        md.AppendLine("|---|---|---:|---:|---:|");
         foreach (var e in plan.Where(e => e.Seed == 0))
         {
-            var runs = plan.Where(p => p.Arm == e.Arm && p.Task == e.Task).Select(p => p.RunName).ToHashSet();
+            var runs = plan.Where(p => p.Arm == e.Arm && p.Task == e.Task && p.Axis == e.Axis).Select(p => p.RunName).ToHashSet();
             var trained = rows.Where(r => runs.Contains(r.Run)).DistinctBy(r => r.Run).ToList();
             string measured = trained.Count > 0 ? (trained.Average(r => r.Cost.TrainSeconds) / 60).ToString("F1", ci) : "–";
-            md.AppendLine(string.Create(ci, $"| {e.Arm} / {e.Task} | {(secondsPerStep.TryGetValue($"{e.Arm}/{e.Task}", out var sps) ? sps.ToString("F3", ci) : "–")} | {e.Config.Train.Steps} | {measured} |"));
+            md.AppendLine(string.Create(ci, $"| {e.Axis} | {e.Arm} / {e.Task} | {(secondsPerStep.TryGetValue($"{e.Arm}/{e.Task}", out var sps) ? sps.ToString("F3", ci) : "–")} | {e.Config.Train.Steps} | {measured} |"));
         }
         md.AppendLine("\n## Efficiency\n");
         md.AppendLine($"GFLOP/s of the matrix products (each policy's FLOP count, `ForwardFlopsPerSample`; a training step = 3 × forward × batch) against this machine's matmul peak of {matmulPeakGflops:F0} GFLOP/s measured in the same run.\n");
         md.AppendLine("| policy / task | network passes per chunk | training GFLOP/s (% of peak) | batch-1 inference GFLOP/s (% of peak) |");
         md.AppendLine("|---|---:|---:|---:|");
-        foreach (var x in summary)
+        foreach (var x in summary.Where(x => x.Axis == o.Axes[0]))
             md.AppendLine(string.Create(ci, $"| {x.Row} / {x.Task} | {x.Cost.NetworkPasses} | {(x.Cost.TrainGflops is { } g ? $"{g:F1} ({g / matmulPeakGflops:P0})" : "–")} | {(x.Cost.Batch1Gflops is { } b ? $"{b:F2} ({b / matmulPeakGflops:P1})" : "–")} |"));
         ReportWriter.Write(outDir, md.ToString(), new { options = o, matmul_peak_gflops = matmulPeakGflops, seconds_per_step = secondsPerStep,
-            plan = plan.Select(e => new { e.Arm, e.Policy, e.Task, e.Seed, run = e.RunName, steps = e.Config.Train.Steps }), summary, rows });
+            plan = plan.Select(e => new { e.Arm, e.Policy, e.Task, e.Seed, e.Axis, run = e.RunName, steps = e.Config.Train.Steps }), summary, rows });
     }
 
     /// <summary>

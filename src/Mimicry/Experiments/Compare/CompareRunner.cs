@@ -32,6 +32,13 @@ public sealed record CompareOptions
     /// <summary>Windows per (policy, seed) on the fork when <see cref="Samples"/> is set (null: the same number).</summary>
     public long? ForkSamples { get; init; }
     public long? SamplesFor(string task) => task == Envs.Tasks.Fork ? ForkSamples ?? Samples : Samples;
+    /// <summary>With <see cref="Samples"/>: also train every row on the minutes budget, and report both axes.</summary>
+    public bool BothAxes { get; init; }
+    /// <summary>The budget axes of this comparison, in the report's order.</summary>
+    public IReadOnlyList<string> Axes => Samples == null ? [BudgetAxis.Minutes] : BothAxes ? [BudgetAxis.Samples, BudgetAxis.Minutes] : [BudgetAxis.Samples];
+    /// <summary>Checkpoint selection for every row: the last K checkpoints of each run (spaced over its final tenth), each
+    /// evaluated; the table gives the max and the average over them, as the Diffusion Policy paper's Table I. 1: the final one.</summary>
+    public int LastCheckpoints { get; init; } = 1;
     /// <summary>Steps of every run in a quick comparison.</summary>
     public int QuickSteps { get; init; } = 40;
     public int Episodes { get; init; } = 50;
@@ -51,6 +58,8 @@ public sealed record CompareOptions
         if (Samples is < 1000 or > 10_000_000_000 || ForkSamples is < 1000 or > 10_000_000_000)
             throw new ArgumentException("--samples and --fork-samples must be in 1000..1e10 training windows");
         if (ForkSamples != null && Samples == null) throw new ArgumentException("--fork-samples needs --samples (the equal-samples axis)");
+        if (BothAxes && Samples == null) throw new ArgumentException("both budget axes need --samples (the equal-samples axis) beside --budget");
+        if (LastCheckpoints < 1 || LastCheckpoints > 20) throw new ArgumentException($"--last-checkpoints must be in 1..20, got {LastCheckpoints}");
         if (LatencyCalls < 1) throw new ArgumentException($"latency calls must be >= 1, got {LatencyCalls}");
         foreach (var t in Tasks) if (!ComparePlan.AllTasks.Contains(t)) throw new ArgumentException($"--tasks: '{t}' is not compared (known: {string.Join(", ", ComparePlan.AllTasks)})");
         foreach (var p in Policies ?? []) PolicyRegistry.Get(p);
@@ -66,8 +75,10 @@ public sealed record ChunkLatencyMs(double P50, double P95);
 /// <param name="Batch1Gflops">Network passes per chunk × the forward FLOPs per batch-1 chunk latency.</param>
 public sealed record RunCost(long Parameters, int TrainSteps, double TrainSeconds, int NetworkPasses, ChunkLatencyMs? Batch1, double? TrainGflops, double? Batch1Gflops);
 
-/// <summary>One evaluated row of one run: a policy variant (<paramref name="Id"/>: its declared id) on a task with one training seed.</summary>
-public sealed record CompareRow(string Id, string Row, string Policy, string Task, int Seed, string Run, RunCost Cost, EvalResult Eval, ForkSamples? Fork);
+/// <summary>One evaluated row of one run: a policy variant (<paramref name="Id"/>: its declared id) on a task with one training seed,
+/// at one of its checkpoints (<paramref name="Checkpoint"/>: the step; null: the final one), sized on one budget axis.</summary>
+public sealed record CompareRow(string Id, string Row, string Policy, string Task, int Seed, string Run, RunCost Cost, EvalResult Eval, ForkSamples? Fork,
+    string Axis = BudgetAxis.Minutes, int? Checkpoint = null);
 
 /// <summary>
 /// Runs the comparison plan: trains what is not trained yet (a killed compare resumes: runs are cached by their
@@ -95,12 +106,14 @@ public static class CompareRunner
         EpisodeDataset Data(string task) => data.TryGetValue(task, out var d) ? d
             : data[task] = task == Tasks.PushT ? PushTImport.FromZarr(BundledPushT.Find()) : ForkExpert.Demonstrations(200, 0);
         // Equal samples: no step timing; every row sees the same windows. Equal minutes: steps from each configuration's timed rate.
-        var secondsPerStep = o.Samples != null && !o.Quick ? new Dictionary<string, double>() : StepTimes(o, outDir, Data, log, cancel);
+        var secondsPerStep = !o.Axes.Contains(BudgetAxis.Minutes) && !o.Quick ? new Dictionary<string, double>() : StepTimes(o, outDir, Data, log, cancel);
         if (cancel.IsCancellationRequested) return ([], [], secondsPerStep);
-        int Steps(string arm, string task) => o.Quick ? o.QuickSteps
-            : o.SamplesFor(task) is { } samples ? ComparePlan.StepsForSamples(arm, task, samples)
-            : Math.Max(50, (int)(o.Budget(task) * 60 / secondsPerStep[$"{arm}/{task}"]));
-        var plan = ComparePlan.Build(o.Tasks, o.Seeds, o.Quick, Steps, o.Policies);
+        int Steps(string axis, string arm, string task) => o.Quick ? o.QuickSteps : axis switch
+        {
+            BudgetAxis.Samples => ComparePlan.StepsForSamples(arm, task, o.SamplesFor(task)!.Value),
+            _ => Math.Max(50, (int)(o.Budget(task) * 60 / secondsPerStep[$"{arm}/{task}"])),
+        };
+        var plan = o.Axes.SelectMany(axis => ComparePlan.Build(o.Tasks, o.Seeds, o.Quick, (arm, task) => Steps(axis, arm, task), o.Policies, axis, o.LastCheckpoints)).ToList();
         Progress(plan, outDir, secondsPerStep, log);
 
         var rows = new List<CompareRow>();
@@ -112,22 +125,28 @@ public static class CompareRunner
             if (cancel.IsCancellationRequested) { log($"stopped at {entry.RunName} (a run in training saved its last step); the same command continues"); break; }
             try
             {
-            rows.AddRange(ExperimentRunner.EvaluateVariants(run.Dir, entry.Variants, (variant, config, policy) =>
-            {
-                log($"evaluating {variant.Row} on {entry.Task}, seed {entry.Seed}");
-                var task = Tasks.Get(entry.Task);
-                var result = progress.Run($"evaluating {variant.Row}", options.Episodes * task.Spec.MaxSteps,
-                    p => Evaluator.Run(policy, task.Create, options, progress: p, cancel: cancel));
-                ChunkLatencyMs? batch1 = null;
-                if (policy is IChunkingPolicy) { var (p50, p95) = ChunkLatency.Measure(policy, 1, o.LatencyCalls); batch1 = new ChunkLatencyMs(p50, p95); }
-                var fork = entry.Task == Tasks.Fork && policy is IChunkingPolicy ? ForkSampling.Sample(policy, 200, entry.Seed, out _) : null;
-                int passes = config.Policy.NetworkPassesPerChunk;
-                double? trainGflops = policy.ForwardFlopsPerSample(true) is { } ft && run.ElapsedSeconds > 0
-                    ? 3 * ft * entry.Config.Train.BatchSize * run.Step / run.ElapsedSeconds / 1e9 : null;
-                double? inferGflops = policy.ForwardFlopsPerSample(false) is { } fa && batch1 is { } b1 ? fa * passes / (b1.P50 / 1000) / 1e9 : null;
-                var cost = new RunCost(policy.ParameterCount(), run.Step, run.ElapsedSeconds, passes, batch1, trainGflops, inferGflops);
-                return new CompareRow(variant.Id, variant.Row, entry.Policy, entry.Task, entry.Seed, entry.RunName, cost, result, fork);
-            }, cacheDir: Path.Combine(outDir, "evals", entry.RunName), protocol: $"episodes {o.Episodes} from {o.SeedStart}; latency calls {o.LatencyCalls}; fork samples 200"));
+                // The final checkpoint, or the last K kept ones: every row of the comparison selected the same way.
+                var checkpoints = o.LastCheckpoints == 1 ? [(Step: (int?)null, Dir: run.Dir)]
+                    : Training.Checkpoints.Checkpoint.Kept(run.Dir).TakeLast(o.LastCheckpoints).Select(k => (Step: (int?)k.Step, k.Dir)).ToList();
+                foreach (var (step, dir) in checkpoints)
+                    rows.AddRange(ExperimentRunner.EvaluateVariants(dir, entry.Variants, (variant, config, policy) =>
+                    {
+                        log($"evaluating {variant.Row} on {entry.Task}, seed {entry.Seed}{(step is { } k ? $", step {k}" : "")}");
+                        var task = Tasks.Get(entry.Task);
+                        var result = progress.Run($"evaluating {variant.Row}", options.Episodes * task.Spec.MaxSteps,
+                            p => Evaluator.Run(policy, task.Create, options, progress: p, cancel: cancel));
+                        ChunkLatencyMs? batch1 = null;
+                        if (policy is IChunkingPolicy) { var (p50, p95) = ChunkLatency.Measure(policy, 1, o.LatencyCalls); batch1 = new ChunkLatencyMs(p50, p95); }
+                        var fork = entry.Task == Tasks.Fork && policy is IChunkingPolicy ? ForkSampling.Sample(policy, 200, entry.Seed, out _) : null;
+                        int passes = config.Policy.NetworkPassesPerChunk;
+                        double? trainGflops = policy.ForwardFlopsPerSample(true) is { } ft && run.ElapsedSeconds > 0
+                            ? 3 * ft * entry.Config.Train.BatchSize * run.Step / run.ElapsedSeconds / 1e9 : null;
+                        double? inferGflops = policy.ForwardFlopsPerSample(false) is { } fa && batch1 is { } b1 ? fa * passes / (b1.P50 / 1000) / 1e9 : null;
+                        var cost = new RunCost(policy.ParameterCount(), run.Step, run.ElapsedSeconds, passes, batch1, trainGflops, inferGflops);
+                        return new CompareRow(variant.Id, variant.Row, entry.Policy, entry.Task, entry.Seed, entry.RunName, cost, result, fork);
+                    }, cacheDir: Path.Combine(outDir, "evals", entry.RunName), protocol: $"episodes {o.Episodes} from {o.SeedStart}; latency calls {o.LatencyCalls}; fork samples 200")
+                    // A run both axes share (the same steps) is evaluated once: its cached rows are labelled here, not where first measured.
+                    .Select(r => r with { Axis = entry.Axis, Checkpoint = step }));
             }
             catch (OperationCanceledException)
             {

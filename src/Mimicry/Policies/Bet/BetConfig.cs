@@ -23,6 +23,11 @@ public sealed record BetConfig : PolicyConfig
     public double OffsetLossScale { get; init; } = 1000;
     /// <summary>γ of the focal loss on the bin (0: cross-entropy).</summary>
     public double FocalGamma { get; init; } = 2;
+    /// <summary>C: actions per code. 1 is BeT's (a bin per action); C &gt; 1 bins whole chunks a_t .. a_t+C−1 by k-means in C·Da
+    /// dimensions and predicts a chunk's code and offset at every position, as VQ-BeT codes action chunks (Lee et al. 2024;
+    /// LeRobot policies/vqbet action_chunk_size) with k-means in place of residual VQ. Then horizon = n_obs_steps − 1 + C and
+    /// n_action_steps of the newest position's chunk are executed.</summary>
+    public int ChunkSize { get; init; } = 1;
     /// <summary>Softmax temperature of the bin draw (DP: 1, multinomial; 0: the most likely bin).</summary>
     [Acting] public double Temperature { get; init; } = 1;
 
@@ -33,9 +38,15 @@ public sealed record BetConfig : PolicyConfig
         NActionSteps = 1;
     }
 
+    /// <summary>Positions of the GPT's sequence: DP pads the observations up to the horizon (C = 1); with chunks, one per observation.</summary>
+    public int SequenceLength => ChunkSize == 1 ? Math.Max(Horizon, NObsSteps) : NObsSteps;
+
     public override void Validate()
     {
         base.Validate();
+        if (ChunkSize < 1) throw new ArgumentException($"policy.chunk_size must be >= 1, got {ChunkSize}");
+        if (ChunkSize > 1 && Horizon != NObsSteps - 1 + ChunkSize)
+            throw new ArgumentException($"with policy.chunk_size {ChunkSize} the horizon must be n_obs_steps - 1 + chunk_size = {NObsSteps - 1 + ChunkSize}, got {Horizon}");
         if (Bins < 1 || Bins > 4096) throw new ArgumentException($"policy.bins must be in 1..4096, got {Bins}");
         if (KMeansIterations < 1) throw new ArgumentException($"policy.k_means_iterations must be >= 1, got {KMeansIterations}");
         if (EmbedDim < 1 || NHead < 1 || EmbedDim % NHead != 0) throw new ArgumentException($"policy.embed_dim ({EmbedDim}) must be a positive multiple of policy.n_head ({NHead})");
