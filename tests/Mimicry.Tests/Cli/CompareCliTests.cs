@@ -11,6 +11,8 @@ public class CompareCliTests
     [InlineData("diffusion", "dp-pusht-lowdim-cpu-lr1e-3")]
     [InlineData("flow", "flow-pusht-lowdim-cpu-lr1e-3")]
     [InlineData("act", "act-pusht-cpu")]
+    [InlineData("bet", "bet-chunks-pusht-lowdim-cpu")]
+    [InlineData("dt", "dt-pusht-lowdim-cpu")]
     public void Compare_trains_the_cpu_presets_networks_on_pusht(string policy, string preset)
     {
         var compared = Mimicry.Experiments.Compare.ComparePlan.Config(PolicyRegistry.Get(policy), Mimicry.Envs.Tasks.PushT, 0, quick: false, steps: 1000);

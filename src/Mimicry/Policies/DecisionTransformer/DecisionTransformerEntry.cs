@@ -18,10 +18,14 @@ public static class DecisionTransformerEntry
         // kzl/decision-transformer gym/experiment.py: AdamW 1e-4, weight decay 1e-4, linear warm-up over 10,000 steps then constant,
         // clip 0.25, batch 64, no EMA.
         TrainDefaults = () => new TrainConfig { Lr = 1e-4, WeightDecay = 1e-4, Beta1 = 0.9, WarmupSteps = 10_000, LrScheduler = LrSchedulerKind.Constant, GradClipNorm = 0.25, BatchSize = 64, UseEma = false },
-        // DT's gym configuration (K 20, width 128, 3 layers); lr 1e-3 for a short run, as bench/results/return-conditioning/.
-        CpuSettings = ["policy.max_episode_length=300", "train.lr=1e-3"],
-        // The reference's absolute timestep table against positions within the context (rollouts outlast the demonstrations).
-        Sweep = PolicyEntry.Grid([("timestep", ["policy.positions=timestep"]), ("context", ["policy.positions=context"])]),
+        // dt-pusht-lowdim-cpu: DT's width and depth, context 5, a 16-action chunk head (8 executed), positions within the context,
+        // the diffusion CPU preset's batch, lr and schedule (bench/results/dt/).
+        CpuSettings = ["policy.max_episode_length=300", "policy.n_obs_steps=5", "policy.horizon=5", "policy.chunk_size=16", "policy.n_action_steps=8",
+            "policy.positions=context", "train.batch_size=256", "train.lr=1e-3", "train.warmup_steps=500", "train.lr_scheduler=cosine"],
+        // The reference's absolute timestep table against positions within the context (rollouts outlast the demonstrations), and
+        // DT's one action per step against a 16-action chunk with 8 executed.
+        Sweep = PolicyEntry.Grid([("timestep", ["policy.positions=timestep"]), ("context", ["policy.positions=context"])],
+            [("c1", ["policy.chunk_size=1", "policy.n_action_steps=1"]), ("c16", ["policy.chunk_size=16", "policy.n_action_steps=8"])]),
         CompareVariants = [new(BestReturn, "decision transformer (R = 1)", ["policy.target_return=1"])],
         ForkSettings = ["policy.max_episode_length=64"],
         // K = 4 covers a whole episode of a small task; no dropout on a task this small.
