@@ -14,5 +14,6 @@ for kl in "${@:-0.01 0.03 0.1 10}"; do
     cp $r/fork_samples.png $out/kl$k/ 2>/dev/null || true
     # the last logged KL and L1 of the run
     tail -1 $r/act/metrics.jsonl > $out/kl$k/last-metrics.json
+    cp $r/act/metrics.jsonl $out/kl$k/act-metrics.jsonl; cp $r/rollouts.png $out/kl$k/ 2>/dev/null || true
   done
 done
