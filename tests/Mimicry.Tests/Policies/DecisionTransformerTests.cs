@@ -134,11 +134,8 @@ public class DecisionTransformerTests
     [Fact]
     public void A_chunk_loss_compares_each_state_token_with_its_next_actions()
     {
-        torch.manual_seed(3);
-        var data = ForkExpert.Demonstrations(6, 0);
-        var cfg = new DecisionTransformerConfig { ObservationKey = FeatureKeys.State, EmbedDim = 16, NLayer = 1, NHead = 2, NObsSteps = 4, Horizon = 4, ChunkSize = 3, NActionSteps = 2, Dropout = 0, MaxEpisodeLength = 64 };
-        var normalizers = Normalizers(data, cfg);
-        using var policy = new DecisionTransformerPolicy(cfg, normalizers);
+        var (data, cfg, normalizers, untrained) = ChunkedFork(episodes: 6, chunk: 3, executed: 2, seed: 3);
+        using var policy = untrained;
         var loader = new BatchLoader(data, Enumerable.Range(0, data.Episodes).ToList(), cfg.TrainingWindow, normalizers.All(), 256, seed: 0);
         using var batch = loader.Next();
         Assert.Equal(4 + 3 - 1, batch.Action.shape[1]);
@@ -174,11 +171,8 @@ public class DecisionTransformerTests
     [Fact]
     public void A_chunked_actor_executes_its_queue_before_predicting_again()
     {
-        torch.manual_seed(5);
-        var data = ForkExpert.Demonstrations(4, 0);
-        var cfg = new DecisionTransformerConfig { ObservationKey = FeatureKeys.State, EmbedDim = 16, NLayer = 1, NHead = 2, NObsSteps = 4, Horizon = 4, ChunkSize = 4, NActionSteps = 3, Dropout = 0, MaxEpisodeLength = 64 };
-        var normalizers = Normalizers(data, cfg);
-        using var policy = new DecisionTransformerPolicy(cfg, normalizers);
+        var (_, cfg, normalizers, untrained) = ChunkedFork(episodes: 4, chunk: 4, executed: 3, seed: 5);
+        using var policy = untrained;
         using var actor = policy.CreateActor(1);
         int s = policy.StateDim;
         var inferred = new List<int>();
@@ -201,11 +195,16 @@ public class DecisionTransformerTests
             Assert.Equal(expected.Skip(k * policy.ActionDim).Take(policy.ActionDim).ToArray(), executed[k], (x, y) => Math.Abs(x - y) < 1e-5);
     }
 
-    private static PolicyNormalizers Normalizers(EpisodeDataset data, DecisionTransformerConfig cfg)
+    /// <summary>A small untrained DT with context 4 and the given chunk on the fork's demonstrations (derived features added).</summary>
+    private static (EpisodeDataset Data, DecisionTransformerConfig Cfg, PolicyNormalizers Normalizers, DecisionTransformerPolicy Policy) ChunkedFork(int episodes, int chunk, int executed, int seed)
     {
+        torch.manual_seed(seed);
+        var data = ForkExpert.Demonstrations(episodes, 0);
+        var cfg = new DecisionTransformerConfig { ObservationKey = FeatureKeys.State, EmbedDim = 16, NLayer = 1, NHead = 2, NObsSteps = 4, Horizon = 4, ChunkSize = chunk, NActionSteps = executed, Dropout = 0, MaxEpisodeLength = 64 };
         DerivedFeatures.Ensure(data, cfg.Inputs.Select(f => f.Key));
         data.Stats ??= DatasetStats.Compute(data);
-        return PolicyNormalizers.From(data.Stats, cfg);
+        var normalizers = PolicyNormalizers.From(data.Stats, cfg);
+        return (data, cfg, normalizers, new DecisionTransformerPolicy(cfg, normalizers));
     }
 
     private static TrainConfig TinyRunsTrain(int steps) => new()

@@ -19,9 +19,9 @@ public static class BetEntry
             [("c1", ["policy.chunk_size=1", "policy.horizon=3", "policy.n_action_steps=1"]), ("c16", ["policy.chunk_size=16", "policy.horizon=18", "policy.n_action_steps=8"])],
             [("k24", ["policy.bins=24"]), ("k64", ["policy.bins=64"])]),
         Shorthands = [("--bins", "policy.bins", "k-means bins (DP: 24)")],
-        // DP's architecture is already CPU-sized (0.27M parameters); a short schedule needs the larger lr; codes of 16-action
+        // DP's architecture is already CPU-sized (0.27M parameters); a short schedule needs the larger lr; 64 codes of 16-action
         // chunks, 8 executed (bet-chunks-pusht-lowdim-cpu: the discrete row that works, bench/results/bet/).
-        CpuSettings = ["train.lr=1e-3", "policy.chunk_size=16", "policy.horizon=18", "policy.n_action_steps=8"],
+        CpuSettings = ["train.lr=1e-3", "policy.chunk_size=16", "policy.horizon=18", "policy.n_action_steps=8", "policy.bins=64"],
         CompareVariants = [new("bet", "BeT (T = 1)", []), new("bet/t0.1", "BeT (T = 0.1)", ["policy.temperature=0.1"])],
         Fork = new ForkArm(() => new BetConfig { ObservationKey = FeatureKeys.State, Bins = 16, EmbedDim = 64, NLayer = 2, NHead = 4 },
             t => t with { Lr = 1e-3, WeightDecay = 0.1, Beta2 = 0.95, GradClipNorm = 1, UseEma = false },
