@@ -57,15 +57,16 @@ public sealed class BetPolicy : PolicyBase<BetConfig>, IFittedPolicy
         var all = (float[])data.Values(FeatureKeys.Action).Clone();
         Normalizers[FeatureKeys.Action].Normalize(all);
         int c = Cfg.ChunkSize, da = ActionDim;
-        var rows = new List<float>();
+        var rows = new float[episodes.Sum(e => (long)data.EpisodeLength(e)) * CodeDim];   // one chunk of C·Da values per frame
+        int at = 0;
         foreach (int e in episodes)
         {
             long start = data.EpisodeStart(e), end = data.EpisodeEnds[e];
             for (long t = start; t < end; t++)
-                for (int j = 0; j < c; j++)                        // a_t .. a_t+C−1, the episode's last action repeated past its end
-                    rows.AddRange(all.AsSpan((int)(Math.Min(t + j, end - 1) * da), da).ToArray());
+                for (int j = 0; j < c; j++, at += da)            // a_t .. a_t+C−1, the episode's last action repeated past its end
+                    Array.Copy(all, Math.Min(t + j, end - 1) * da, rows, at, da);
         }
-        var bins = KMeansBins.Fit(rows.ToArray(), CodeDim, Cfg.Bins, Cfg.KMeansIterations);
+        var bins = KMeansBins.Fit(rows, CodeDim, Cfg.Bins, Cfg.KMeansIterations);
         using var centers = torch.tensor(bins.Centers).reshape(Cfg.Bins, CodeDim);
         using (torch.no_grad()) Centers.copy_(centers);
     }

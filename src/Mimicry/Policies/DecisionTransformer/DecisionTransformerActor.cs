@@ -65,7 +65,6 @@ public sealed class DecisionTransformerActor : IActor
         {
             int slot = slots[j];
             bool fresh = _count[slot] == 0;
-            if (fresh) _queued[slot] = _next[slot] = 0;
             _lastReturn[slot] = (float)NextReturn(_lastReturn[slot], rewards?[j] ?? 0, fresh, _cfg.TargetReturn, _cfg.ReturnMode);
             _lastTimestep[slot] = fresh ? 0 : _lastTimestep[slot] + 1;
             if (_count[slot] == _k) Shift(slot); else _count[slot]++;
