@@ -118,4 +118,81 @@ public class ActionTokensTests
             Assert.Throws<InvalidDataException>(() => c.LoadFitted(a.SaveFitted(), "fitted.json"));
         }
     }
+
+    /// <summary>HL-Gauss soft targets, worked by hand: σ 1, target bin 0 of 3 (2 more classes, BOS and EOS, get no mass): weights
+    /// 1, e^−1/2, e^−2 normalized = 0.57410, 0.34821, 0.07770; logits (1, 2, 3, 0, 0) give log-probabilities k − ln(e + e² + e³ + 2),
+    /// so the loss is 1.96815. At a tiny σ it is the one-hot cross-entropy.</summary>
+    [Fact]
+    public void Gaussian_soft_targets_give_the_hand_worked_cross_entropy()
+    {
+        var logits = torch.tensor(new[] { 1f, 2f, 3f, 0f, 0f }).view(1, 1, 5);
+        var target = torch.tensor(new long[] { 0 }).view(1, 1);
+        Assert.InRange(GaussianTargets.CrossEntropy(logits, target, 3, 1.0).item<float>(), 1.968147 - 2e-5, 1.968147 + 2e-5);
+        var oneHot = nn.functional.cross_entropy(logits.view(1, 5), target.view(1)).item<float>(); // ln(32.193) − 1 = 2.47174
+        Assert.InRange(oneHot, 2.471741 - 2e-5, 2.471741 + 2e-5);
+        Assert.InRange(GaussianTargets.CrossEntropy(logits, target, 3, 0.05).item<float>(), oneHot - 2e-5, oneHot + 2e-5);
+    }
+
+    /// <summary>
+    /// With policy.action_reference the chunk is tokenized as a − o[c] (the newest observation's agent position): trained on
+    /// windows whose relative actions are known, the policy decodes the bins of those relative values and acts p + (bin centre),
+    /// within half a bin of the true absolute actions.
+    /// </summary>
+    [Fact]
+    public void Relative_actions_are_tokenized_against_the_newest_observation_and_decoded_back()
+    {
+        var config = new ActionTokensConfig { Tokenizer = TokenizerKind.Bins, Bins = 32, ActionReference = [18, 19], EmbedDim = 32, NLayer = 1, NHead = 2, Dropout = 0, Horizon = 6, NObsSteps = 2, NActionSteps = 4 };
+        using var policy = Policy(config);
+        var range = policy.RelativeActions!;
+        Assert.All(range.Half, h => Assert.True(h > 0));
+        int b = 4, l = config.ChunkLength;
+        using var g = new Generator(1);
+        var rawObs = policy.Normalizers[FeatureKeys.Keypoints].Unnormalize(torch.rand([b, 2, 20], generator: g) * 2 - 1); // (B, To, 20) pixels
+        var u = torch.rand([b, l, 2], generator: g) * 1.8 - 0.9;                       // relative actions in token space
+        var p = rawObs[.., 1, 18..20].unsqueeze(1);                                   // (B, 1, 2) newest agent position
+        var rawActions = p + (u + 1) * torch.tensor(range.Half).to(ScalarType.Float32) + torch.tensor(range.Min).to(ScalarType.Float32);
+        var obs = policy.Normalizers[FeatureKeys.Keypoints].Normalize(rawObs);
+        var actions = policy.Normalizers[FeatureKeys.Action].Normalize(rawActions);
+        var batch = new Batch(new() { [FeatureKeys.Keypoints] = obs, [FeatureKeys.Action] = actions },
+            new() { [FeatureKeys.Keypoints] = torch.zeros(b, 2, ScalarType.Bool), [FeatureKeys.Action] = torch.zeros(b, l, ScalarType.Bool) });
+        using var opt = torch.optim.Adam(policy.Network.parameters(), lr: 3e-3);
+        double last = 0;
+        for (int step = 0; step < 300; step++)
+        {
+            using var scope = torch.NewDisposeScope();
+            opt.zero_grad();
+            var loss = policy.ComputeLoss(batch, g).Loss;
+            loss.backward();
+            opt.step();
+            last = loss.item<float>();
+        }
+        Assert.True(last < 0.02, $"cross-entropy {last:F4} after 300 steps");
+        var bins = new UniformBins(32);
+        var flat = u.data<float>().ToArray();
+        var decoded = policy.DecodeTokens(obs, null);
+        for (int i = 0; i < b; i++)
+            Assert.Equal(bins.Encode(flat.AsSpan(i * l * 2, l * 2), l, 2).Select(t => (long)t), decoded[i]);
+        var acted = policy.PredictChunk(rawObs, null).data<float>().ToArray();       // (B, L, 2), raw pixels
+        var truth = rawActions.data<float>().ToArray();
+        for (int j = 0; j < acted.Length; j++)
+            Assert.True(Math.Abs(acted[j] - truth[j]) <= range.Half[j % 2] / 32 + 1e-3, $"value {j}: acted {acted[j]:F3}, true {truth[j]:F3}, half a bin {range.Half[j % 2] / 32:F3}");
+    }
+
+    /// <summary>A checkpoint's relative range must match the config: absolute into relative and back are refused.</summary>
+    [Fact]
+    public void A_relative_range_is_checked_on_load()
+    {
+        var relative = new ActionTokensConfig { Tokenizer = TokenizerKind.Bins, Bins = 16, ActionReference = [18, 19], EmbedDim = 16, NLayer = 1, NHead = 2 };
+        var absolute = relative with { ActionReference = [] };
+        using var a = Policy(relative);
+        using var b = new ActionTokensPolicy(relative, a.Normalizers);
+        b.LoadFitted(a.SaveFitted(), "fitted.json");
+        Assert.Equal(a.RelativeActions!.Min, b.RelativeActions!.Min);
+        using var c = new ActionTokensPolicy(absolute, a.Normalizers);
+        Assert.Contains("relative range", Assert.Throws<InvalidDataException>(() => c.LoadFitted(a.SaveFitted(), "fitted.json")).Message);
+        using var d = Policy(absolute);
+        Assert.Throws<InvalidDataException>(() => b.LoadFitted(d.SaveFitted(), "fitted.json"));
+        Assert.Throws<ArgumentException>(() => new ActionTokensPolicy(relative with { ActionReference = [18] }, a.Normalizers));
+        Assert.Throws<ArgumentException>(() => (relative with { Tokenizer = TokenizerKind.Fast, LabelSigma = 1 }).Validate());
+    }
 }

@@ -39,6 +39,20 @@ public sealed record ActionTokensConfig : PolicyConfig
     /// <summary>Training chunks FAST's BPE is fitted on (a seeded sample of the training windows).</summary>
     public int FastFitChunks { get; init; } = 5000;
 
+    /// <summary>
+    /// Observation components the actions are taken relative to, one per action dimension (empty: absolute actions).
+    /// The chunk is tokenized as a − o[c] with o the newest observation (openpi's <c>DeltaActions</c>, which π0-FAST
+    /// tokenizes); Push-T's keypoint observation ends with the agent's position: [18, 19]. The relative values get their
+    /// own min/max range, fitted on the training chunks.
+    /// </summary>
+    public int[] ActionReference { get; init; } = [];
+    /// <summary>
+    /// σ, in bins, of Gaussian soft targets over the neighbouring bins (ordinal targets, HL-Gauss: Imani and White 2018,
+    /// Farebrother et al. 2024): a near miss costs less than a far one. 0: one-hot cross-entropy (RT-2, OpenVLA).
+    /// Bins and quantile bins only (FAST's BPE tokens have no order).
+    /// </summary>
+    public double LabelSigma { get; init; }
+
     public int EmbedDim { get; init; } = 128;
     public int NLayer { get; init; } = 4;
     public int NHead { get; init; } = 4;
@@ -65,6 +79,10 @@ public sealed record ActionTokensConfig : PolicyConfig
         if (ActionNormalization != NormalizationMode.MinMax) throw new ArgumentException($"the tokenizers bin actions normalized to [-1, 1]: policy.action_normalization must be min_max, got {ActionNormalization}");
         if (Bins < 2 || Bins > 65536) throw new ArgumentException($"policy.bins ({Bins}) must be in 2..65536");
         if (FastVocab < 2 || FastFitChunks < 1 || !(FastScale > 0) || !double.IsFinite(FastScale)) throw new ArgumentException("policy.fast_vocab >= 2, fast_fit_chunks >= 1 and fast_scale > 0 are required");
+        if (ActionReference.Any(c => c < 0) || ActionReference.Distinct().Count() != ActionReference.Length)
+            throw new ArgumentException($"policy.action_reference must be distinct observation components >= 0, got [{string.Join(", ", ActionReference)}]");
+        if (!(LabelSigma >= 0 && LabelSigma <= 1000)) throw new ArgumentException($"policy.label_sigma ({LabelSigma}) must be in [0, 1000] bins");
+        if (LabelSigma > 0 && Tokenizer == TokenizerKind.Fast) throw new ArgumentException("policy.label_sigma needs ordered tokens (bins or quantile); FAST's BPE tokens have no order");
         if (EmbedDim < 1 || NHead < 1) throw new ArgumentException($"policy.embed_dim ({EmbedDim}) and n_head ({NHead}) must be >= 1");
         if (EmbedDim % NHead != 0) throw new ArgumentException($"policy.embed_dim ({EmbedDim}) must be divisible by n_head ({NHead})");
         if (NLayer < 1) throw new ArgumentException($"policy.n_layer ({NLayer}) must be >= 1");

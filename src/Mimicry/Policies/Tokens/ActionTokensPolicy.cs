@@ -20,11 +20,15 @@ public sealed class ActionTokensPolicy : PolicyBase<ActionTokensConfig>, IFitted
 {
     private readonly ActionTokenTransformer _net;
     private IActionTokenizer? _tokenizer;
+    private RelativeRange? _relative; // policy.action_reference: the fitted min/max of a − o[c]
     private const long Ignore = -100; // cross-entropy targets past a sequence's end
 
     public override nn.Module Network => _net;
     public int ChunkTokens => Cfg.ChunkLength * ActionDim;
     private bool VariableLength => Cfg.Tokenizer == TokenizerKind.Fast;
+    private bool Relative => Cfg.ActionReference.Length > 0;
+    /// <summary>The fitted range of the relative actions (policy.action_reference), null for absolute actions or before Fit.</summary>
+    public RelativeRange? RelativeActions => _relative;
     /// <summary>The tokenizer's vocabulary as the network sees it (FAST: the requested BPE size, an upper bound).</summary>
     private int Vocab => Cfg.Tokenizer == TokenizerKind.Fast ? Cfg.FastVocab : Cfg.Bins;
     /// <summary>Decoded chunks that were not exactly L·Da values (FAST), since this policy was created.</summary>
@@ -35,6 +39,8 @@ public sealed class ActionTokensPolicy : PolicyBase<ActionTokensConfig>, IFitted
     public ActionTokensPolicy(ActionTokensConfig config, PolicyNormalizers normalizers, Device? device = null) : base(config, normalizers, device)
     {
         if (config.Tokenizer == TokenizerKind.Bins) _tokenizer = new UniformBins(config.Bins, config.BinConvention);
+        if (Relative && (config.ActionReference.Length != ActionDim || config.ActionReference.Max() >= ObsDim))
+            throw new ArgumentException($"policy.action_reference [{string.Join(", ", config.ActionReference)}] needs one component of '{config.ObservationKey}' (0..{ObsDim - 1}) per action dimension ({ActionDim})");
         _net = (ActionTokenTransformer)CreateNetwork();
     }
 
@@ -67,6 +73,7 @@ public sealed class ActionTokensPolicy : PolicyBase<ActionTokensConfig>, IFitted
 
     public void Fit(EpisodeDataset data, IReadOnlyList<int> episodes)
     {
+        if (Relative) _relative = RelativeRange.Fit(data, episodes, Cfg.ObservationKey, Cfg.ActionReference, Cfg.ChunkLength);
         if (Cfg.Tokenizer == TokenizerKind.Bins) return;
         var chunks = TrainingChunks(data, episodes);
         if (Cfg.Tokenizer == TokenizerKind.Quantile)
@@ -80,17 +87,19 @@ public sealed class ActionTokensPolicy : PolicyBase<ActionTokensConfig>, IFitted
         }
     }
 
-    /// <summary>The normalized action chunk (L·Da, row-major) starting at every frame of the given episodes, the last frame repeated past the end.</summary>
+    /// <summary>The action chunk in token space (L·Da, row-major) starting at every frame of the given episodes, the last frame
+    /// repeated past the end: min/max-normalized absolute actions, or with policy.action_reference the relative ones.</summary>
     private List<float[]> TrainingChunks(EpisodeDataset data, IReadOnlyList<int> episodes)
     {
+        if (_relative is { } r) return r.Chunks(data, episodes, Cfg.ObservationKey, Cfg.ActionReference, Cfg.ChunkLength);
         var actions = (float[])data.Values(FeatureKeys.Action).Clone();
         Normalizers[FeatureKeys.Action].Normalize(actions);
         return ActionChunks.EveryFrame(data, actions, ActionDim, Cfg.ChunkLength, episodes);
     }
 
-    private sealed record FittedState(TokenizerKind Kind, QuantileBins? Quantile, FastTokenizer? Fast);
+    private sealed record FittedState(TokenizerKind Kind, QuantileBins? Quantile, FastTokenizer? Fast, RelativeRange? Relative = null);
 
-    public string SaveFitted() => JsonSerializer.Serialize(new FittedState(Cfg.Tokenizer, Tokenizer as QuantileBins, Tokenizer as FastTokenizer), Configuration.ConfigJson.Options);
+    public string SaveFitted() => JsonSerializer.Serialize(new FittedState(Cfg.Tokenizer, Tokenizer as QuantileBins, Tokenizer as FastTokenizer, _relative), Configuration.ConfigJson.Options);
 
     public void LoadFitted(string json, string source)
     {
@@ -98,6 +107,9 @@ public sealed class ActionTokensPolicy : PolicyBase<ActionTokensConfig>, IFitted
         try { state = JsonSerializer.Deserialize<FittedState>(json, Configuration.ConfigJson.Options) ?? throw new JsonException("empty"); }
         catch (JsonException e) { throw new InvalidDataException($"{source}: not a fitted tokenizer ({e.Message})"); }
         if (state.Kind != Cfg.Tokenizer) throw new InvalidDataException($"{source}: holds a {state.Kind} tokenizer, the config says {Cfg.Tokenizer}");
+        if (Relative != state.Relative is not null || (state.Relative is { } rel && (rel.Min.Length != ActionDim || rel.Half.Length != ActionDim || rel.Half.Any(h => !(h > 0)))))
+            throw new InvalidDataException($"{source}: relative range {(state.Relative is null ? "missing" : "not " + ActionDim + " positive widths")}, policy.action_reference is [{string.Join(", ", Cfg.ActionReference)}]");
+        _relative = state.Relative;
         _tokenizer = Cfg.Tokenizer switch
         {
             TokenizerKind.Bins => new UniformBins(Cfg.Bins, Cfg.BinConvention),
@@ -131,13 +143,40 @@ public sealed class ActionTokensPolicy : PolicyBase<ActionTokensConfig>, IFitted
         return (torch.tensor(inputs, device: Device).reshape(b, width), torch.tensor(targets, device: Device).reshape(b, width));
     }
 
+    /// <summary>The chunk as the tokenizer sees it (B, L, Da): normalized absolute actions, or a − o[c] for the newest observation o
+    /// normalized by the fitted relative range (clipped to [−1, 1]).</summary>
+    private Tensor ToTokenSpace(Tensor normalizedObservations, Tensor normalizedChunk)
+    {
+        if (!Relative) return normalizedChunk;
+        var r = _relative ?? throw new InvalidOperationException("the relative action range is not fitted: train the policy or load it from a checkpoint");
+        var relative = Normalizers[FeatureKeys.Action].Unnormalize(normalizedChunk) - Reference(normalizedObservations).unsqueeze(1);
+        return r.Normalize(relative).clamp(-1, 1);
+    }
+
+    /// <summary>The inverse of <see cref="ToTokenSpace"/>: decoded chunks (B, L, Da) back to normalized absolute actions.</summary>
+    private Tensor FromTokenSpace(Tensor normalizedObservations, Tensor tokenChunk)
+    {
+        if (!Relative) return tokenChunk;
+        var absolute = _relative!.Unnormalize(tokenChunk) + Reference(normalizedObservations).unsqueeze(1);
+        return Normalizers[FeatureKeys.Action].Normalize(absolute);
+    }
+
+    /// <summary>o[c] of the newest observation, unnormalized (B, Da).</summary>
+    private Tensor Reference(Tensor normalizedObservations)
+    {
+        var newest = Normalizers[Cfg.ObservationKey].Unnormalize(normalizedObservations[.., Cfg.NObsSteps - 1]); // (B, Do)
+        using var idx = torch.tensor(Cfg.ActionReference.Select(c => (long)c).ToArray(), device: newest.device);
+        return newest.index_select(1, idx);
+    }
+
     public override LossOutput ComputeLoss(Batch batch, Generator generator)
     {
         using var scope = torch.NewDisposeScope();
         var obs = batch[Cfg.ObservationKey];                     // (B, To, Do)
-        var (inputs, targets) = Sequences(batch.Action);          // (B, N) each
+        var (inputs, targets) = Sequences(ToTokenSpace(obs, batch.Action)); // (B, N) each
         var logits = _net.forward(obs, inputs)[.., Cfg.NObsSteps..]; // (B, N, V+2): position To + k predicts token k
-        var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), targets.reshape(-1), ignore_index: Ignore);
+        var loss = Cfg.LabelSigma > 0 ? GaussianTargets.CrossEntropy(logits, targets, Vocab, Cfg.LabelSigma)
+            : nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), targets.reshape(-1), ignore_index: Ignore);
         var tokens = (targets != Ignore).sum().to(ScalarType.Float32) / targets.shape[0];
         return new LossOutput(loss.MoveToOuterDisposeScope(), new Dictionary<string, Tensor> { ["tokens_per_chunk"] = tokens.MoveToOuterDisposeScope() });
     }
@@ -192,6 +231,10 @@ public sealed class ActionTokensPolicy : PolicyBase<ActionTokensConfig>, IFitted
             if (!valid) InvalidDecodes++;
             Array.Copy(chunk, 0, window, (i * Cfg.Horizon + to - 1) * da, l * da);
         }
-        return torch.tensor(window, device: Device).reshape(sequences.Length, Cfg.Horizon, da);
+        var normalized = torch.tensor(window, device: Device).reshape(sequences.Length, Cfg.Horizon, da);
+        if (!Relative) return normalized;
+        using (torch.NewDisposeScope())
+            normalized[.., (to - 1)..] = FromTokenSpace(normalizedObservations, normalized[.., (to - 1)..]);
+        return normalized;
     }
 }
