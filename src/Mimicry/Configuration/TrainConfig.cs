@@ -9,6 +9,12 @@ namespace Mimicry.Configuration;
 public sealed record TrainConfig
 {
     public int Steps { get; init; } = 5000;
+    /// <summary>
+    /// A time budget in training minutes on this machine (0: off, train.steps as given). The run times its own steps early
+    /// on and scales train.steps, warmup_steps and checkpoint_every by one factor to fill the minutes; train.steps is then the
+    /// plan's first guess, which sets the schedule's shape.
+    /// </summary>
+    public double Minutes { get; init; }
     public int BatchSize { get; init; } = 256;
     public double Lr { get; init; } = 1e-4;
     public double Beta1 { get; init; } = 0.95;
@@ -53,6 +59,7 @@ public sealed record TrainConfig
     public void Validate()
     {
         if (Steps < 1) throw new ArgumentException($"train.steps must be >= 1, got {Steps}");
+        if (!(Minutes >= 0 && Minutes <= 100_000)) throw new ArgumentException($"train.minutes must be in [0, 100000] (0: off), got {Minutes}");
         if (BatchSize < 1) throw new ArgumentException($"train.batch_size must be >= 1, got {BatchSize}");
         foreach (var (name, value) in new[] { ("lr", Lr), ("beta1", Beta1), ("beta2", Beta2), ("adam_eps", AdamEps), ("weight_decay", WeightDecay),
                      ("grad_clip_norm", GradClipNorm), ("val_fraction", ValFraction), ("ema_power", EmaPower), ("ema_inv_gamma", EmaInvGamma),

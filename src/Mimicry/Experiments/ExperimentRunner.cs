@@ -39,13 +39,14 @@ public static class ExperimentRunner
         string? trainedOn = saved == null ? null : TrainingCheckpoint.SavedDatasetFingerprint(checkpoint);
         bool same = saved != null && SameConfig(runDir, config, ignoreDataset: trainedOn != null)
             && (trainedOn == null || trainedOn == dataset.Value.Fingerprint);
-        if (same && saved!.Value.Step == config.Train.Steps)
+        if (same && saved is { } done && Trainer.Finished(checkpoint, config.Train))
         {
-            log?.Invoke($"{name}: trained earlier ({saved.Value.Step} steps), reused");
-            return new TrainedRun(runDir, saved.Value.Step, saved.Value.ElapsedSeconds, Reused: true);
+            log?.Invoke($"{name}: trained earlier ({done.Step} steps), reused");
+            return new TrainedRun(runDir, done.Step, done.ElapsedSeconds, Reused: true);
         }
         if (saved != null && !same) log?.Invoke($"{name}: holds a run of another config or other data: training it again");
-        log?.Invoke($"training {name} ({config.Train.Steps} steps{(same ? $", resuming at {saved!.Value.Step}" : "")})");
+        string length = config.Train.Minutes > 0 ? $"{config.Train.Minutes:0.##} minutes, about {config.Train.Steps} steps" : $"{config.Train.Steps} steps";
+        log?.Invoke($"training {name} ({length}{(same ? $", resuming at {saved!.Value.Step}" : "")})");
         using var trainer = new Trainer(config, dataset.Value, runDir) { Log = log, CommandLine = Provenance.CommandLine };
         (display ?? NoProgress.Instance).Run($"training {name}", config.Train.Steps, p =>
         {

@@ -81,6 +81,8 @@ public sealed record TrainRequest
     /// <summary>The dataset when neither the request nor its config names one (the bundled Push-T demonstrations).</summary>
     public required Func<string> DefaultDataset { get; init; }
     public int? Steps { get; init; }
+    /// <summary>train.minutes: a time budget the run fits its steps to (<see cref="TrainLength"/>).</summary>
+    public double? Minutes { get; init; }
     public int? EvalEvery { get; init; }
     public string? Device { get; init; }
 
@@ -122,12 +124,14 @@ public sealed record TrainRequest
         if (config.Preset != null && !Resume)
         {
             var extra = Overrides.Where(o => !NotADeviation.Contains(o.Split('=')[0].Trim())).Select(o => o + ChangedMarker)
-                .Concat(Steps is { } st ? [$"train.steps={st}" + ChangedMarker] : Array.Empty<string>());
+                .Concat(Steps is { } st ? [$"train.steps={st}" + ChangedMarker] : Array.Empty<string>())
+                .Concat(Minutes is { } mi ? [$"train.minutes={mi}" + ChangedMarker] : Array.Empty<string>());
             config = config with { Deviations = [.. config.Deviations, .. extra.Where(e => !config.Deviations.Contains(e))] };
         }
         if (Dataset is { } d) config = config with { Dataset = d };
         if (string.IsNullOrEmpty(config.Dataset)) config = config with { Dataset = DefaultDataset() };
         if (Steps is { } s) config = config with { Train = config.Train with { Steps = s } };
+        if (Minutes is { } m) config = config with { Train = config.Train with { Minutes = m } };
         if (EvalEvery is { } ee) config = config with { Train = config.Train with { EvalEvery = ee } };
         if (Device is { } dev) config = config with { Device = dev };
         config.Validate();

@@ -49,6 +49,8 @@ public sealed class Trainer : IDisposable
     public nn.Module ActingNetwork => _emaNet ?? _policy.Network;
     public int Step { get; private set; }
     public double ElapsedSeconds { get; private set; }
+    /// <summary>The run's length: the configured one, or with train.minutes the one fitted to the run's own step rate (null until fitted).</summary>
+    public TrainLength? Length { get; private set; }
     public string CheckpointDir => _run.CheckpointDir;
     public string MetricsPath => _run.MetricsPath;
     /// <summary>Where notes for the user go (a recovered checkpoint, a checkpoint saved on stop).</summary>
@@ -121,22 +123,31 @@ public sealed class Trainer : IDisposable
         using var runLock = RunLock.Acquire(_run.Dir);
         if (IO.AtomicFile.Recover(CheckpointDir) is { } note) Log?.Invoke(note);
         RunFolder.Check(_run.Dir, resume, overwrite);
-        if (resume) (Step, ElapsedSeconds) = TrainingCheckpoint.Restore(CheckpointDir, Parts); // validated against this config before anything is written
+        var tc = _config.Train;
+        Length = tc.Minutes > 0 ? null : TrainLength.Configured(tc);
+        if (resume)
+        {
+            (Step, ElapsedSeconds, var saved) = TrainingCheckpoint.Restore(CheckpointDir, Parts); // validated against this config before anything is written
+            if (tc.Minutes > 0) Length = saved;
+        }
         else _run.ClearPreviousRun();
         _run.Describe(_config, CommandLine, resume);
         _run.TrimMetrics(Step);
         Stopped = false;
         int savedStep = resume ? Step : -1;
 
-        var tc = _config.Train;
         var clock = Stopwatch.StartNew();
         double startElapsed = ElapsedSeconds, lossSum = 0, evalSeconds = 0;
         var termSums = new Dictionary<string, double>();
         int lossCount = 0, windowStart = Step;
         var windowClock = Stopwatch.StartNew();
-        while (Step < tc.Steps && !cancel.IsCancellationRequested)
+        // train.minutes: the run's own rate over steps [timedFrom, timedTo) of this call fits its length (train.steps until then).
+        int timedFrom = Step + TrainLength.UntimedSteps, timedTo = timedFrom + TrainLength.TimedSteps(tc);
+        double timedStart = 0;
+        while ((Length == null || Step < Length.Steps) && !cancel.IsCancellationRequested)
         {
-            double lr = tc.Lr * LrSchedule.Factor(tc.LrScheduler, Step, tc.WarmupSteps, tc.Steps);
+            var plan = Length ?? TrainLength.Configured(tc);
+            double lr = tc.Lr * LrSchedule.Factor(tc.LrScheduler, Step, plan.WarmupSteps, plan.Steps);
             _optimizer.LearningRate = lr;
             double loss;
             using (var scope = torch.NewDisposeScope())
@@ -159,13 +170,22 @@ public sealed class Trainer : IDisposable
             lossSum += loss;
             lossCount++;
             ElapsedSeconds = startElapsed + clock.Elapsed.TotalSeconds - evalSeconds; // training time only
+            if (Length == null && Step == timedFrom) timedStart = ElapsedSeconds;
+            if (Length == null && Step == timedTo)
+            {
+                Length = TrainLength.Fit(tc, Step, ElapsedSeconds, (ElapsedSeconds - timedStart) / (timedTo - timedFrom));
+                plan = Length;
+                Log?.Invoke($"train.minutes {tc.Minutes:0.##}: {Length.SecondsPerStep:F3} s per step over steps {timedFrom}-{timedTo} → {Length.Steps:N0} steps " +
+                    $"(planned {tc.Steps:N0}), warm-up {Length.WarmupSteps}, checkpoints every {Length.CheckpointEvery}");
+            }
+            int total = Length?.Steps ?? -1; // no final step before the length is fitted
             double sps = (Step - windowStart) / Math.Max(1e-9, windowClock.Elapsed.TotalSeconds);
-            progress?.Invoke(new TrainProgress(Step, tc.Steps, loss, lr, sps, TimeSpan.FromSeconds(ElapsedSeconds),
-                TimeSpan.FromSeconds((tc.Steps - Step) / Math.Max(1e-9, sps))));
+            progress?.Invoke(new TrainProgress(Step, plan.Steps, loss, lr, sps, TimeSpan.FromSeconds(ElapsedSeconds),
+                TimeSpan.FromSeconds((plan.Steps - Step) / Math.Max(1e-9, sps))));
 
-            bool log = Step % tc.LogEvery == 0 || Step == tc.Steps;
-            bool checkpoint = Step % tc.CheckpointEvery == 0 || Step == tc.Steps;
-            bool eval = evaluate != null && ((tc.EvalEvery > 0 && Step % tc.EvalEvery == 0) || Step == tc.Steps);
+            bool log = Step % tc.LogEvery == 0 || Step == total;
+            bool checkpoint = Step % plan.CheckpointEvery == 0 || Step == total;
+            bool eval = evaluate != null && ((tc.EvalEvery > 0 && Step % tc.EvalEvery == 0) || Step == total);
             if (log || checkpoint || eval)
             {
                 double? valLoss = checkpoint || eval ? ValidationLoss() : null;
@@ -187,7 +207,7 @@ public sealed class Trainer : IDisposable
             }
             if (checkpoint) { Save(); savedStep = Step; }
         }
-        if (cancel.IsCancellationRequested && Step < tc.Steps)
+        if (cancel.IsCancellationRequested && (Length == null || Step < Length.Steps))
         {
             if (savedStep != Step) Save();
             Stopped = true;
@@ -242,10 +262,17 @@ public sealed class Trainer : IDisposable
     /// <summary>The step and training seconds a checkpoint folder was saved at (<see cref="TrainingCheckpoint.SavedProgress"/>).</summary>
     public static (int Step, double ElapsedSeconds)? SavedProgress(string checkpointDir) => TrainingCheckpoint.SavedProgress(checkpointDir);
 
+    /// <summary>How many steps the checkpoint's run trains in all: train.steps, or the length train.minutes fitted (null: not fitted yet).</summary>
+    public static int? PlannedSteps(string checkpointDir, TrainConfig tc) => tc.Minutes > 0 ? TrainingCheckpoint.SavedLength(checkpointDir)?.Steps : tc.Steps;
+
+    /// <summary>Whether the checkpoint holds the run's final step.</summary>
+    public static bool Finished(string checkpointDir, TrainConfig tc) =>
+        SavedProgress(checkpointDir) is { } saved && PlannedSteps(checkpointDir, tc) is { } total && saved.Step == total;
+
     /// <summary>Writes the acting checkpoint and the training state, atomically; keeps a copy when <c>train.keep_checkpoints</c> asks.</summary>
     public void Save()
     {
-        TrainingCheckpoint.Save(CheckpointDir, Parts, Step, ElapsedSeconds);
+        TrainingCheckpoint.Save(CheckpointDir, Parts, Step, ElapsedSeconds, _config.Train.Minutes > 0 ? Length : null);
         if (_config.Train.KeepCheckpoints > 0) TrainingCheckpoint.Keep(_run, Step, _config.Train.KeepCheckpoints);
     }
 

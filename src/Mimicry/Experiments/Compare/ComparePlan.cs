@@ -78,8 +78,10 @@ public static class ComparePlan
     /// <param name="policies">Only the arms of these policies (null: every one).</param>
     /// <param name="axis">The budget axis the steps come from (<see cref="BudgetAxis"/>), recorded in each entry.</param>
     /// <param name="lastCheckpoints">K of the paper-style selection: K &gt; 1 keeps the last K checkpoints, spaced over the run's final tenth.</param>
+    /// <param name="minutes">On the minutes axis, the training minutes per (task): each run fits its steps to its own rate
+    /// (<c>train.minutes</c>); null: the steps as given.</param>
     public static IReadOnlyList<CompareEntry> Build(IEnumerable<string> tasks, int seeds, bool quick, Func<string, string, int> steps, IReadOnlyCollection<string>? policies = null,
-        string axis = BudgetAxis.Minutes, int lastCheckpoints = 1)
+        string axis = BudgetAxis.Minutes, int lastCheckpoints = 1, Func<string, double>? minutes = null)
     {
         var entries = new List<CompareEntry>();
         foreach (var task in tasks)
@@ -87,6 +89,7 @@ public static class ComparePlan
                 for (int seed = 0; seed < seeds; seed++)
                 {
                     var config = Config(arm, task, seed, quick, steps(arm.Name, task), lastCheckpoints);
+                    if (minutes != null) config = config with { Train = config.Train with { Minutes = minutes(task) } };
                     new Arm(arm.Name, config, arm.Variants).Checked();
                     entries.Add(new CompareEntry(arm.Name, arm.Policy, task, seed, config, arm.Variants, axis));
                 }

@@ -100,14 +100,17 @@ public static class CompareReport
             foreach (var (paradigm, claim, evidence, verdict) in Claims(summary.Where(x => x.Axis == axis).ToList()))
                 md.AppendLine(several ? $"| {axis} | {paradigm} | {claim} | {evidence} | {verdict} |" : $"| {paradigm} | {claim} | {evidence} | {verdict} |");
         md.AppendLine("\n## Budget\n");
-        md.AppendLine("| budget | arm / task | seconds per step (timed) | steps | measured training minutes per run (mean over seeds) |");
-        md.AppendLine("|---|---|---:|---:|---:|");
+        md.AppendLine("On the minutes axis every run fits its length to its own step rate (`train.minutes`: timed over its first steps, then steps, " +
+            "warm-up and checkpoint spacing scaled by one factor); the probe's rate only sets the plan's first guess.\n");
+        md.AppendLine("| budget | arm / task | seconds per step (probe) | planned steps | trained steps (mean over seeds) | measured training minutes per run (mean over seeds) |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|");
         foreach (var e in plan.Where(e => e.Seed == 0))
         {
             var runs = plan.Where(p => p.Arm == e.Arm && p.Task == e.Task && p.Axis == e.Axis).Select(p => p.RunName).ToHashSet();
             var trained = rows.Where(r => runs.Contains(r.Run)).DistinctBy(r => r.Run).ToList();
             string measured = trained.Count > 0 ? (trained.Average(r => r.Cost.TrainSeconds) / 60).ToString("F1", ci) : "–";
-            md.AppendLine(string.Create(ci, $"| {e.Axis} | {e.Arm} / {e.Task} | {(secondsPerStep.TryGetValue($"{e.Arm}/{e.Task}", out var sps) ? sps.ToString("F3", ci) : "–")} | {e.Config.Train.Steps} | {measured} |"));
+            string steps = trained.Count > 0 ? trained.Average(r => r.Cost.TrainSteps).ToString("F0", ci) : "–";
+            md.AppendLine(string.Create(ci, $"| {e.Axis} | {e.Arm} / {e.Task} | {(secondsPerStep.TryGetValue($"{e.Arm}/{e.Task}", out var sps) ? sps.ToString("F3", ci) : "–")} | {e.Config.Train.Steps} | {steps} | {measured} |"));
         }
         md.AppendLine("\n## Efficiency\n");
         md.AppendLine($"GFLOP/s of the matrix products (each policy's FLOP count, `ForwardFlopsPerSample`; a training step = 3 × forward × batch) against this machine's matmul peak of {matmulPeakGflops:F0} GFLOP/s measured in the same run.\n");

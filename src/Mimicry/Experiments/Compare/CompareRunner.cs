@@ -113,7 +113,9 @@ public static class CompareRunner
             BudgetAxis.Samples => ComparePlan.StepsForSamples(arm, task, o.SamplesFor(task)!.Value),
             _ => Math.Max(50, (int)(o.Budget(task) * 60 / secondsPerStep[$"{arm}/{task}"])),
         };
-        var plan = o.Axes.SelectMany(axis => ComparePlan.Build(o.Tasks, o.Seeds, o.Quick, (arm, task) => Steps(axis, arm, task), o.Policies, axis, o.LastCheckpoints)).ToList();
+        // Equal minutes: each run fits its length to its own step rate (train.minutes); the probe's steps are the first guess.
+        var plan = o.Axes.SelectMany(axis => ComparePlan.Build(o.Tasks, o.Seeds, o.Quick, (arm, task) => Steps(axis, arm, task), o.Policies, axis, o.LastCheckpoints,
+            axis == BudgetAxis.Minutes && !o.Quick ? o.Budget : null)).ToList();
         Progress(plan, outDir, secondsPerStep, log);
 
         var rows = new List<CompareRow>();
@@ -204,11 +206,14 @@ public static class CompareRunner
         int done = 0;
         foreach (var e in plan)
         {
-            var saved = Trainer.SavedProgress(Path.Combine(outDir, "runs", e.RunName, "checkpoint"));
-            bool finished = saved?.Step == e.Config.Train.Steps;
+            string checkpoint = Path.Combine(outDir, "runs", e.RunName, "checkpoint");
+            var saved = Trainer.SavedProgress(checkpoint);
+            int total = Trainer.PlannedSteps(checkpoint, e.Config.Train) ?? e.Config.Train.Steps;
+            bool finished = Trainer.Finished(checkpoint, e.Config.Train);
             if (finished) done++;
-            else left += (e.Config.Train.Steps - (saved?.Step ?? 0)) * secondsPerStep.GetValueOrDefault($"{e.Arm}/{e.Task}", 0.05);
-            log($"  {(finished ? "done" : saved is { } s ? $"{s.Step}/{e.Config.Train.Steps}" : "todo"),-12} {e.RunName} ({e.Config.Train.Steps} steps)");
+            else left += e.Config.Train.Minutes > 0 ? e.Config.Train.Minutes * 60 - (saved?.ElapsedSeconds ?? 0)
+                : (total - (saved?.Step ?? 0)) * secondsPerStep.GetValueOrDefault($"{e.Arm}/{e.Task}", 0.05);
+            log($"  {(finished ? "done" : saved is { } s ? $"{s.Step}/{total}" : "todo"),-12} {e.RunName} ({(e.Config.Train.Minutes > 0 ? $"{e.Config.Train.Minutes:0.##} min, about " : "")}{total} steps)");
         }
         log($"plan: {plan.Count} runs, {done} trained; about {TimeSpan.FromSeconds(left):h\\:mm} of training left, plus evaluations");
     }

@@ -24,7 +24,9 @@ public static class TrainingCheckpoint
 {
     /// <param name="OptimizerStep">AdamW's t (null in checkpoints written before Mimicry's own AdamW: their optimizer.bin has it).</param>
     /// <param name="DatasetFingerprint">The training data's content hash (null in checkpoints written before it was recorded).</param>
-    internal sealed record TrainerState(int Step, long EmaStep, double ElapsedSeconds, BatchLoader.State Sampler, long? OptimizerStep = null, string? DatasetFingerprint = null);
+    /// <param name="Length">The run's length once train.minutes fitted it (null: the configured one, or not fitted yet).</param>
+    internal sealed record TrainerState(int Step, long EmaStep, double ElapsedSeconds, BatchLoader.State Sampler, long? OptimizerStep = null, string? DatasetFingerprint = null,
+        TrainLength? Length = null);
 
     /// <summary>The content hash of the data a checkpoint was trained on (null: not recorded, or unreadable).</summary>
     public static string? SavedDatasetFingerprint(string checkpointDir)
@@ -35,20 +37,21 @@ public static class TrainingCheckpoint
     }
 
     /// <summary>The step and training seconds a checkpoint folder was saved at (null: not a training checkpoint, or unreadable).</summary>
-    public static (int Step, double ElapsedSeconds)? SavedProgress(string checkpointDir)
+    public static (int Step, double ElapsedSeconds)? SavedProgress(string checkpointDir) => ReadState(checkpointDir) is { } s ? (s.Step, s.ElapsedSeconds) : null;
+
+    /// <summary>The length train.minutes fitted the checkpoint's run to (null: none fitted, or unreadable).</summary>
+    public static TrainLength? SavedLength(string checkpointDir) => ReadState(checkpointDir)?.Length;
+
+    private static TrainerState? ReadState(string checkpointDir)
     {
         string file = Path.Combine(checkpointDir, Checkpoint.TrainingDir, Checkpoint.StateFile);
         if (!File.Exists(file)) return null;
-        try
-        {
-            var state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(file), ConfigJson.Options);
-            return state == null ? null : (state.Step, state.ElapsedSeconds);
-        }
+        try { return JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(file), ConfigJson.Options); }
         catch (JsonException) { return null; }
     }
 
     /// <summary>Writes the acting checkpoint and the training state into <paramref name="checkpointDir"/>, atomically.</summary>
-    internal static void Save(string checkpointDir, TrainerParts p, int step, double elapsedSeconds)
+    internal static void Save(string checkpointDir, TrainerParts p, int step, double elapsedSeconds, TrainLength? length)
     {
         IO.AtomicFile.WriteDirectory(checkpointDir, dir =>
         {
@@ -60,7 +63,7 @@ public static class TrainingCheckpoint
             using (var state = p.Generator.get_state()) File.WriteAllBytes(Path.Combine(training, Checkpoint.GeneratorFile), state.bytes.ToArray());
             using (var state = torch.random.get_rng_state()) File.WriteAllBytes(Path.Combine(training, Checkpoint.DefaultGeneratorFile), state.bytes.ToArray());
             File.WriteAllText(Path.Combine(training, Checkpoint.StateFile),
-                JsonSerializer.Serialize(new TrainerState(step, p.Ema?.OptimizationStep ?? 0, elapsedSeconds, p.Loader.SaveState(), p.Optimizer.StepCount, p.DatasetFingerprint), ConfigJson.Options));
+                JsonSerializer.Serialize(new TrainerState(step, p.Ema?.OptimizationStep ?? 0, elapsedSeconds, p.Loader.SaveState(), p.Optimizer.StepCount, p.DatasetFingerprint, length), ConfigJson.Options));
             Checkpoint.SealFiles(dir);
         });
     }
@@ -80,8 +83,9 @@ public static class TrainingCheckpoint
         foreach (var old in Checkpoint.Kept(run.Dir).SkipLast(keep)) Directory.Delete(old.Dir, true);
     }
 
-    /// <summary>Restores every part from a checkpoint saved by the same config (checked first); returns its step and training seconds.</summary>
-    internal static (int Step, double ElapsedSeconds) Restore(string checkpointDir, TrainerParts p)
+    /// <summary>Restores every part from a checkpoint saved by the same config (checked first); returns its step, training seconds
+    /// and fitted length.</summary>
+    internal static (int Step, double ElapsedSeconds, TrainLength? Length) Restore(string checkpointDir, TrainerParts p)
     {
         string dir = checkpointDir, training = Path.Combine(dir, Checkpoint.TrainingDir);
         IO.FolderChecksums.Checkpoint.Verify(dir);
@@ -107,7 +111,7 @@ public static class TrainingCheckpoint
                 torch.random.set_rng_state(state);
         if (p.Ema != null) p.Ema.OptimizationStep = s.EmaStep;
         p.Loader.RestoreState(s.Sampler);
-        return (s.Step, s.ElapsedSeconds);
+        return (s.Step, s.ElapsedSeconds, s.Length);
     }
 
     /// <summary>AdamW's moments: <c>optimizer.safetensors</c>, or a TorchSharp <c>optimizer.bin</c> of a checkpoint written before Mimicry's own AdamW.</summary>
