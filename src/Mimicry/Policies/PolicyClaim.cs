@@ -8,9 +8,13 @@ public sealed record ClaimRow(string Id, string Row, string Policy, string Task,
     int TrainSteps, int NetworkPasses, double? Batch1P50Ms, double MeanChange, double P99BoundaryChange, double? ForkLeft, double? ForkMiddle, double? ForkRight);
 
 /// <summary>The rows of one comparison, for checking claims: by declared variant id, by task, and the baseline's.</summary>
-public sealed class ClaimContext(IReadOnlyList<ClaimRow> rows, IReadOnlyList<PolicyEntry> entries)
+/// <param name="facts">Measurements made beside the rows, by name (e.g. "replay/fast": the demonstrations' score replayed through a tokenizer).</param>
+public sealed class ClaimContext(IReadOnlyList<ClaimRow> rows, IReadOnlyList<PolicyEntry> entries, IReadOnlyDictionary<string, double>? facts = null)
 {
     public IReadOnlyList<ClaimRow> Rows { get; } = rows;
+
+    /// <summary>A measurement made beside the rows; null when this comparison did not make it.</summary>
+    public double? Fact(string name) => facts != null && facts.TryGetValue(name, out var v) ? v : null;
 
     /// <summary>The row of a variant id on a task; null when the comparison did not run it.</summary>
     public ClaimRow? Find(string id, string task) => Rows.FirstOrDefault(r => r.Id == id && r.Task == task);

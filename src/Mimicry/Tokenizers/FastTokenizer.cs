@@ -15,7 +15,7 @@ public sealed class FastTokenizer : IActionTokenizer
     /// <summary>The smallest rounded coefficient in the fitting data: symbol = coefficient − MinCoefficient.</summary>
     public int MinCoefficient { get; init; }
     public Bpe Bpe { get; init; } = new();
-    public string Name => "fast";
+    public string Name => Scale == 10 ? "fast" : $"fast-scale{Scale:0.##}";
     public int VocabSize => Bpe.VocabSize;
 
     /// <summary>The rounded, scaled coefficients of a chunk, coefficient-major.</summary>

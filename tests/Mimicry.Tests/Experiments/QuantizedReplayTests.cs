@@ -17,6 +17,17 @@ public class QuantizedReplayTests
         Assert.Equal([64f, 448f, 192f, 320f, 64f, 448f], back);
     }
 
+    /// <summary>Relative to the agent's position at the chunk's first frame (90, 490): a − p = (10, 10), (160, −230); range
+    /// −256..256 (min −256, half 256), 4 bins centred at −192, −64, 64, 192 px → (64, 64), (192, −192), plus p back.</summary>
+    [Fact]
+    public void Relative_round_trip_lands_on_hand_worked_centres_around_the_chunks_first_position()
+    {
+        float[] actions = [100, 500, 250, 260];
+        float[] positions = [90, 490, 0, 0]; // the second frame's position is not a chunk start: unused
+        var back = QuantizedReplay.RoundTrip(actions, new UniformBins(4), chunk: 2, min: [-256, -256], half: [256, 256], reference: positions);
+        Assert.Equal([154f, 554f, 282f, 298f], back);
+    }
+
     [Fact]
     public void Unquantized_replay_scores_what_the_recorded_replay_reaches_and_coarse_bins_cost_reward()
     {

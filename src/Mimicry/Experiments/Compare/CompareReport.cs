@@ -1,4 +1,5 @@
 using Mimicry.Evaluation;
+using Mimicry.Experiments.Tokenization;
 using Mimicry.Policies;
 using System.Globalization;
 using System.Text;
@@ -56,15 +57,17 @@ public static class CompareReport
                 fork, g.Key.Axis, MeanStd.Of(seeds.Select(x => x.Max)), seeds.Min(x => x.Checkpoints));
         }).ToList();
 
+    /// <param name="replay">The demonstrations replayed open loop through tokenizers (<see cref="QuantizedReplay.ForComparison"/>): what
+    /// discretization alone costs, quoted beside the learned token rows; null when Push-T was not compared.</param>
     public static void Write(string outDir, CompareOptions o, IReadOnlyList<CompareEntry> plan, IReadOnlyList<CompareRow> rows, IReadOnlyDictionary<string, double> secondsPerStep,
-        double matmulPeakGflops)
+        double matmulPeakGflops, IReadOnlyList<QuantizedReplayRow>? replay = null)
     {
         var summary = Summarize(rows);
         var ci = CultureInfo.InvariantCulture;
         var md = new StringBuilder();
         md.AppendLine("# Every paradigm, one protocol: the comparison, measured\n");
         string samplesText = o.Samples is { } samples ? $"**equal samples**: {samples:N0} training windows per (policy, seed) on Push-T and {o.ForkSamples ?? samples:N0} on the fork (steps = windows / the row's batch; the minutes each took are the `train min` column)" : "";
-        string minutesText = $"**equal minutes**: {o.BudgetMinutes:G3} training minutes per (policy, seed) on Push-T and {o.ForkBudgetMinutes:G3} on the fork, on this machine, turned into steps by timing {CompareRunner.ProbeSteps} steps of each configuration after {CompareRunner.ProbeWarmupSteps} untimed ones (the rates are cached in `step_times.json`; measured minutes per run are the `train min` column and the budget table's last column)";
+        string minutesText = $"**equal minutes**: {o.BudgetMinutes:G3} training minutes per (policy, seed) on Push-T and {o.ForkBudgetMinutes:G3} on the fork, on this machine: each run times its own first steps and fits its length to the budget (`train.minutes`: steps, warm-up and checkpoint spacing scaled by one factor); a probe of {CompareRunner.ProbeSteps} steps of each configuration after {CompareRunner.ProbeWarmupSteps} untimed ones sets only the plan's first guess (`step_times.json`); measured minutes per run are the `train min` column and the budget table's last column";
         md.AppendLine($"{ReportWriter.Header()} {(o.Quick ? $"**Quick run** ({o.QuickSteps} steps, tiny models): a smoke test of the pipeline, not a result." : "Budget: " + string.Join("; and, in their own tables, ", o.Axes.Select(a => a == BudgetAxis.Samples ? samplesText : minutesText)) + ".")}");
         string selection = o.LastCheckpoints == 1 ? "every row scored at its run's final checkpoint"
             : $"every row scored at the last {o.LastCheckpoints} checkpoints of each run (spaced over its final tenth): **max** is each seed's best of them, **avg** their average, as the Diffusion Policy paper's Table I (mean ± std over seeds)";
@@ -97,8 +100,17 @@ public static class CompareReport
         md.AppendLine(several ? "| budget | paradigm | claim | evidence in this run | verdict |" : "| paradigm | claim | evidence in this run | verdict |");
         md.AppendLine(several ? "|---|---|---|---|---|" : "|---|---|---|---|");
         foreach (var axis in o.Axes)
-            foreach (var (paradigm, claim, evidence, verdict) in Claims(summary.Where(x => x.Axis == axis).ToList()))
+            foreach (var (paradigm, claim, evidence, verdict) in Claims(summary.Where(x => x.Axis == axis).ToList(), replay))
                 md.AppendLine(several ? $"| {axis} | {paradigm} | {claim} | {evidence} | {verdict} |" : $"| {paradigm} | {claim} | {evidence} | {verdict} |");
+        if (replay is { Count: > 0 })
+        {
+            md.AppendLine("\n## What discretization alone costs\n");
+            md.AppendLine("Every Push-T demonstration replayed open loop from its reset seed with its recorded actions tokenized and decoded in chunks (`mimicry tokenize replay` has the full sweep): no learning involved, so the drop from the recorded row is the rounding's own cost (an upper bound: a closed-loop policy corrects what a replay carries forward).\n");
+            md.AppendLine("| tokenizer | action RMSE (px) | avg max reward | drop against the recorded actions |");
+            md.AppendLine("|---|---:|---:|---:|");
+            foreach (var x in replay)
+                md.AppendLine(string.Create(ci, $"| {x.Tokenizer} | {x.ActionRmse:F2} | {x.AvgMaxReward:F3} | {replay[0].AvgMaxReward - x.AvgMaxReward:F3} |"));
+        }
         md.AppendLine("\n## Budget\n");
         md.AppendLine("On the minutes axis every run fits its length to its own step rate (`train.minutes`: timed over its first steps, then steps, " +
             "warm-up and checkpoint spacing scaled by one factor); the probe's rate only sets the plan's first guess.\n");
@@ -118,7 +130,7 @@ public static class CompareReport
         md.AppendLine("|---|---:|---:|---:|");
         foreach (var x in summary.Where(x => x.Axis == o.Axes[0]))
             md.AppendLine(string.Create(ci, $"| {x.Row} / {x.Task} | {x.Cost.NetworkPasses} | {(x.Cost.TrainGflops is { } g ? $"{g:F1} ({g / matmulPeakGflops:P0})" : "–")} | {(x.Cost.Batch1Gflops is { } b ? $"{b:F2} ({b / matmulPeakGflops:P1})" : "–")} |"));
-        ReportWriter.Write(outDir, md.ToString(), new { options = o, matmul_peak_gflops = matmulPeakGflops, seconds_per_step = secondsPerStep,
+        ReportWriter.Write(outDir, md.ToString(), new { options = o, matmul_peak_gflops = matmulPeakGflops, seconds_per_step = secondsPerStep, replay,
             plan = plan.Select(e => new { e.Arm, e.Policy, e.Task, e.Seed, e.Axis, run = e.RunName, steps = e.Config.Train.Steps }), summary, rows });
     }
 
@@ -126,9 +138,10 @@ public static class CompareReport
     /// The usual table's claims, each checked against this run's numbers: every registered policy's own
     /// (<see cref="PolicyEntry.Claims"/>, keyed on the variant ids it declares), then guidance's, for each guided arm.
     /// </summary>
-    private static IEnumerable<(string, string, string, string)> Claims(IReadOnlyList<CompareSummary> s)
+    private static IEnumerable<(string, string, string, string)> Claims(IReadOnlyList<CompareSummary> s, IReadOnlyList<QuantizedReplayRow>? replay)
     {
-        var context = new ClaimContext(s.Select(x => x.ForClaims).ToList(), PolicyRegistry.All);
+        var facts = (replay ?? []).ToDictionary(r => QuantizedReplay.FactName(r.Tokenizer), r => r.AvgMaxReward);
+        var context = new ClaimContext(s.Select(x => x.ForClaims).ToList(), PolicyRegistry.All, facts);
         foreach (var entry in PolicyRegistry.All)
             foreach (var claim in entry.Claims)
                 if (claim.Check(context) is var (evidence, verdict))

@@ -93,7 +93,13 @@ public static class CompareRunner
     {
         var (plan, rows, times) = Run(o, outDir, log, cancel);
         if (cancel.IsCancellationRequested) return null;
-        CompareReport.Write(outDir, o, plan, rows, times, MatmulPeak.Gflops());
+        IReadOnlyList<Tokenization.QuantizedReplayRow>? replay = null;
+        if (o.Tasks.Contains(Tasks.PushT) && !o.Quick)
+        {
+            log("replaying the demonstrations through tokenizers (what discretization alone costs)");
+            replay = Tokenization.QuantizedReplay.ForComparison(PushTReplayBuffer.Load(BundledPushT.Find()), ReplayChunk);
+        }
+        CompareReport.Write(outDir, o, plan, rows, times, MatmulPeak.Gflops(), replay);
         return rows;
     }
 
@@ -158,6 +164,9 @@ public static class CompareRunner
         }
         return (plan, rows, secondsPerStep);
     }
+
+    /// <summary>Chunk length of the tokenizer replay: the token policy's L = H − To + 1 at DP's H 16, To 2.</summary>
+    public const int ReplayChunk = 15;
 
     /// <summary>Steps timed per configuration to turn the budget into steps, after <see cref="ProbeWarmupSteps"/> untimed ones.</summary>
     public const int ProbeSteps = 10;

@@ -23,23 +23,54 @@ public sealed record QuantizedReplayRow(string Tokenizer, int Vocab, double AvgM
 /// </summary>
 public static class QuantizedReplay
 {
+    /// <summary>Name prefix of the rows whose actions were tokenized relative to the agent's position.</summary>
+    public const string RelativePrefix = "relative ";
+
     /// <param name="range">The normalization's per-dimension min and half range (<see cref="ActionChunks.Range"/> of every action).</param>
+    /// <param name="relative">Tokenizers applied to a − p instead (p: the agent's recorded position at the chunk's first frame, the
+    /// token policy's policy.action_reference), normalized by <see cref="RelativeRangeOf"/>.</param>
     public static IReadOnlyList<QuantizedReplayRow> Run(PushTReplayBuffer demos, IReadOnlyList<int> episodes, IReadOnlyList<IActionTokenizer?> tokenizers,
-        int chunk, (double[] Min, double[] Half) range)
+        int chunk, (double[] Min, double[] Half) range, IReadOnlyList<IActionTokenizer>? relative = null)
     {
-        var baseline = Replay(demos, episodes, null, chunk, range);
+        var baseline = Replay(demos, episodes, null, chunk, range, false);
         var rows = new List<QuantizedReplayRow>();
+        QuantizedReplayRow Row(string name, int vocab, (double[] Rewards, bool[] Successes, double Rmse) r) => new(name, vocab, r.Rewards.Average(),
+            r.Successes.Count(s => s) / (double)r.Successes.Length, r.Rewards.Zip(baseline.Rewards, (a, b) => Math.Abs(a - b)).Average(), r.Rmse);
         foreach (var tokenizer in tokenizers)
+            rows.Add(Row(tokenizer?.Name ?? "none (recorded actions)", tokenizer?.VocabSize ?? 0, tokenizer == null ? baseline : Replay(demos, episodes, tokenizer, chunk, range, false)));
+        if (relative is { Count: > 0 })
         {
-            var (rewards, successes, rmse) = tokenizer == null ? baseline : Replay(demos, episodes, tokenizer, chunk, range);
-            rows.Add(new QuantizedReplayRow(tokenizer?.Name ?? "none (recorded actions)", tokenizer?.VocabSize ?? 0, rewards.Average(),
-                successes.Count(s => s) / (double)successes.Length, rewards.Zip(baseline.Rewards, (a, b) => Math.Abs(a - b)).Average(), rmse));
+            var relativeRange = RelativeRangeOf(demos, chunk);
+            foreach (var tokenizer in relative)
+                rows.Add(Row(RelativePrefix + tokenizer.Name, tokenizer.VocabSize, Replay(demos, episodes, tokenizer, chunk, relativeRange, true)));
         }
         return rows;
     }
 
-    /// <summary>The episode's actions (raw pixels) after a round trip through the tokenizer, chunk by chunk.</summary>
-    public static float[] RoundTrip(ReadOnlySpan<float> actions, IActionTokenizer tokenizer, int chunk, double[] min, double[] half)
+    /// <summary>Min and half range of a[t + k] − p[t] over every frame t and k &lt; chunk (the episode's last action repeated past
+    /// its end; p the agent's position), as the token policy fits them with policy.action_reference.</summary>
+    public static (double[] Min, double[] Half) RelativeRangeOf(PushTReplayBuffer demos, int chunk)
+    {
+        var values = new List<float>();
+        for (int e = 0; e < demos.Episodes; e++)
+        {
+            int start = (int)demos.EpisodeStart(e), n = demos.EpisodeLength(e);
+            for (int t = 0; t < n; t++)
+                for (int k = 0; k < chunk; k++)
+                {
+                    int f = start + Math.Min(t + k, n - 1);
+                    for (int d = 0; d < 2; d++) values.Add(demos.Action[f * 2 + d] - demos.State[(start + t) * StateDim + d]);
+                }
+        }
+        return ActionChunks.Range(values.ToArray(), 2);
+    }
+
+    /// <summary>DP's Push-T state: agent x, y, block x, y, angle.</summary>
+    private const int StateDim = 5;
+
+    /// <summary>The episode's actions (raw pixels) after a round trip through the tokenizer, chunk by chunk; with
+    /// <paramref name="reference"/> (the agent's position at each frame, 2 values per frame) each chunk is tokenized as a − p of its first frame.</summary>
+    public static float[] RoundTrip(ReadOnlySpan<float> actions, IActionTokenizer tokenizer, int chunk, double[] min, double[] half, ReadOnlySpan<float> reference = default)
     {
         int da = min.Length, steps = actions.Length / da;
         var result = new float[actions.Length];
@@ -50,16 +81,18 @@ public static class QuantizedReplay
             {
                 int t = Math.Min(start + k, steps - 1); // pad the last chunk with its final action
                 actions.Slice(t * da, da).CopyTo(window.AsSpan(k * da, da));
+                if (!reference.IsEmpty) for (int d = 0; d < da; d++) window[k * da + d] -= reference[start * da + d];
             }
             var (back, _) = tokenizer.Decode(tokenizer.Encode(ActionChunks.Normalize(window, min, half), chunk, da), chunk, da);
             for (int k = 0; k < chunk && start + k < steps; k++)
-                for (int d = 0; d < da; d++) result[(start + k) * da + d] = (float)((back[k * da + d] + 1) * half[d] + min[d]);
+                for (int d = 0; d < da; d++)
+                    result[(start + k) * da + d] = (float)((back[k * da + d] + 1) * half[d] + min[d] + (reference.IsEmpty ? 0 : reference[start * da + d]));
         }
         return result;
     }
 
     private static (double[] Rewards, bool[] Successes, double Rmse) Replay(PushTReplayBuffer demos, IReadOnlyList<int> episodes, IActionTokenizer? tokenizer,
-        int chunk, (double[] Min, double[] Half) range)
+        int chunk, (double[] Min, double[] Half) range, bool relative)
     {
         var rewards = new double[episodes.Count];
         var successes = new bool[episodes.Count];
@@ -68,7 +101,8 @@ public static class QuantizedReplay
         {
             int e = episodes[i];
             var recorded = demos.Action.AsSpan((int)demos.EpisodeStart(e) * 2, demos.EpisodeLength(e) * 2);
-            var actions = tokenizer == null ? null : RoundTrip(recorded, tokenizer, chunk, range.Min, range.Half);
+            var positions = relative ? AgentPositions(demos, e) : null;
+            var actions = tokenizer == null ? null : RoundTrip(recorded, tokenizer, chunk, range.Min, range.Half, positions);
             for (int j = 0; actions != null && j < actions.Length; j++) squared[i] += (actions[j] - recorded[j]) * (double)(actions[j] - recorded[j]);
             // The best reward and success of the episode, as the environment defines both (reward is monotone in coverage).
             double best = PushTReplay.Replay(demos, e, env, actions: actions).MaxCoverage;
@@ -77,5 +111,34 @@ public static class QuantizedReplay
         });
         long values = episodes.Sum(e => demos.EpisodeLength(e) * 2L);
         return (rewards, successes, Math.Sqrt(squared.Sum() / values));
+    }
+
+    /// <summary>The agent's recorded position at each frame of an episode (x, y per frame).</summary>
+    private static float[] AgentPositions(PushTReplayBuffer demos, int e)
+    {
+        int start = (int)demos.EpisodeStart(e), n = demos.EpisodeLength(e);
+        var p = new float[n * 2];
+        for (int t = 0; t < n; t++) { p[t * 2] = demos.State[(start + t) * StateDim]; p[t * 2 + 1] = demos.State[(start + t) * StateDim + 1]; }
+        return p;
+    }
+
+    /// <summary>Chunks of <paramref name="chunk"/> normalized actions at every 7th frame of every episode: what FAST's BPE is fitted on.</summary>
+    public static List<float[]> FastFitChunks(PushTReplayBuffer demos, float[] normalized, int chunk) =>
+        Enumerable.Range(0, demos.Episodes).SelectMany(e => Enumerable.Range(0, Math.Max(0, (demos.EpisodeLength(e) - chunk) / 7 + 1))
+            .Select(k => normalized.AsSpan(((int)demos.EpisodeStart(e) + 7 * k) * 2, chunk * 2).ToArray())).ToList();
+
+    /// <summary>Fact names of <see cref="ForComparison"/>'s rows: "replay/" + the row's tokenizer name.</summary>
+    public static string FactName(string tokenizer) => "replay/" + tokenizer;
+
+    /// <summary>
+    /// The replay rows a comparison quotes beside its learned token rows: the recorded actions, 256 uniform bins (RT-2 /
+    /// OpenVLA), FAST at γ 10 and 20, and 128 bins relative to the agent's position, on every demonstration.
+    /// </summary>
+    public static IReadOnlyList<QuantizedReplayRow> ForComparison(PushTReplayBuffer demos, int chunk)
+    {
+        var range = ActionChunks.Range(demos.Action, 2);
+        var fitChunks = FastFitChunks(demos, ActionChunks.Normalize(demos.Action, range.Min, range.Half), chunk);
+        var tokenizers = new List<IActionTokenizer?> { null, new UniformBins(256), FastTokenizer.Fit(fitChunks, chunk, 2), FastTokenizer.Fit(fitChunks, chunk, 2, scale: 20) };
+        return Run(demos, Enumerable.Range(0, demos.Episodes).ToList(), tokenizers, chunk, range, [new UniformBins(128)]);
     }
 }

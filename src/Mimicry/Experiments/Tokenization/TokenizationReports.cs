@@ -49,21 +49,25 @@ public static class TokenizationReports
         var range = ActionChunks.Range(demos.Action, 2);
         var normalized = ActionChunks.Normalize(demos.Action, range.Min, range.Half);
         var quantile = QuantileBins.Fit(normalized, 2, 256);
-        var fitChunks = Enumerable.Range(0, demos.Episodes).SelectMany(e => Enumerable.Range(0, Math.Max(0, (demos.EpisodeLength(e) - l) / 7 + 1))
-            .Select(k => normalized.AsSpan(((int)demos.EpisodeStart(e) + 7 * k) * 2, l * 2).ToArray())).ToList();
+        var fitChunks = QuantizedReplay.FastFitChunks(demos, normalized, l);
         var fast = FastTokenizer.Fit(fitChunks, l, 2);
+        // Larger DCT scales γ round the coefficients finer (more tokens per chunk): the curve FAST's γ is chosen from.
+        var finerFast = new[] { 20.0, 40.0 }.Select(g => FastTokenizer.Fit(fitChunks, l, 2, scale: g)).ToList();
         var tokenizers = new List<IActionTokenizer?> { null };
         tokenizers.AddRange(bins.Select(k => new UniformBins(k)));
-        tokenizers.AddRange([new UniformBins(256, BinConvention.OpenVla), quantile, fast]);
+        tokenizers.AddRange([new UniformBins(256, BinConvention.OpenVla), quantile, fast, .. finerFast]);
         var episodes = Enumerable.Range(0, demos.Episodes).ToList();
-        var rows = QuantizedReplay.Run(demos, episodes, tokenizers, l, range);
+        // Relative to the agent's position (the token policy's policy.action_reference): the bins the learned rows use.
+        var rows = QuantizedReplay.Run(demos, episodes, tokenizers, l, range, [new UniformBins(64), new UniformBins(128), new UniformBins(256)]);
         var md = new StringBuilder();
         md.AppendLine($"# The human demonstrations replayed with tokenized actions\n");
-        md.AppendLine($"{ReportWriter.Header()} Each of the {demos.Episodes} episodes of {path} replayed open loop from its reset seed, its recorded actions min/max-normalized to [−1, 1] (over the whole set), tokenized and decoded in consecutive chunks of {l}, then executed. Quantile bins fitted on every action; FAST's BPE on {fitChunks.Count} chunks (every 7th frame). Reward: the best clip(coverage / 0.95, 0, 1) of the episode (the DP paper's metric); success: coverage > 0.95 (the environment's). Open loop: an upper bound on what the rounding costs a policy that corrects its errors.\n");
-        md.AppendLine("| tokenizer | vocab | action RMSE (px) | avg max reward | success | mean per-episode abs change of reward against the recorded replay |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|");
+        md.AppendLine($"{ReportWriter.Header()} Each of the {demos.Episodes} episodes of {path} replayed open loop from its reset seed, its recorded actions min/max-normalized to [−1, 1] (over the whole set), tokenized and decoded in consecutive chunks of {l}, then executed; the rows named relative tokenize a − p instead (p the agent's recorded position at the chunk's first frame, min/max over every such chunk), as the token policy with policy.action_reference does. Quantile bins fitted on every action; FAST's BPE on {fitChunks.Count} chunks (every 7th frame). Reward: the best clip(coverage / 0.95, 0, 1) of the episode (the DP paper's metric); success: coverage > 0.95 (the environment's). Open loop: an upper bound on what the rounding costs a policy that corrects its errors.\n");
+        // Tokens per chunk over the fitting chunks (absolute actions; per-value bins are always chunk × 2).
+        var lengths = tokenizers.OfType<IActionTokenizer>().ToDictionary(t => t.Name, t => fitChunks.Average(c => t.Encode(c, l, 2).Length));
+        md.AppendLine("| tokenizer | vocab | tokens per chunk | action RMSE (px) | avg max reward | success | mean per-episode abs change of reward against the recorded replay |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var x in rows)
-            md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {x.Tokenizer} | {(x.Vocab > 0 ? x.Vocab.ToString(CultureInfo.InvariantCulture) : "–")} | {x.ActionRmse:F2} | **{x.AvgMaxReward:F3}** | {x.SuccessRate:P0} | {x.MeanAbsRewardChange:F3} |"));
+            md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {x.Tokenizer} | {(x.Vocab > 0 ? x.Vocab.ToString(CultureInfo.InvariantCulture) : "–")} | {(x.Vocab == 0 ? "–" : lengths.TryGetValue(x.Tokenizer, out var n) ? n.ToString("F1", CultureInfo.InvariantCulture) : (2.0 * l).ToString("F1", CultureInfo.InvariantCulture))} | {x.ActionRmse:F2} | **{x.AvgMaxReward:F3}** | {x.SuccessRate:P0} | {x.MeanAbsRewardChange:F3} |"));
         ReportWriter.Write(outDir, md.ToString(), new { dataset = path, chunk = l, rows }, "replay");
         return rows;
     }
