@@ -22,6 +22,38 @@ public class ActionTokensTests
         return policy;
     }
 
+    /// <summary>300 Adam steps on one batch of windows (B, To, 20) and chunks (B, L, 2); the first and last cross-entropy.</summary>
+    private static (double First, double Last) Overfit(ActionTokensPolicy policy, Tensor obs, Tensor actions, Generator g)
+    {
+        long b = obs.shape[0], l = actions.shape[1];
+        var batch = new Batch(new() { [FeatureKeys.Keypoints] = obs, [FeatureKeys.Action] = actions },
+            new() { [FeatureKeys.Keypoints] = torch.zeros(b, obs.shape[1], ScalarType.Bool), [FeatureKeys.Action] = torch.zeros(b, l, ScalarType.Bool) });
+        using var opt = torch.optim.Adam(policy.Network.parameters(), lr: 3e-3);
+        double first = 0, last = 0;
+        for (int step = 0; step < 300; step++)
+        {
+            using var scope = torch.NewDisposeScope();
+            opt.zero_grad();
+            var loss = policy.ComputeLoss(batch, g).Loss;
+            loss.backward();
+            opt.step();
+            last = loss.item<float>();
+            if (step == 0) first = last;
+        }
+        return (first, last);
+    }
+
+    /// <summary>Greedy decoding gives, row by row, the uniform bins of <paramref name="tokenSpace"/> (B, L, 2) values in [−1, 1].</summary>
+    private static void AssertDecodes(ActionTokensPolicy policy, Tensor obs, Tensor tokenSpace, int bins)
+    {
+        int b = (int)tokenSpace.shape[0], l = (int)tokenSpace.shape[1];
+        var tokenizer = new UniformBins(bins);
+        var flat = tokenSpace.data<float>().ToArray();
+        var decoded = policy.DecodeTokens(obs, null);
+        for (int i = 0; i < b; i++)
+            Assert.Equal(tokenizer.Encode(flat.AsSpan(i * l * 2, l * 2), l, 2).Select(t => (long)t), decoded[i]);
+    }
+
     /// <summary>The KV-cached decoder picks, at every step, the token a full causal re-run over the sequence so far picks.</summary>
     [Theory]
     [InlineData(TokenizerKind.Bins)]
@@ -78,26 +110,9 @@ public class ActionTokensTests
         int b = 4, l = config.ChunkLength;
         var obs = torch.rand([b, 2, 20], generator: g) * 2 - 1;
         var actions = torch.rand([b, l, 2], generator: g) * 2 - 1;
-        var batch = new Batch(new() { [FeatureKeys.Keypoints] = obs, [FeatureKeys.Action] = actions },
-            new() { [FeatureKeys.Keypoints] = torch.zeros(b, 2, ScalarType.Bool), [FeatureKeys.Action] = torch.zeros(b, l, ScalarType.Bool) });
-        using var opt = torch.optim.Adam(policy.Network.parameters(), lr: 3e-3);
-        double first = 0, last = 0;
-        for (int step = 0; step < 300; step++)
-        {
-            using var scope = torch.NewDisposeScope();
-            opt.zero_grad();
-            var loss = policy.ComputeLoss(batch, g).Loss;
-            loss.backward();
-            opt.step();
-            last = loss.item<float>();
-            if (step == 0) first = last;
-        }
+        var (first, last) = Overfit(policy, obs, actions, g);
         Assert.True(last < 0.02 && first > 3, $"cross-entropy {first:F3} → {last:F4}");
-        var bins = new UniformBins(32);
-        var flat = actions.data<float>().ToArray();
-        var decoded = policy.DecodeTokens(obs, null);
-        for (int i = 0; i < b; i++)
-            Assert.Equal(bins.Encode(flat.AsSpan(i * l * 2, l * 2), l, 2).Select(t => (long)t), decoded[i]);
+        AssertDecodes(policy, obs, actions, 32);
     }
 
     /// <summary>The fitted quantile edges and FAST merges go to fitted.json with the checkpoint and come back unchanged.</summary>
@@ -153,25 +168,9 @@ public class ActionTokensTests
         var rawActions = p + (u + 1) * torch.tensor(range.Half).to(ScalarType.Float32) + torch.tensor(range.Min).to(ScalarType.Float32);
         var obs = policy.Normalizers[FeatureKeys.Keypoints].Normalize(rawObs);
         var actions = policy.Normalizers[FeatureKeys.Action].Normalize(rawActions);
-        var batch = new Batch(new() { [FeatureKeys.Keypoints] = obs, [FeatureKeys.Action] = actions },
-            new() { [FeatureKeys.Keypoints] = torch.zeros(b, 2, ScalarType.Bool), [FeatureKeys.Action] = torch.zeros(b, l, ScalarType.Bool) });
-        using var opt = torch.optim.Adam(policy.Network.parameters(), lr: 3e-3);
-        double last = 0;
-        for (int step = 0; step < 300; step++)
-        {
-            using var scope = torch.NewDisposeScope();
-            opt.zero_grad();
-            var loss = policy.ComputeLoss(batch, g).Loss;
-            loss.backward();
-            opt.step();
-            last = loss.item<float>();
-        }
+        var (_, last) = Overfit(policy, obs, actions, g);
         Assert.True(last < 0.02, $"cross-entropy {last:F4} after 300 steps");
-        var bins = new UniformBins(32);
-        var flat = u.data<float>().ToArray();
-        var decoded = policy.DecodeTokens(obs, null);
-        for (int i = 0; i < b; i++)
-            Assert.Equal(bins.Encode(flat.AsSpan(i * l * 2, l * 2), l, 2).Select(t => (long)t), decoded[i]);
+        AssertDecodes(policy, obs, u, 32); // the bins of the relative values, not of the absolute ones
         var acted = policy.PredictChunk(rawObs, null).data<float>().ToArray();       // (B, L, 2), raw pixels
         var truth = rawActions.data<float>().ToArray();
         for (int j = 0; j < acted.Length; j++)
