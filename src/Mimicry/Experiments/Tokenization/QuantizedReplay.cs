@@ -3,6 +3,7 @@ using Mimicry.Data;
 using Mimicry.Envs.PushT;
 using Mimicry.Tokenizers;
 using Mimicry.Numerics;
+using Mimicry.Policies.Tokens;
 
 namespace Mimicry.Experiments.Tokenization;
 
@@ -48,21 +49,11 @@ public static class QuantizedReplay
     }
 
     /// <summary>Min and half range of a[t + k] − p[t] over every frame t and k &lt; chunk (the episode's last action repeated past
-    /// its end; p the agent's position), as the token policy fits them with policy.action_reference.</summary>
+    /// its end; p the agent's position), fitted by the token policy's own <see cref="RelativeRange"/>.</summary>
     public static (double[] Min, double[] Half) RelativeRangeOf(PushTReplayBuffer demos, int chunk)
     {
-        var values = new List<float>();
-        for (int e = 0; e < demos.Episodes; e++)
-        {
-            int start = (int)demos.EpisodeStart(e), n = demos.EpisodeLength(e);
-            for (int t = 0; t < n; t++)
-                for (int k = 0; k < chunk; k++)
-                {
-                    int f = start + Math.Min(t + k, n - 1);
-                    for (int d = 0; d < 2; d++) values.Add(demos.Action[f * 2 + d] - demos.State[(start + t) * StateDim + d]);
-                }
-        }
-        return ActionChunks.Range(values.ToArray(), 2);
+        var range = RelativeRange.Fit(demos.Action, AgentPositions(demos), 2, demos.EpisodeEnds, Enumerable.Range(0, demos.Episodes).ToList(), chunk);
+        return (range.Min, range.Half);
     }
 
     /// <summary>DP's Push-T state: agent x, y, block x, y, angle.</summary>
@@ -97,12 +88,13 @@ public static class QuantizedReplay
         var rewards = new double[episodes.Count];
         var successes = new bool[episodes.Count];
         var squared = new double[episodes.Count];
+        var positions = relative ? AgentPositions(demos) : null;
         Parallelism.For(0, episodes.Count, () => new PushTEnv(), (i, env) =>
         {
             int e = episodes[i];
             var recorded = demos.Action.AsSpan((int)demos.EpisodeStart(e) * 2, demos.EpisodeLength(e) * 2);
-            var positions = relative ? AgentPositions(demos, e) : null;
-            var actions = tokenizer == null ? null : RoundTrip(recorded, tokenizer, chunk, range.Min, range.Half, positions);
+            var reference = positions == null ? default : positions.AsSpan((int)demos.EpisodeStart(e) * 2, demos.EpisodeLength(e) * 2);
+            var actions = tokenizer == null ? null : RoundTrip(recorded, tokenizer, chunk, range.Min, range.Half, reference);
             for (int j = 0; actions != null && j < actions.Length; j++) squared[i] += (actions[j] - recorded[j]) * (double)(actions[j] - recorded[j]);
             // The best reward and success of the episode, as the environment defines both (reward is monotone in coverage).
             double best = PushTReplay.Replay(demos, e, env, actions: actions).MaxCoverage;
@@ -113,12 +105,11 @@ public static class QuantizedReplay
         return (rewards, successes, Math.Sqrt(squared.Sum() / values));
     }
 
-    /// <summary>The agent's recorded position at each frame of an episode (x, y per frame).</summary>
-    private static float[] AgentPositions(PushTReplayBuffer demos, int e)
+    /// <summary>The agent's recorded position at every frame (x, y per frame).</summary>
+    private static float[] AgentPositions(PushTReplayBuffer demos)
     {
-        int start = (int)demos.EpisodeStart(e), n = demos.EpisodeLength(e);
-        var p = new float[n * 2];
-        for (int t = 0; t < n; t++) { p[t * 2] = demos.State[(start + t) * StateDim]; p[t * 2 + 1] = demos.State[(start + t) * StateDim + 1]; }
+        var p = new float[demos.Steps * 2];
+        for (int t = 0; t < demos.Steps; t++) { p[t * 2] = demos.State[t * StateDim]; p[t * 2 + 1] = demos.State[t * StateDim + 1]; }
         return p;
     }
 

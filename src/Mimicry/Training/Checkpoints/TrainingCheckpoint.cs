@@ -29,12 +29,7 @@ public static class TrainingCheckpoint
         TrainLength? Length = null);
 
     /// <summary>The content hash of the data a checkpoint was trained on (null: not recorded, or unreadable).</summary>
-    public static string? SavedDatasetFingerprint(string checkpointDir)
-    {
-        string file = Path.Combine(checkpointDir, Checkpoint.TrainingDir, Checkpoint.StateFile);
-        try { return File.Exists(file) ? JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(file), ConfigJson.Options)?.DatasetFingerprint : null; }
-        catch (JsonException) { return null; }
-    }
+    public static string? SavedDatasetFingerprint(string checkpointDir) => ReadState(checkpointDir)?.DatasetFingerprint;
 
     /// <summary>The step and training seconds a checkpoint folder was saved at (null: not a training checkpoint, or unreadable).</summary>
     public static (int Step, double ElapsedSeconds)? SavedProgress(string checkpointDir) => ReadState(checkpointDir) is { } s ? (s.Step, s.ElapsedSeconds) : null;
