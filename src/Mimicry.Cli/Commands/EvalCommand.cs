@@ -24,9 +24,10 @@ internal static class EvalCommand
         var samplerSteps = new Option<int?>("--inference-steps") { Description = "shorthand for --set policy.num_inference_steps=N" };
         var device = new Option<string>("--device") { Description = "torch device", DefaultValueFactory = _ => "cpu" };
         var seed = new Option<int>("--sampling-seed") { Description = "seed of the policy's sampling noise", DefaultValueFactory = _ => 0 };
-        var checkpoints = new Option<string>("--checkpoints") { Description = "which checkpoints of each run: latest, last:K (the newest K kept with train.keep_checkpoints) or all; the report then gives the paper's max / avg", DefaultValueFactory = _ => "latest" };
+        var checkpoints = new Option<string>("--checkpoints") { Description = "which checkpoints of each run: latest, last:K (the newest K kept with train.keep_checkpoints), all, or best (the one train.best_on kept); the report then gives the paper's max / avg", DefaultValueFactory = _ => "latest" };
+        var weights = new Option<WeightsChoice>("--weights") { Description = "acting (the saved weights: the EMA when the run kept one), raw (the trained weights: the same run as if trained without EMA) or both (a NAME-raw row beside each EMA checkpoint)", DefaultValueFactory = _ => WeightsChoice.Acting };
         var cmd = new Command("eval", "Evaluate trained policies in simulation; writes report.json, report.md and rollout GIFs")
-        { runs, episodes, seedStart, maxSteps, gif, output, set, sampler, samplerSteps, device, seed, checkpoints };
+        { runs, episodes, seedStart, maxSteps, gif, output, set, sampler, samplerSteps, device, seed, checkpoints, weights };
         cmd.SetAction(r => Cli.Run(() =>
         {
             var paths = r.GetValue(runs)!;
@@ -35,7 +36,7 @@ internal static class EvalCommand
             if (r.GetValue(sampler) is { } s) acting.Add($"policy.sampler={s.ToLowerInvariant()}");
             if (r.GetValue(samplerSteps) is { } n) acting.Add($"policy.num_inference_steps={n}");
             var options = new EvalOptions(r.GetValue(episodes), r.GetValue(seedStart), r.GetValue(maxSteps), r.GetValue(seed));
-            var targets = RunEvaluation.Targets(paths, r.GetValue(checkpoints)!, acting);
+            var targets = RunEvaluation.Targets(paths, r.GetValue(checkpoints)!, acting, r.GetValue(weights));
             var report = RunEvaluation.Evaluate(targets, options, r.GetValue(device)!, r.GetValue(gif), outDir, Console.WriteLine, Progress.Display);
             Console.WriteLine($"wrote {Path.Combine(outDir, "report.json")} and report.md");
             return report.Policies.Count > 0 ? 0 : 1;

@@ -31,8 +31,9 @@ internal static class SweepCommand
         var preset = new Option<string?>("--preset") { Description = "start every row from this preset" };
         var seeds = new Option<int>("--seeds") { Description = "training seeds per row (train.seed, train.seed + 1, ...): rows report mean ± std over them", DefaultValueFactory = _ => 1 };
         var vary = new Option<string[]>("--vary") { Description = "sweep these values instead of the registered rows: KEY=V1,V2,... (repeatable; rows are the product), e.g. policy.bins=8,16,32" };
+        var weights = new Option<WeightsChoice>("--weights") { Description = "acting (the saved weights: the EMA when a row keeps one), raw, or both: every row trained with EMA also acted with its trained weights, as row NAME-raw (the row without EMA, no extra training)", DefaultValueFactory = _ => WeightsChoice.Acting };
         string registered = entry.Sweep.Count > 0 ? string.Join(", ", entry.Sweep.Select(s => s.Name)) : "none registered: give --vary";
-        var cmd = new Command(entry.Name, $"the {entry.Name} sweep: {registered}") { dataset, output, steps, episodes, seedStart, set, preset, seeds, vary };
+        var cmd = new Command(entry.Name, $"the {entry.Name} sweep: {registered}") { dataset, output, steps, episodes, seedStart, set, preset, seeds, vary, weights };
         cmd.SetAction(r => Cli.Run(() =>
         {
             string dir = r.GetValue(output)!;
@@ -40,6 +41,7 @@ internal static class SweepCommand
             {
                 Policy = entry.Name, Preset = r.GetValue(preset), Dataset = r.GetValue(dataset) ?? Cli.ResolveData(null), Steps = r.GetValue(steps),
                 Shared = r.GetValue(set) ?? [], Vary = r.GetValue(vary) ?? [], Seeds = r.GetValue(seeds), Eval = new EvalOptions(r.GetValue(episodes), r.GetValue(seedStart)),
+                Weights = r.GetValue(weights),
             };
             // Ctrl-C or kill: the row in training saves a checkpoint; the same command continues from it.
             using var stop = new StopSignal("stopping after this step and saving a checkpoint; run the same command again to continue");

@@ -48,6 +48,12 @@ public sealed record TrainConfig
     public double? MinEpisodeReturn { get; init; }
     /// <summary>Also keep the acting weights of the last K checkpoints in <c>RUN/checkpoints/step-N/</c> (0: only the latest), for paper-style reporting.</summary>
     public int KeepCheckpoints { get; init; }
+    /// <summary>
+    /// Keep the checkpoint where this validation measure is lowest in <c>RUN/checkpoints/best/</c> (measured at every
+    /// checkpoint, on the acting weights): <c>val_loss</c>, or a measure the policy reports (the token policy's
+    /// <c>decoded_l1</c>, the error of the actions it decodes). Null: none kept. Evaluate it with <c>--checkpoints best</c>.
+    /// </summary>
+    public string? BestOn { get; init; }
     public int LogEvery { get; init; } = 50;
     public int CheckpointEvery { get; init; } = 1000;
     /// <summary>Evaluate in simulation every this many steps (0: only when asked).</summary>
@@ -75,6 +81,8 @@ public sealed record TrainConfig
         if (EvalEvery < 0 || EvalEpisodes < 1) throw new ArgumentException($"train.eval_every must be >= 0 and train.eval_episodes >= 1, got {EvalEvery} and {EvalEpisodes}");
         if (MinEpisodeReturn is { } m && !double.IsFinite(m)) throw new ArgumentException($"train.min_episode_return must be finite (or null: every episode), got {m}");
         if (MaxTrainEpisodes is < 1) throw new ArgumentException($"train.max_train_episodes must be >= 1 (or null: all), got {MaxTrainEpisodes}");
+        if (BestOn is { } b && (b.Length == 0 || !b.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')))
+            throw new ArgumentException($"train.best_on must be a measure's name (val_loss, or one the policy reports, e.g. decoded_l1), got '{b}'");
         if (KeepCheckpoints < 0) throw new ArgumentException($"train.keep_checkpoints must be >= 0, got {KeepCheckpoints}");
         if (Threads < 0) throw new ArgumentException($"train.threads must be >= 0 (0: torch's default), got {Threads}");
         if (WarmupSteps < 0) throw new ArgumentException($"train.warmup_steps must be >= 0, got {WarmupSteps}");

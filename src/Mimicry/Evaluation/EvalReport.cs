@@ -15,7 +15,8 @@ namespace Mimicry.Evaluation;
 /// <param name="Run">The run folder the checkpoint belongs to (several checkpoints of one run share it).</param>
 /// <param name="Method">The run's configuration without its seed: runs that differ only in seed share it.</param>
 public sealed record ReportEntry(string Name, string Checkpoint, string PolicyType, long Parameters, int? TrainSteps, double? TrainSeconds, EvalResult Result,
-    IReadOnlyList<string>? Acting = null, string? Preset = null, IReadOnlyList<string>? Deviations = null, string? Run = null, string? Method = null);
+    IReadOnlyList<string>? Acting = null, string? Preset = null, IReadOnlyList<string>? Deviations = null, string? Run = null, string? Method = null,
+    bool RawWeights = false);
 
 /// <summary>
 /// <c>report.json</c> + <c>report.md</c>: the evaluation of one or more policies on the same seeds, the

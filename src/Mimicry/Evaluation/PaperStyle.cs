@@ -23,7 +23,8 @@ public static class PaperStyle
 {
     public static IReadOnlyList<MethodSummary> Summarize(IReadOnlyList<ReportEntry> entries)
     {
-        var runs = entries.Where(e => e.Run != null).GroupBy(e => e.Run!).Select(g => (Method: g.First().Method ?? g.Key, Label: Label(g.First()), First: g.First(), Summary: new RunSummary(g.Key, g.Count(),
+        // A run acted with its raw weights beside its EMA is another run of another method (the same training without EMA).
+        var runs = entries.Where(e => e.Run != null).GroupBy(e => e.Run! + (e.RawWeights ? " (raw weights)" : "")).Select(g => (Method: g.First().Method ?? g.Key, Label: Label(g.First()), First: g.First(), Summary: new RunSummary(g.Key, g.Count(),
             g.Max(e => e.Result.AvgMaxReward), g.Average(e => e.Result.AvgMaxReward), g.Max(e => e.Result.SuccessRate), g.Average(e => e.Result.SuccessRate)))).ToList();
         if (runs.Count == 0 || runs.All(r => r.Summary.Checkpoints == 1) && runs.GroupBy(r => r.Method).All(m => m.Count() == 1)) return [];
         return runs.GroupBy(r => r.Method).Select(m =>
@@ -41,7 +42,7 @@ public static class PaperStyle
     {
         var changed = (e.Deviations ?? []).Where(d => d.EndsWith(ChangedMarker, StringComparison.Ordinal)).Select(d => d[..^ChangedMarker.Length]).ToList();
         return (e.Preset ?? e.PolicyType) + (e.Preset != null && changed.Count > 0 ? $" + {string.Join(", ", changed)}" : "")
-            + (e.Acting is { Count: > 0 } a ? $" [{string.Join(", ", a)}]" : "");
+            + (e.Acting is { Count: > 0 } a ? $" [{string.Join(", ", a)}]" : "") + (e.RawWeights ? " [raw weights: no EMA]" : "");
     }
 
     /// <summary>How <c>mimicry train</c> marks a preset setting changed on the command line in the run's deviations.</summary>

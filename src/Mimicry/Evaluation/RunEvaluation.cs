@@ -8,20 +8,52 @@ using Mimicry.Training.Checkpoints;
 
 namespace Mimicry.Evaluation;
 
-/// <summary>A checkpoint to evaluate: its folder (a run or a checkpoint folder), its name in the report, its acting overrides.</summary>
-public sealed record EvalTarget(string Path, string Name, IReadOnlyList<string> Acting);
+/// <summary>A checkpoint to evaluate: its folder (a run or a checkpoint folder), its name in the report, its acting overrides, and
+/// whether it acts with its trained weights instead of their EMA (<see cref="Checkpoint.RawWeightsFile"/>).</summary>
+public sealed record EvalTarget(string Path, string Name, IReadOnlyList<string> Acting, bool RawWeights = false);
+
+/// <summary>Which weights of each checkpoint an evaluation acts with (<c>--weights</c>).</summary>
+public enum WeightsChoice
+{
+    /// <summary>The saved acting weights: the EMA when the run kept one.</summary>
+    Acting,
+    /// <summary>The trained weights: an EMA run acted as if trained without EMA.</summary>
+    Raw,
+    /// <summary>Both, as two rows of the report (an EMA run's raw row named NAME-raw).</summary>
+    Both,
+}
 
 /// <summary><c>mimicry eval</c>: trained runs evaluated on the same seeds into one report.</summary>
 public static class RunEvaluation
 {
     /// <summary>The checkpoints of each run a selection names (latest, last:K, all), each named for the report.</summary>
-    public static List<EvalTarget> Targets(IEnumerable<string> runs, string selection, IReadOnlyList<string> acting) =>
+    /// <param name="weights">Which weights to act with; <see cref="WeightsChoice.Both"/> adds a raw row (NAME-raw) after each
+    /// checkpoint of a run trained with EMA (without EMA the two are the same weights: one row).</param>
+    public static List<EvalTarget> Targets(IEnumerable<string> runs, string selection, IReadOnlyList<string> acting, WeightsChoice weights = WeightsChoice.Acting) =>
         runs.SelectMany(p =>
         {
             string name = System.IO.Path.GetFileName(System.IO.Path.GetFullPath(p).TrimEnd('/'));
-            return Checkpoint.Select(p, selection).Select(c =>
-                new EvalTarget(c, selection == "latest" ? name : $"{name}@{System.IO.Path.GetFileName(c)["step-".Length..].TrimStart('0')}", acting));
+            return Checkpoint.Select(p, selection).SelectMany(c =>
+            {
+                string folder = System.IO.Path.GetFileName(c);
+                string row = selection == "latest" ? name : folder == Checkpoint.BestName ? $"{name}@best" : $"{name}@{folder["step-".Length..].TrimStart('0')}";
+                return WithWeights(new EvalTarget(c, row, acting), weights);
+            });
         }).ToList();
+
+    /// <summary>A target acted with the chosen weights: itself, its raw twin, or both (the twin only when the run kept an EMA).</summary>
+    public static IEnumerable<EvalTarget> WithWeights(EvalTarget target, WeightsChoice weights)
+    {
+        if (weights != WeightsChoice.Raw) yield return target;
+        if (weights == WeightsChoice.Raw || weights == WeightsChoice.Both && UsesEma(target.Path))
+            yield return target with { Name = target.Name + RawSuffix, RawWeights = true };
+    }
+
+    /// <summary>The name suffix of a raw-weights row.</summary>
+    public const string RawSuffix = "-raw";
+
+    private static bool UsesEma(string path) =>
+        ConfigJson.Load<RunConfig>(System.IO.Path.Combine(Checkpoint.ResolveDir(path), Checkpoint.ConfigFile)).Train.UseEma;
 
     /// <summary>
     /// Evaluates runs (path, name) on the same seeds with the same acting overrides, and writes one
@@ -47,8 +79,8 @@ public static class RunEvaluation
         int stepsPerRun = options.Episodes * maxSteps;
         ReportEntry EvaluateOne(int i, IProgress<int> progress)
         {
-            var (path, name, acting) = runs[i];
-            var (config, policy) = Checkpoint.Load(path, torchDevice, acting: acting);
+            var (path, name, acting, raw) = runs[i];
+            var (config, policy) = Checkpoint.Load(path, torchDevice, acting: acting, rawWeights: raw);
             using var _ = policy;
             using var renderer = taskEntry.Renderer(128);
             var result = Evaluator.Run(policy, taskEntry.Create, options with { GifPath = gifs[i] }, renderer.Render, progress, cancel: cancel);
@@ -56,7 +88,7 @@ public static class RunEvaluation
             string dir = Checkpoint.ResolveDir(path);
             var trained = Trainer.SavedProgress(dir);
             return new ReportEntry(name, Path.GetFullPath(path), config.Policy.Name, policy.ParameterCount(), trained?.Step, trained?.ElapsedSeconds, result,
-                acting.Count > 0 ? acting : null, config.Preset, config.Deviations, RunOf(dir), MethodOf(config));
+                acting.Count > 0 ? acting : null, config.Preset, config.Deviations, RunOf(dir), MethodOf(config) + (raw ? RawSuffix : ""), raw);
         }
         // One checkpoint at a time: two evaluations in one process on two threads crashed inside TorchSharp 0.107
         // (a Scalar freed under functional.mish while the other thread used it); run two eval processes instead.
@@ -83,6 +115,7 @@ public static class RunEvaluation
         string dir = Checkpoint.ResolveDir(target.Path);
         IO.FolderChecksums.Checkpoint.Verify(dir);
         var config = ConfigJson.Load<RunConfig>(Path.Combine(dir, Checkpoint.ConfigFile));
+        if (target.RawWeights) Checkpoint.RawWeightsFile(dir, config); // present, or one line saying why not
         return target.Acting.Count > 0 ? Checkpoint.WithActingOverrides(config, target.Acting, dir) : config;
     }
 

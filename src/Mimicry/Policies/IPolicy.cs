@@ -52,6 +52,17 @@ public interface IPolicy : IDisposable
     /// </summary>
     double? ForwardFlopsPerSample(bool training) => null;
 
+    /// <summary>Names of the measures <see cref="ValidationMetrics"/> reports (e.g. "decoded_l1"): what <c>train.best_on</c> may
+    /// name besides the validation loss.</summary>
+    IReadOnlyList<string> ValidationMetricNames => [];
+
+    /// <summary>
+    /// Measures of acting on a normalized validation batch beyond the training loss, lower is better, each a mean over the
+    /// batch: e.g. the error of the actions the policy decodes, where the loss is teacher-forced. Called in eval mode without
+    /// gradients; draws only from <paramref name="generator"/>.
+    /// </summary>
+    IReadOnlyDictionary<string, double> ValidationMetrics(Batch batch, Generator generator) => new Dictionary<string, double>();
+
     /// <summary>An actor with <paramref name="slots"/> independent episodes, sampling with <paramref name="generator"/>.</summary>
     IActor CreateActor(int slots, Generator? generator = null);
 }

@@ -50,6 +50,10 @@ public abstract class PolicyBase<TConfig> : IChunkingPolicy where TConfig : Poli
     /// <summary>How the optimizer treats the parameters (default: one group, decayed, as Diffusion Policy). Declared here so
     /// that a policy's override is what <see cref="IPolicy.ParameterGroups"/> calls (a default interface method is not virtual).</summary>
     public virtual IReadOnlyList<ParameterGroup> ParameterGroups() => [new("all", Network.parameters().ToList(), WeightDecay: true)];
+    /// <inheritdoc cref="IPolicy.ValidationMetricNames"/>
+    public virtual IReadOnlyList<string> ValidationMetricNames => [];
+    /// <inheritdoc cref="IPolicy.ValidationMetrics"/>
+    public virtual IReadOnlyDictionary<string, double> ValidationMetrics(Batch batch, Generator generator) => new Dictionary<string, double>();
     public abstract LossOutput ComputeLoss(Batch batch, Generator generator);
 
     /// <summary>The normalized action window (B, H, Da) for normalized observations (B, To, Do).</summary>

@@ -20,8 +20,10 @@ public sealed record ActingScore(double AvgMaxReward, double SuccessRate);
 
 /// <summary>One line of <c>metrics.jsonl</c>: means over the steps since the previous line.</summary>
 /// <param name="Terms">The loss's named terms (e.g. "l1", "kl"), when the policy reports any.</param>
+/// <param name="ValMetrics">The policy's validation measures on the acting weights (<see cref="IPolicy.ValidationMetrics"/>), at checkpoints.</param>
 public sealed record TrainMetrics(int Step, double Loss, double Lr, double EmaDecay, double StepsPerSecond, double ElapsedSeconds, double? ValLoss = null,
-    double? EvalAvgMaxReward = null, double? EvalSuccessRate = null, IReadOnlyDictionary<string, double>? Terms = null);
+    double? EvalAvgMaxReward = null, double? EvalSuccessRate = null, IReadOnlyDictionary<string, double>? Terms = null,
+    IReadOnlyDictionary<string, double>? ValMetrics = null);
 
 /// <summary>
 /// Trains any registered <see cref="IPolicy"/>: AdamW over the policy's parameter groups, a warm-up then
@@ -98,11 +100,26 @@ public sealed class Trainer : IDisposable
         _optimizer = new FlatAdamW(groups, tc.Lr, tc.Beta1, tc.Beta2, tc.AdamEps, tc.WeightDecay);
         if (config.Train.UseEma)
         {
-            _emaNet = _policy.CreateNetwork();
+            // The copy's initialization draws nothing from the default generator (it is overwritten at once): with or without
+            // EMA, training sees the same dropout masks, so an EMA run's trained weights are the run without EMA (--weights raw).
+            using (var before = torch.random.get_rng_state())
+            {
+                _emaNet = _policy.CreateNetwork();
+                torch.random.set_rng_state(before);
+            }
             _ema = new Ema(_emaNet, _policy.Network, groups, config.Train);
         }
         _generator = RandomDraws.Seeded(config.Train.Seed);
+        if (config.Train.BestOn is { } best)
+        {
+            if (best != BestOnValLoss && !_policy.ValidationMetricNames.Contains(best))
+                throw new ArgumentException($"train.best_on {best}: a {config.Policy.Name} policy reports {string.Join(", ", [BestOnValLoss, .. _policy.ValidationMetricNames])}");
+            if (_val == null) throw new ArgumentException($"train.best_on {best} needs validation episodes (train.val_fraction > 0)");
+        }
     }
+
+    /// <summary><c>train.best_on</c>'s name for the validation loss.</summary>
+    public const string BestOnValLoss = "val_loss";
 
     /// <summary>The optimizer's groups: name, whether train.weight_decay applies, and how many values each holds.</summary>
     public IReadOnlyList<(string Name, bool WeightDecay, long Values)> OptimizerGroups => _optimizer.Groups.Select(g => (g.Name, g.WeightDecay, g.Count)).ToList();
@@ -186,9 +203,12 @@ public sealed class Trainer : IDisposable
             bool log = Step % tc.LogEvery == 0 || Step == total;
             bool checkpoint = Step % plan.CheckpointEvery == 0 || Step == total;
             bool eval = evaluate != null && ((tc.EvalEvery > 0 && Step % tc.EvalEvery == 0) || Step == total);
+            double? valLoss = null;
+            IReadOnlyDictionary<string, double>? valMetrics = null;
             if (log || checkpoint || eval)
             {
-                double? valLoss = checkpoint || eval ? ValidationLoss() : null;
+                valLoss = checkpoint || eval ? ValidationLoss() : null;
+                valMetrics = checkpoint || eval ? ValidationMetrics() : null;
                 ActingScore? result = null;
                 if (eval)
                 {
@@ -200,12 +220,17 @@ public sealed class Trainer : IDisposable
                 }
                 var terms = termSums.Count == 0 ? null : termSums.ToDictionary(kv => kv.Key, kv => kv.Value / Math.Max(1, lossCount));
                 _run.AppendMetrics(new TrainMetrics(Step, lossSum / Math.Max(1, lossCount), lr, _ema?.Decay ?? 0, Math.Round(sps, 3), Math.Round(ElapsedSeconds, 2),
-                    valLoss, result?.AvgMaxReward, result?.SuccessRate, terms));
+                    valLoss, result?.AvgMaxReward, result?.SuccessRate, terms, valMetrics));
                 lossSum = 0;
                 lossCount = 0;
                 termSums.Clear();
             }
-            if (checkpoint) { Save(); savedStep = Step; }
+            if (checkpoint)
+            {
+                Save();
+                savedStep = Step;
+                KeepIfBest(valLoss, valMetrics);
+            }
         }
         if (cancel.IsCancellationRequested && (Length == null || Step < Length.Steps))
         {
@@ -219,7 +244,46 @@ public sealed class Trainer : IDisposable
     /// <summary>What a run folder allows (<see cref="RunFolder.Check"/>).</summary>
     public static void CheckRunFolder(string runDir, bool resume, bool overwrite) => RunFolder.Check(runDir, resume, overwrite);
 
-    private ActingScore EvaluateActing(Func<IPolicy, ActingScore> evaluate)
+    /// <summary>The policy's validation measures (<see cref="IPolicy.ValidationMetrics"/>) over the validation windows, on the acting
+    /// weights, with a fixed noise seed; null when it reports none or nothing is held out.</summary>
+    public IReadOnlyDictionary<string, double>? ValidationMetrics()
+    {
+        if (_val == null || _policy.ValidationMetricNames.Count == 0) return null;
+        return EvaluateActing(policy =>
+        {
+            using var noGrad = torch.no_grad();
+            using var gen = RandomDraws.Seeded(_config.Train.Seed + 11);
+            var sums = new Dictionary<string, double>();
+            long count = 0;
+            policy.Network.eval();
+            try
+            {
+                foreach (var batch in _val.All())
+                {
+                    using (batch)
+                    using (torch.NewDisposeScope())
+                    {
+                        foreach (var (name, value) in policy.ValidationMetrics(batch, gen)) sums[name] = sums.GetValueOrDefault(name) + value * batch.Size;
+                        count += batch.Size;
+                    }
+                }
+            }
+            finally { policy.Network.train(); }
+            return (IReadOnlyDictionary<string, double>)sums.ToDictionary(kv => kv.Key, kv => kv.Value / Math.Max(1, count));
+        });
+    }
+
+    /// <summary>train.best_on: keeps this checkpoint as RUN/checkpoints/best/ when its measure is the lowest so far.</summary>
+    private void KeepIfBest(double? valLoss, IReadOnlyDictionary<string, double>? valMetrics)
+    {
+        if (_config.Train.BestOn is not { } measure) return;
+        double? value = measure == BestOnValLoss ? valLoss : valMetrics?.GetValueOrDefault(measure);
+        if (value is not { } v || !double.IsFinite(v)) return;
+        if (TrainingCheckpoint.SavedBest(_run) is { } best && best.Value <= v) return;
+        TrainingCheckpoint.KeepBest(_run, Step, new BestCheckpoint(measure, v, Step), withRawWeights: _emaNet != null);
+    }
+
+    private T EvaluateActing<T>(Func<IPolicy, T> evaluate)
     {
         if (_emaNet == null) return evaluate(_policy);
         // Act with the EMA weights: load them into a second policy object that shares nothing with training.
@@ -273,7 +337,7 @@ public sealed class Trainer : IDisposable
     public void Save()
     {
         TrainingCheckpoint.Save(CheckpointDir, Parts, Step, ElapsedSeconds, _config.Train.Minutes > 0 ? Length : null);
-        if (_config.Train.KeepCheckpoints > 0) TrainingCheckpoint.Keep(_run, Step, _config.Train.KeepCheckpoints);
+        if (_config.Train.KeepCheckpoints > 0) TrainingCheckpoint.Keep(_run, Step, _config.Train.KeepCheckpoints, withRawWeights: _emaNet != null);
     }
 
     /// <summary>The folder of the kept acting checkpoints (<c>train.keep_checkpoints</c>).</summary>

@@ -115,6 +115,46 @@ public class ActionTokensTests
         AssertDecodes(policy, obs, actions, 32);
     }
 
+    /// <summary>
+    /// train.best_on=decoded_l1 measures the actions the policy decodes: trained on one window until it decodes its bins exactly,
+    /// the error is the distance from each true value to its bin's centre, worked here from the bin formula (bin k of K over
+    /// [−1, 1], centre −1 + (2k + 1)/K), over the rows that are not padding: changing a padded row's target changes nothing.
+    /// </summary>
+    [Fact]
+    public void Decoded_error_is_the_distance_to_the_decoded_bin_centres_over_rows_that_are_not_padding()
+    {
+        var config = new ActionTokensConfig { Tokenizer = TokenizerKind.Bins, Bins = 32, EmbedDim = 32, NLayer = 1, NHead = 2, Dropout = 0, Horizon = 6, NObsSteps = 2, NActionSteps = 4 };
+        using var policy = Policy(config);
+        using var g = new Generator(1);
+        int b = 4, l = config.ChunkLength;
+        var obs = torch.rand([b, 2, 20], generator: g) * 2 - 1;
+        var actions = torch.rand([b, l, 2], generator: g) * 2 - 1;
+        Overfit(policy, obs, actions, g);
+        AssertDecodes(policy, obs, actions, 32);
+        var a = actions.data<float>().ToArray();
+        double expected = 0;
+        int counted = 0;
+        for (int j = 0; j < a.Length; j++)
+        {
+            if (j / 2 / l == 0 && j / 2 % l >= l - 2) continue; // window 0's last two rows are padding below
+            int k = Math.Min((int)Math.Floor((a[j] + 1) / 2 * 32), 31);
+            expected += Math.Abs(-1 + (2.0 * k + 1) / 32 - a[j]);
+            counted++;
+        }
+        expected /= counted;
+        var pad = torch.zeros(b, l, ScalarType.Bool);
+        pad[0, (l - 2)..] = torch.tensor(true);
+        var shifted = actions.clone();
+        shifted[0, (l - 2)..] += 0.5f; // a padded row's target: ignored
+        policy.Network.eval();
+        using var batch = new Batch(new() { [FeatureKeys.Keypoints] = obs, [FeatureKeys.Action] = shifted },
+            new() { [FeatureKeys.Keypoints] = torch.zeros(b, 2, ScalarType.Bool), [FeatureKeys.Action] = pad });
+        Assert.Equal([ActionTokensPolicy.DecodedL1], policy.ValidationMetricNames);
+        double measured = policy.ValidationMetrics(batch, g)[ActionTokensPolicy.DecodedL1];
+        Assert.InRange(measured, expected - 1e-5, expected + 1e-5);
+        Assert.InRange(expected, 0.005, 1.0 / 32); // at most half a bin, and not zero: the check can fail
+    }
+
     /// <summary>The fitted quantile edges and FAST merges go to fitted.json with the checkpoint and come back unchanged.</summary>
     [Fact]
     public void A_fitted_tokenizer_survives_its_json()

@@ -23,6 +23,9 @@ public sealed record SweepOptions
     /// <summary>Training seeds per row (train.seed, train.seed + 1, ...).</summary>
     public int Seeds { get; init; } = 1;
     public EvalOptions Eval { get; init; } = new();
+    /// <summary>Which weights each row acts with: <see cref="WeightsChoice.Both"/> adds, for every row trained with EMA, the
+    /// same runs acted with their trained weights (row NAME-raw: the row without EMA, at no training cost).</summary>
+    public WeightsChoice Weights { get; init; } = WeightsChoice.Acting;
 }
 
 /// <summary>
@@ -67,9 +70,19 @@ public static class SweepExperiment
             if (cancel.IsCancellationRequested) return null;
         }
         EvalReport report;
-        try { report = RunEvaluation.Evaluate(runs.Select(x => new EvalTarget(Path.Combine(dir, x.Name), x.Name, [])).ToList(), o.Eval, "cpu", gif: false, dir, log, display, cancel); }
+        var targets = runs.SelectMany(x => RunEvaluation.WithWeights(new EvalTarget(Path.Combine(dir, x.Name), x.Name, []), o.Weights)
+            .Select(t => (x.Row, x.Name, Target: t))).ToList();
+        try { report = RunEvaluation.Evaluate(targets.Select(t => t.Target).ToList(), o.Eval, "cpu", gif: false, dir, log, display, cancel); }
         catch (OperationCanceledException) { return null; } // every row is trained and kept: the same command evaluates
-        SweepReport.Write(dir, entry.Name, rows.Select(row => (row.Name, row.Overrides, runs.Where(x => x.Row == row.Name).Select(x => x.Name).ToArray())).ToList(), report);
+        // A raw-weights row is its EMA row's runs acted without the average: its own row, the same training folders.
+        var reported = targets.GroupBy(t => (t.Row, t.Target.RawWeights)).Select(g =>
+        {
+            var row = rows.First(r => r.Name == g.Key.Row);
+            return (Name: g.Key.RawWeights ? row.Name + RunEvaluation.RawSuffix : row.Name,
+                Overrides: g.Key.RawWeights ? [.. row.Overrides, "(raw weights: no EMA)"] : row.Overrides, Runs: g.Select(t => t.Target.Name).ToArray());
+        }).ToList();
+        var folders = targets.ToDictionary(t => t.Target.Name, t => t.Name);
+        SweepReport.Write(dir, entry.Name, reported, report, folders);
         return report;
     }
 }

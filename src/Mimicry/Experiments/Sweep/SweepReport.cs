@@ -13,11 +13,14 @@ public static class SweepReport
     /// sweep.md (every row, best first, the best named; with several seeds the mean ± sample std over them and
     /// each loss term's final value) and loss_curves.png (the loss and each named term, one panel each, every run).
     /// </summary>
-    public static void Write(string dir, string policy, IReadOnlyList<(string Name, string[] Overrides, string[] Runs)> rows, EvalReport report)
+    /// <param name="folders">The training folder of each evaluated name (a raw-weights row shares its EMA row's folders); null: the name.</param>
+    public static void Write(string dir, string policy, IReadOnlyList<(string Name, string[] Overrides, string[] Runs)> rows, EvalReport report,
+        IReadOnlyDictionary<string, string>? folders = null)
     {
         var ci = CultureInfo.InvariantCulture;
         var byRun = report.Policies.ToDictionary(p => p.Name);
-        var metrics = rows.SelectMany(r => r.Runs).ToDictionary(run => run, run => TrainingCurve.ReadMetrics(Path.Combine(dir, run, "metrics.jsonl")));
+        string FolderOf(string run) => folders?.GetValueOrDefault(run) ?? run;
+        var metrics = rows.SelectMany(r => r.Runs).ToDictionary(run => run, run => TrainingCurve.ReadMetrics(Path.Combine(dir, FolderOf(run), "metrics.jsonl")));
         var terms = metrics.Values.SelectMany(m => m).Where(m => m.Terms != null).SelectMany(m => m.Terms!.Keys).Distinct().Order().ToList();
         var stats = rows.Select(r =>
         {
@@ -49,6 +52,7 @@ public static class SweepReport
         }
         AtomicFile.WriteAllText(Path.Combine(dir, "sweep.md"), sb.ToString());
 
-        TrainingCurve.WriteComparison(metrics, $"{policy} sweep", Path.Combine(dir, "loss_curves.png"));
+        // One curve per training folder (a raw-weights row trained nothing of its own).
+        TrainingCurve.WriteComparison(metrics.Where(kv => FolderOf(kv.Key) == kv.Key).ToDictionary(), $"{policy} sweep", Path.Combine(dir, "loss_curves.png"));
     }
 }

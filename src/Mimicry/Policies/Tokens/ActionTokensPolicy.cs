@@ -181,6 +181,29 @@ public sealed class ActionTokensPolicy : PolicyBase<ActionTokensConfig>, IFitted
         return new LossOutput(loss.MoveToOuterDisposeScope(), new Dictionary<string, Tensor> { ["tokens_per_chunk"] = tokens.MoveToOuterDisposeScope() });
     }
 
+    /// <summary>The validation measure that picks a token policy's checkpoints (<c>train.best_on=decoded_l1</c>).</summary>
+    public const string DecodedL1 = "decoded_l1";
+
+    public override IReadOnlyList<string> ValidationMetricNames => [DecodedL1];
+
+    /// <summary>
+    /// The mean absolute error of the decoded chunk against the demonstrated one, in normalized action units (the executed
+    /// rows, padding left out): the chunk decoded token by token as acting does, not teacher-forced. Cross-entropy says how
+    /// sure the next token is given the true ones before it; this says how far the actions land, and it keeps falling where
+    /// validation cross-entropy rises as the policy memorizes (the paradigm review, ../shared/notes/paradigms-review.md §3 and §8).
+    /// </summary>
+    public override IReadOnlyDictionary<string, double> ValidationMetrics(Batch batch, Generator generator)
+    {
+        using var scope = torch.NewDisposeScope();
+        var obs = batch[Cfg.ObservationKey];                                                    // (B, To, Do)
+        var predicted = PredictNormalizedWindow(obs, generator)[.., (Cfg.NObsSteps - 1)..];   // (B, L, Da): from the newest observation on
+        var target = batch.Action;                                                              // (B, L, Da): the window's chunk (Inputs)
+        var valid = batch.ActionIsPad.logical_not().unsqueeze(-1).to(ScalarType.Float32);      // (B, L, 1)
+        double count = valid.sum().item<float>() * ActionDim;
+        double error = ((predicted - target).abs() * valid).sum().item<float>() / Math.Max(1, count);
+        return new Dictionary<string, double> { [DecodedL1] = error };
+    }
+
     // ---- acting ----
 
     /// <summary>Decodes each row's token sequence (B rows) with a KV cache: one pass over the prefix and BOS, then one per token.</summary>

@@ -41,13 +41,16 @@ public static class Checkpoint
     /// <summary>Loads a policy from a checkpoint folder (or a run folder holding <c>checkpoint/</c>).</summary>
     /// <param name="expected">When given, its policy section must equal the saved one, acting-only fields aside.</param>
     /// <param name="acting">Overrides of acting-only fields ("policy.sampler=ddim"); any other field is an error.</param>
+    /// <param name="rawWeights">Act with the trained weights, not their EMA: the same run as if trained without EMA (the EMA
+    /// is a shadow copy that never feeds back into training), at no training cost.</param>
     /// <remarks>A checkpoint that a running training is replacing at this moment is read again once the swap is done
     /// (for up to 10 s), so a run can be evaluated while it trains.</remarks>
-    public static (RunConfig Config, IPolicy Policy) Load(string path, Device? device = null, RunConfig? expected = null, IReadOnlyList<string>? acting = null)
+    public static (RunConfig Config, IPolicy Policy) Load(string path, Device? device = null, RunConfig? expected = null, IReadOnlyList<string>? acting = null,
+        bool rawWeights = false)
     {
         for (int attempt = 0; ; attempt++)
         {
-            try { return LoadOnce(path, device, expected, acting); }
+            try { return LoadOnce(path, device, expected, acting, rawWeights); }
             catch (Exception e) when (e is IOException or InvalidDataException && attempt < 100 && BeingWritten(path))
             {
                 Thread.Sleep(100);
@@ -64,7 +67,7 @@ public static class Checkpoint
         return false;
     }
 
-    private static (RunConfig Config, IPolicy Policy) LoadOnce(string path, Device? device, RunConfig? expected, IReadOnlyList<string>? acting)
+    private static (RunConfig Config, IPolicy Policy) LoadOnce(string path, Device? device, RunConfig? expected, IReadOnlyList<string>? acting, bool rawWeights)
     {
         string dir = ResolveDir(path);
         IO.FolderChecksums.Checkpoint.Verify(dir);
@@ -81,10 +84,23 @@ public static class Checkpoint
                 if (!File.Exists(file)) throw new FileNotFoundException($"{file} is missing: a {config.Policy.Name} policy keeps its fitted tokenizer there", file);
                 fitted.LoadFitted(File.ReadAllText(file), file);
             }
-            LoadWeights(policy.Network, Path.Combine(dir, ModelFile), config);
+            LoadWeights(policy.Network, rawWeights ? RawWeightsFile(dir, config) : Path.Combine(dir, ModelFile), config);
         }
         catch { policy.Dispose(); throw; }
         return (config, policy);
+    }
+
+    /// <summary>
+    /// The trained (not averaged) weights of a checkpoint: <c>training/model.safetensors</c> when the run kept an EMA (the run's
+    /// checkpoint, and kept checkpoints of EMA runs), the acting weights themselves when it did not.
+    /// </summary>
+    public static string RawWeightsFile(string dir, RunConfig config)
+    {
+        string raw = Path.Combine(dir, TrainingDir, RawModelFile);
+        if (File.Exists(raw)) return raw;
+        if (!config.Train.UseEma) return Path.Combine(dir, ModelFile);
+        throw new FileNotFoundException($"{raw} is missing: this checkpoint of an EMA run keeps only its averaged weights " +
+            "(kept checkpoints written before raw weights were kept beside them); evaluate the run's latest checkpoint, or its EMA weights", raw);
     }
 
     /// <summary>Applies "policy.field=value" overrides that touch only acting-only fields of the saved policy.</summary>
@@ -109,6 +125,9 @@ public static class Checkpoint
 
     public static string KeptName(int step) => $"step-{step:D7}";
 
+    /// <summary>The checkpoint <c>train.best_on</c> keeps (<c>RUN/checkpoints/best/</c>), and the file naming what chose it.</summary>
+    public const string BestName = "best", BestFile = "best.json";
+
     /// <summary>The kept checkpoints of a run, oldest first.</summary>
     public static IReadOnlyList<(int Step, string Dir)> Kept(string runDir)
     {
@@ -121,11 +140,17 @@ public static class Checkpoint
 
     /// <summary>
     /// The checkpoints a selection names: "latest" (the run's checkpoint/), "last:K" (the newest K kept ones),
-    /// or "all" (every kept one).
+    /// "all" (every kept one) or "best" (the one train.best_on kept).
     /// </summary>
     public static IReadOnlyList<string> Select(string runPath, string selection)
     {
         if (selection == "latest") return [runPath];
+        if (selection == BestName)
+        {
+            string best = Path.Combine(runPath, KeptDir, BestName);
+            return Directory.Exists(best) ? [best]
+                : throw new ArgumentException($"--checkpoints best: {runPath} kept no best checkpoint (train it with train.best_on=MEASURE, e.g. val_loss)");
+        }
         var kept = Kept(runPath);
         if (kept.Count == 0)
             throw new ArgumentException($"--checkpoints {selection}: {runPath} kept no checkpoints (train it with train.keep_checkpoints=K)");
@@ -135,7 +160,7 @@ public static class Checkpoint
             if (k > kept.Count) throw new ArgumentException($"--checkpoints {selection}: {runPath} kept {kept.Count} checkpoints");
             return kept.TakeLast(k).Select(c => c.Dir).ToList();
         }
-        throw new ArgumentException($"--checkpoints '{selection}': use latest, last:K or all");
+        throw new ArgumentException($"--checkpoints '{selection}': use latest, last:K, all or best");
     }
 
     public static string ResolveDir(string path)

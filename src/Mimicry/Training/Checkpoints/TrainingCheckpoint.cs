@@ -15,6 +15,9 @@ namespace Mimicry.Training.Checkpoints;
 internal sealed record TrainerParts(RunConfig Config, IPolicy Policy, nn.Module ActingNetwork, nn.Module? EmaNetwork, Ema? Ema, FlatAdamW Optimizer,
     Generator Generator, BatchLoader Loader, string DatasetFingerprint);
 
+/// <summary>The checkpoint <c>train.best_on</c> kept: the measure, its value there, and the step.</summary>
+public sealed record BestCheckpoint(string Measure, double Value, int Step);
+
 /// <summary>
 /// The training half of a checkpoint (<c>checkpoint/training/</c>): raw weights, AdamW's state, the trainer's step and
 /// clock, the sampler's position and both random generators, so that a resumed run reaches the same weights as an
@@ -63,19 +66,43 @@ public static class TrainingCheckpoint
         });
     }
 
-    /// <summary>Copies the acting files of this step into <c>checkpoints/step-N/</c> and drops all but the newest <paramref name="keep"/>.</summary>
-    internal static void Keep(RunFolder run, int step, int keep)
+    /// <summary>Copies the acting files of this step into <c>checkpoints/step-N/</c> (and the trained weights, when they differ from
+    /// the acting ones: <paramref name="withRawWeights"/>) and drops all but the newest <paramref name="keep"/>.</summary>
+    internal static void Keep(RunFolder run, int step, int keep, bool withRawWeights)
     {
-        string kept = Path.Combine(run.KeptCheckpointsDir, Checkpoint.KeptName(step));
-        IO.AtomicFile.WriteDirectory(kept, dir =>
-        {
-            foreach (var file in Checkpoint.ActingFiles.Where(f => File.Exists(Path.Combine(run.CheckpointDir, f))))
-                File.Copy(Path.Combine(run.CheckpointDir, file), Path.Combine(dir, file));
-            Directory.CreateDirectory(Path.Combine(dir, Checkpoint.TrainingDir));
-            File.Copy(Path.Combine(run.CheckpointDir, Checkpoint.TrainingDir, Checkpoint.StateFile), Path.Combine(dir, Checkpoint.TrainingDir, Checkpoint.StateFile));
-            Checkpoint.SealFiles(dir);
-        });
+        IO.AtomicFile.WriteDirectory(Path.Combine(run.KeptCheckpointsDir, Checkpoint.KeptName(step)), dir => CopyActing(run, dir, withRawWeights));
         foreach (var old in Checkpoint.Kept(run.Dir).SkipLast(keep)) Directory.Delete(old.Dir, true);
+    }
+
+    /// <summary>Replaces <c>checkpoints/best/</c> with the run's checkpoint of this step and the measure that chose it.</summary>
+    internal static void KeepBest(RunFolder run, int step, BestCheckpoint best, bool withRawWeights) =>
+        IO.AtomicFile.WriteDirectory(Path.Combine(run.KeptCheckpointsDir, Checkpoint.BestName), dir =>
+        {
+            File.WriteAllText(Path.Combine(dir, Checkpoint.BestFile), JsonSerializer.Serialize(best, ConfigJson.Options));
+            CopyActing(run, dir, withRawWeights);
+        });
+
+    /// <summary>What chose <c>checkpoints/best/</c> (null: none kept yet, or unreadable).</summary>
+    internal static BestCheckpoint? SavedBest(RunFolder run)
+    {
+        string file = Path.Combine(run.KeptCheckpointsDir, Checkpoint.BestName, Checkpoint.BestFile);
+        if (!File.Exists(file)) return null;
+        try { return JsonSerializer.Deserialize<BestCheckpoint>(File.ReadAllText(file), ConfigJson.Options); }
+        catch (JsonException) { return null; }
+    }
+
+    /// <summary>The acting files of the run's checkpoint and its training state into <paramref name="dir"/> (and the trained weights,
+    /// when they differ from the acting ones), sealed.</summary>
+    private static void CopyActing(RunFolder run, string dir, bool withRawWeights)
+    {
+        foreach (var file in Checkpoint.ActingFiles.Where(f => File.Exists(Path.Combine(run.CheckpointDir, f))))
+            File.Copy(Path.Combine(run.CheckpointDir, file), Path.Combine(dir, file));
+        Directory.CreateDirectory(Path.Combine(dir, Checkpoint.TrainingDir));
+        File.Copy(Path.Combine(run.CheckpointDir, Checkpoint.TrainingDir, Checkpoint.StateFile), Path.Combine(dir, Checkpoint.TrainingDir, Checkpoint.StateFile));
+        // An EMA run's trained weights too: the checkpoint can then be acted as the same run without EMA (--weights raw).
+        if (withRawWeights)
+            File.Copy(Path.Combine(run.CheckpointDir, Checkpoint.TrainingDir, Checkpoint.RawModelFile), Path.Combine(dir, Checkpoint.TrainingDir, Checkpoint.RawModelFile));
+        Checkpoint.SealFiles(dir);
     }
 
     /// <summary>Restores every part from a checkpoint saved by the same config (checked first); returns its step, training seconds
