@@ -5,8 +5,8 @@ using ScottPlot;
 
 namespace Mimicry.Training;
 
-/// <summary>Plots <c>metrics.jsonl</c> with ScottPlot: training loss, each named loss term and validation
-/// loss against step, and evaluation reward against training wall-clock time when the run was evaluated.</summary>
+/// <summary>Plots <c>metrics.jsonl</c> with ScottPlot: training loss, each named loss term, validation loss and the
+/// policy's validation measures against step, and evaluation reward against training wall-clock time when the run was evaluated.</summary>
 public static class TrainingCurve
 {
     public static void TryWrite(string metricsPath, string pngPath)
@@ -31,6 +31,12 @@ public static class TrainingCurve
         {
             var v = plt.Add.Scatter(val.Select(r => (double)r.Step).ToArray(), val.Select(r => Math.Log10(Math.Max(r.ValLoss!.Value, 1e-12))).ToArray());
             v.LegendText = "validation loss";
+        }
+        foreach (var measure in rows.Where(r => r.ValMetrics != null).SelectMany(r => r.ValMetrics!.Keys).Distinct().Order())
+        {
+            var withMeasure = rows.Where(r => r.ValMetrics?.ContainsKey(measure) == true).ToList();
+            var m = plt.Add.Scatter(withMeasure.Select(r => (double)r.Step).ToArray(), withMeasure.Select(r => Math.Log10(Math.Max(r.ValMetrics![measure], 1e-12))).ToArray());
+            m.LegendText = $"validation {measure}";
         }
         plt.Title("Training loss");
         plt.XLabel("step");

@@ -13,8 +13,9 @@ public class QuantizedReplayTests
     {
         // Range 0..512 per dimension (min 0, half 256); 4 centred bins at −0.75, −0.25, 0.25, 0.75 → 64, 192, 320, 448 px.
         float[] actions = [100, 500, 250, 260, 0, 512];
-        var back = QuantizedReplay.RoundTrip(actions, new UniformBins(4), chunk: 2, min: [0, 0], half: [256, 256]);
+        var back = QuantizedReplay.RoundTrip(actions, new UniformBins(4), chunk: 2, min: [0, 0], half: [256, 256], out int tokens);
         Assert.Equal([64f, 448f, 192f, 320f, 64f, 448f], back);
+        Assert.Equal(8, tokens); // 3 actions in chunks of 2: two chunks (the second padded) of 2 × 2 values, a token each
     }
 
     /// <summary>Relative to the agent's position at the chunk's first frame (90, 490): a − p = (10, 10), (160, −230); range
@@ -41,6 +42,8 @@ public class QuantizedReplayTests
             .Max(t => Math.Clamp(PushTCoverage.Compute((demos.State[5 * t + 2], demos.State[5 * t + 3], demos.State[5 * t + 4])) / PushTGeometry.SuccessThreshold, 0, 1)));
         var rows = QuantizedReplay.Run(demos, episodes, [null, new UniformBins(1024), new UniformBins(4)], chunk: 15, ActionChunks.Range(demos.Action, 2));
         Assert.InRange(rows[0].AvgMaxReward, expected - 1e-4, expected + 0.06);
+        // Tokens per chunk: none for the recorded actions, 15 × 2 for per-value bins whatever the bin count.
+        Assert.Equal([null, 30.0, 30.0], rows.Select(r => r.TokensPerChunk));
         Assert.True(rows[1].ActionRmse < 0.2, $"1024 bins over ~600 px: RMSE {rows[1].ActionRmse}");
         Assert.True(Math.Abs(rows[1].AvgMaxReward - expected) < 0.05, $"1024 bins: {rows[1].AvgMaxReward} against {expected}");
         Assert.True(rows[2].AvgMaxReward < expected - 0.2, $"4 bins (~150 px wide): {rows[2].AvgMaxReward} against {expected}");

@@ -106,10 +106,10 @@ public static class CompareReport
         {
             md.AppendLine("\n## What discretization alone costs\n");
             md.AppendLine("Every Push-T demonstration replayed open loop from its reset seed with its recorded actions tokenized and decoded in chunks (`mimicry tokenize replay` has the full sweep): no learning involved, so the drop from the recorded row is the rounding's own cost (an upper bound: a closed-loop policy corrects what a replay carries forward).\n");
-            md.AppendLine("| tokenizer | action RMSE (px) | avg max reward | drop against the recorded actions |");
-            md.AppendLine("|---|---:|---:|---:|");
+            md.AppendLine("| tokenizer | tokens per chunk | action RMSE (px) | avg max reward | drop against the recorded actions |");
+            md.AppendLine("|---|---:|---:|---:|---:|");
             foreach (var x in replay)
-                md.AppendLine(string.Create(ci, $"| {x.Tokenizer} | {x.ActionRmse:F2} | {x.AvgMaxReward:F3} | {replay[0].AvgMaxReward - x.AvgMaxReward:F3} |"));
+                md.AppendLine(string.Create(ci, $"| {x.Tokenizer} | {(x.TokensPerChunk is { } n ? n.ToString("F1", ci) : "–")} | {x.ActionRmse:F2} | {x.AvgMaxReward:F3} | {replay[0].AvgMaxReward - x.AvgMaxReward:F3} |"));
         }
         md.AppendLine("\n## Budget\n");
         md.AppendLine("On the minutes axis every run fits its length to its own step rate (`train.minutes`: timed over its first steps, then steps, " +

@@ -12,7 +12,9 @@ namespace Mimicry.Experiments.Tokenization;
 /// <param name="SuccessRate">Episodes whose coverage passed 0.95 (the environment's success).</param>
 /// <param name="MeanAbsRewardChange">Mean over episodes of |best reward − the unquantized replay's|.</param>
 /// <param name="ActionRmse">Reconstruction error of the replayed actions, in pixels (both dimensions).</param>
-public sealed record QuantizedReplayRow(string Tokenizer, int Vocab, double AvgMaxReward, double SuccessRate, double MeanAbsRewardChange, double ActionRmse);
+/// <param name="TokensPerChunk">Mean tokens per replayed chunk (bins: chunk × 2; FAST: what its rounding kept); null for the recorded actions.</param>
+public sealed record QuantizedReplayRow(string Tokenizer, int Vocab, double AvgMaxReward, double SuccessRate, double MeanAbsRewardChange, double ActionRmse,
+    double? TokensPerChunk = null);
 
 /// <summary>
 /// The task's own tolerance to discretized actions: every human Push-T demonstration is replayed open loop from its
@@ -35,8 +37,8 @@ public static class QuantizedReplay
     {
         var baseline = Replay(demos, episodes, null, chunk, range, false);
         var rows = new List<QuantizedReplayRow>();
-        QuantizedReplayRow Row(string name, int vocab, (double[] Rewards, bool[] Successes, double Rmse) r) => new(name, vocab, r.Rewards.Average(),
-            r.Successes.Count(s => s) / (double)r.Successes.Length, r.Rewards.Zip(baseline.Rewards, (a, b) => Math.Abs(a - b)).Average(), r.Rmse);
+        QuantizedReplayRow Row(string name, int vocab, (double[] Rewards, bool[] Successes, double Rmse, double? Tokens) r) => new(name, vocab, r.Rewards.Average(),
+            r.Successes.Count(s => s) / (double)r.Successes.Length, r.Rewards.Zip(baseline.Rewards, (a, b) => Math.Abs(a - b)).Average(), r.Rmse, r.Tokens);
         foreach (var tokenizer in tokenizers)
             rows.Add(Row(tokenizer?.Name ?? "none (recorded actions)", tokenizer?.VocabSize ?? 0, tokenizer == null ? baseline : Replay(demos, episodes, tokenizer, chunk, range, false)));
         if (relative is { Count: > 0 })
@@ -61,9 +63,14 @@ public static class QuantizedReplay
 
     /// <summary>The episode's actions (raw pixels) after a round trip through the tokenizer, chunk by chunk; with
     /// <paramref name="reference"/> (the agent's position at each frame, 2 values per frame) each chunk is tokenized as a − p of its first frame.</summary>
-    public static float[] RoundTrip(ReadOnlySpan<float> actions, IActionTokenizer tokenizer, int chunk, double[] min, double[] half, ReadOnlySpan<float> reference = default)
+    public static float[] RoundTrip(ReadOnlySpan<float> actions, IActionTokenizer tokenizer, int chunk, double[] min, double[] half, ReadOnlySpan<float> reference = default) =>
+        RoundTrip(actions, tokenizer, chunk, min, half, out _, reference);
+
+    /// <summary><see cref="RoundTrip(ReadOnlySpan{float}, IActionTokenizer, int, double[], double[], ReadOnlySpan{float})"/>, counting the tokens of every chunk.</summary>
+    public static float[] RoundTrip(ReadOnlySpan<float> actions, IActionTokenizer tokenizer, int chunk, double[] min, double[] half, out int tokens, ReadOnlySpan<float> reference = default)
     {
         int da = min.Length, steps = actions.Length / da;
+        tokens = 0;
         var result = new float[actions.Length];
         var window = new float[chunk * da];
         for (int start = 0; start < steps; start += chunk)
@@ -74,7 +81,9 @@ public static class QuantizedReplay
                 actions.Slice(t * da, da).CopyTo(window.AsSpan(k * da, da));
                 if (!reference.IsEmpty) for (int d = 0; d < da; d++) window[k * da + d] -= reference[start * da + d];
             }
-            var (back, _) = tokenizer.Decode(tokenizer.Encode(ActionChunks.Normalize(window, min, half), chunk, da), chunk, da);
+            var encoded = tokenizer.Encode(ActionChunks.Normalize(window, min, half), chunk, da);
+            tokens += encoded.Length;
+            var (back, _) = tokenizer.Decode(encoded, chunk, da);
             for (int k = 0; k < chunk && start + k < steps; k++)
                 for (int d = 0; d < da; d++)
                     result[(start + k) * da + d] = (float)((back[k * da + d] + 1) * half[d] + min[d] + (reference.IsEmpty ? 0 : reference[start * da + d]));
@@ -82,19 +91,20 @@ public static class QuantizedReplay
         return result;
     }
 
-    private static (double[] Rewards, bool[] Successes, double Rmse) Replay(PushTReplayBuffer demos, IReadOnlyList<int> episodes, IActionTokenizer? tokenizer,
+    private static (double[] Rewards, bool[] Successes, double Rmse, double? TokensPerChunk) Replay(PushTReplayBuffer demos, IReadOnlyList<int> episodes, IActionTokenizer? tokenizer,
         int chunk, (double[] Min, double[] Half) range, bool relative)
     {
         var rewards = new double[episodes.Count];
         var successes = new bool[episodes.Count];
         var squared = new double[episodes.Count];
+        var tokens = new int[episodes.Count];
         var positions = relative ? AgentPositions(demos) : null;
         Parallelism.For(0, episodes.Count, () => new PushTEnv(), (i, env) =>
         {
             int e = episodes[i];
             var recorded = demos.Action.AsSpan((int)demos.EpisodeStart(e) * 2, demos.EpisodeLength(e) * 2);
             var reference = positions == null ? default : positions.AsSpan((int)demos.EpisodeStart(e) * 2, demos.EpisodeLength(e) * 2);
-            var actions = tokenizer == null ? null : RoundTrip(recorded, tokenizer, chunk, range.Min, range.Half, reference);
+            var actions = tokenizer == null ? null : RoundTrip(recorded, tokenizer, chunk, range.Min, range.Half, out tokens[i], reference);
             for (int j = 0; actions != null && j < actions.Length; j++) squared[i] += (actions[j] - recorded[j]) * (double)(actions[j] - recorded[j]);
             // The best reward and success of the episode, as the environment defines both (reward is monotone in coverage).
             double best = PushTReplay.Replay(demos, e, env, actions: actions).MaxCoverage;
@@ -102,7 +112,8 @@ public static class QuantizedReplay
             successes[i] = best > PushTGeometry.SuccessThreshold;
         });
         long values = episodes.Sum(e => demos.EpisodeLength(e) * 2L);
-        return (rewards, successes, Math.Sqrt(squared.Sum() / values));
+        long chunks = episodes.Sum(e => (demos.EpisodeLength(e) + chunk - 1L) / chunk);
+        return (rewards, successes, Math.Sqrt(squared.Sum() / values), tokenizer == null ? null : tokens.Sum(t => (long)t) / (double)chunks);
     }
 
     /// <summary>The agent's recorded position at every frame (x, y per frame).</summary>

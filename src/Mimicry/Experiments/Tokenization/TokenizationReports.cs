@@ -62,12 +62,10 @@ public static class TokenizationReports
         var md = new StringBuilder();
         md.AppendLine($"# The human demonstrations replayed with tokenized actions\n");
         md.AppendLine($"{ReportWriter.Header()} Each of the {demos.Episodes} episodes of {path} replayed open loop from its reset seed, its recorded actions min/max-normalized to [−1, 1] (over the whole set), tokenized and decoded in consecutive chunks of {l}, then executed; the rows named relative tokenize a − p instead (p the agent's recorded position at the chunk's first frame, min/max over every such chunk), as the token policy with policy.action_reference does. Quantile bins fitted on every action; FAST's BPE on {fitChunks.Count} chunks (every 7th frame). Reward: the best clip(coverage / 0.95, 0, 1) of the episode (the DP paper's metric); success: coverage > 0.95 (the environment's). Open loop: an upper bound on what the rounding costs a policy that corrects its errors.\n");
-        // Tokens per chunk over the fitting chunks (absolute actions; per-value bins are always chunk × 2).
-        var lengths = tokenizers.OfType<IActionTokenizer>().ToDictionary(t => t.Name, t => fitChunks.Average(c => t.Encode(c, l, 2).Length));
         md.AppendLine("| tokenizer | vocab | tokens per chunk | action RMSE (px) | avg max reward | success | mean per-episode abs change of reward against the recorded replay |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var x in rows)
-            md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {x.Tokenizer} | {(x.Vocab > 0 ? x.Vocab.ToString(CultureInfo.InvariantCulture) : "–")} | {(x.Vocab == 0 ? "–" : lengths.TryGetValue(x.Tokenizer, out var n) ? n.ToString("F1", CultureInfo.InvariantCulture) : (2.0 * l).ToString("F1", CultureInfo.InvariantCulture))} | {x.ActionRmse:F2} | **{x.AvgMaxReward:F3}** | {x.SuccessRate:P0} | {x.MeanAbsRewardChange:F3} |"));
+            md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {x.Tokenizer} | {(x.Vocab > 0 ? x.Vocab.ToString(CultureInfo.InvariantCulture) : "–")} | {(x.TokensPerChunk is { } n ? n.ToString("F1", CultureInfo.InvariantCulture) : "–")} | {x.ActionRmse:F2} | **{x.AvgMaxReward:F3}** | {x.SuccessRate:P0} | {x.MeanAbsRewardChange:F3} |"));
         ReportWriter.Write(outDir, md.ToString(), new { dataset = path, chunk = l, rows }, "replay");
         return rows;
     }
