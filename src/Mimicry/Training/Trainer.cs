@@ -286,8 +286,14 @@ public sealed class Trainer : IDisposable
     private T EvaluateActing<T>(Func<IPolicy, T> evaluate)
     {
         if (_emaNet == null) return evaluate(_policy);
-        // Act with the EMA weights: load them into a second policy object that shares nothing with training.
-        var acting = PolicyRegistry.Create(_config.Policy, _policy.Normalizers, _device);
+        // Act with the EMA weights: load them into a second policy object that shares nothing with training. Its initialization
+        // draws nothing from the default generator (overwritten at once), so measuring a run does not change its dropout masks.
+        IPolicy acting;
+        using (var before = torch.random.get_rng_state())
+        {
+            acting = PolicyRegistry.Create(_config.Policy, _policy.Normalizers, _device);
+            torch.random.set_rng_state(before);
+        }
         if (_policy is IFittedPolicy fitted) ((IFittedPolicy)acting).LoadFitted(fitted.SaveFitted(), "the training policy");
         try
         {

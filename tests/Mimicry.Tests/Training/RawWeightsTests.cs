@@ -48,6 +48,15 @@ public class RawWeightsTests
             var keptPlain = Checkpoint.Kept(without);
             Assert.Equal([15, 30], keptEma.Select(k => k.Step));
             for (int i = 0; i < 2; i++) Assert.Equal(0f, MaxDifference(keptEma[i].Dir, true, keptPlain[i].Dir, false));
+            // Measuring the acting weights during training (an EMA run builds a second policy for it) changes nothing either.
+            string measured = TempDirs.New("ema-evals");
+            try
+            {
+                var config = Bc(ema: true) with { Train = Bc(ema: true).Train with { EvalEvery = 10 } };
+                using (var t = new Trainer(config, TinyRuns.PushT(), measured)) t.Run(evaluate: _ => new ActingScore(0, 0));
+                Assert.Equal(0f, MaxDifference(measured, true, without, false));
+            }
+            finally { TempDirs.Delete(measured); }
             // The average is another set of weights (so the equalities above can fail), and a run without EMA acts raw as it is.
             Assert.True(MaxDifference(withEma, false, without, false) > 1e-4f);
             Assert.Equal(0f, MaxDifference(keptPlain[0].Dir, true, keptPlain[0].Dir, false));
