@@ -104,15 +104,22 @@ public class ActionTokensTests
     [Fact]
     public void A_tiny_token_policy_overfits_one_window()
     {
-        var config = new ActionTokensConfig { Tokenizer = TokenizerKind.Bins, Bins = 32, EmbedDim = 32, NLayer = 1, NHead = 2, Dropout = 0, Horizon = 6, NObsSteps = 2, NActionSteps = 4 };
-        using var policy = Policy(config);
-        using var g = new Generator(1);
-        int b = 4, l = config.ChunkLength;
-        var obs = torch.rand([b, 2, 20], generator: g) * 2 - 1;
-        var actions = torch.rand([b, l, 2], generator: g) * 2 - 1;
-        var (first, last) = Overfit(policy, obs, actions, g);
+        var (policy, obs, actions, first, last) = OverfitRandomWindows();
+        using var _ = policy;
         Assert.True(last < 0.02 && first > 3, $"cross-entropy {first:F3} → {last:F4}");
         AssertDecodes(policy, obs, actions, 32);
+    }
+
+    /// <summary>A 32-bin policy (chunk 5) overfit on 4 random windows (B, 2, 20) → (B, 5, 2), and its first and last cross-entropy.</summary>
+    private static (ActionTokensPolicy Policy, Tensor Obs, Tensor Actions, double First, double Last) OverfitRandomWindows()
+    {
+        var config = new ActionTokensConfig { Tokenizer = TokenizerKind.Bins, Bins = 32, EmbedDim = 32, NLayer = 1, NHead = 2, Dropout = 0, Horizon = 6, NObsSteps = 2, NActionSteps = 4 };
+        var policy = Policy(config);
+        using var g = new Generator(1);
+        var obs = torch.rand([4, 2, 20], generator: g) * 2 - 1;
+        var actions = torch.rand([4, config.ChunkLength, 2], generator: g) * 2 - 1;
+        var (first, last) = Overfit(policy, obs, actions, g);
+        return (policy, obs, actions, first, last);
     }
 
     /// <summary>
@@ -123,13 +130,10 @@ public class ActionTokensTests
     [Fact]
     public void Decoded_error_is_the_distance_to_the_decoded_bin_centres_over_rows_that_are_not_padding()
     {
-        var config = new ActionTokensConfig { Tokenizer = TokenizerKind.Bins, Bins = 32, EmbedDim = 32, NLayer = 1, NHead = 2, Dropout = 0, Horizon = 6, NObsSteps = 2, NActionSteps = 4 };
-        using var policy = Policy(config);
-        using var g = new Generator(1);
-        int b = 4, l = config.ChunkLength;
-        var obs = torch.rand([b, 2, 20], generator: g) * 2 - 1;
-        var actions = torch.rand([b, l, 2], generator: g) * 2 - 1;
-        Overfit(policy, obs, actions, g);
+        var (policy, obs, actions, _, _) = OverfitRandomWindows();
+        using var __ = policy;
+        using var g = new Generator(2);
+        int b = 4, l = policy.ChunkLength;
         AssertDecodes(policy, obs, actions, 32);
         var a = actions.data<float>().ToArray();
         double expected = 0;
